@@ -1,0 +1,1 @@
+console.log("lom: the RUNE MRS registry (coming soon)");

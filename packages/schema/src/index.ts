@@ -1,2 +1,8 @@
-/** Placeholder: filled in by the package's issue. */
-export const PACKAGE = "@rune/mrs-schema";
+export {
+  Capability,
+  Name,
+  ObjectJsonSchema,
+  RegistrationMetadata,
+  RegistrationPayload,
+} from "./envelope.js";
+export * from "./patterns.js";

@@ -1,0 +1,59 @@
+import type { RegistrationPayload } from "@rune/mrs-schema";
+import type { MrsError, MrsWarning } from "./errors.js";
+
+/**
+ * The data of a registry, as stores keep it. Plain JSON (no Dates, no Maps), so that any
+ * store can serialise it as it is.
+ */
+
+/** A runtime session: a period of the registry with an id (RULES.md, "Sessions"). */
+export interface Session {
+  readonly id: string;
+  /** ISO 8601 UTC time the session was opened. */
+  readonly startedAt: string;
+}
+
+/** A registration the session accepted. */
+export interface ModuleRecord {
+  readonly payload: RegistrationPayload;
+  /** Where it came from: `folder:modules/s3.json`, `url:http://...`, `http:127.0.0.1`, ... */
+  readonly source: string;
+  /** ISO 8601 UTC time it was accepted. */
+  readonly acceptedAt: string;
+  /** The decision that accepted it. */
+  readonly decisionId: string;
+}
+
+/** What the registry decided about one registration (RULES.md S2-S5). */
+export type Outcome = "accepted" | "upgraded" | "rejected";
+
+/** One recorded decision (RULES.md S9): the answer to "why is my module not loaded?". */
+export interface Decision {
+  readonly id: string;
+  readonly sessionId: string;
+  /** ISO 8601 UTC time of the decision. */
+  readonly at: string;
+  readonly source: string;
+  readonly outcome: Outcome;
+  /** The module name, when the payload got far enough to have one. */
+  readonly module: string | null;
+  readonly version: string | null;
+  /** For `upgraded`: the version it replaced. */
+  readonly previousVersion?: string;
+  readonly errors: readonly MrsError[];
+  readonly warnings: readonly MrsWarning[];
+}
+
+/** Everything a store keeps: the current session and its catalog. */
+export interface CatalogData {
+  readonly session: Session;
+  /** The accepted registration of each module name (S1), by name. */
+  readonly modules: Readonly<Record<string, ModuleRecord>>;
+  /** Registrations replaced by an upgrade (S3), oldest first. */
+  readonly superseded: readonly ModuleRecord[];
+  /** The session's decisions (S9), oldest first; the oldest are dropped past {@link MAX_DECISIONS}. */
+  readonly decisions: readonly Decision[];
+}
+
+/** How many decisions a session keeps: enough for `lom why`, bounded against floods of bad payloads. */
+export const MAX_DECISIONS = 10_000;

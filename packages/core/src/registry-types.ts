@@ -1,0 +1,120 @@
+import type { Capability, RegistrationPayload } from "@rune/mrs-schema";
+import type { MrsError, MrsWarning } from "./errors.js";
+import type { Decision, ModuleRecord, Session } from "./model.js";
+import type { RegistrationInput, RegistrationSource } from "./source.js";
+import type { RegistryStore } from "./store.js";
+import type { InstanceCheck, ValidationResult } from "./validation-types.js";
+
+/** Options of {@link createRegistry}. */
+export interface RegistryOptions {
+  /** Where the session and catalog live. */
+  readonly store: RegistryStore;
+  /** Where modules are discovered at start and on refresh. */
+  readonly sources?: readonly RegistrationSource[];
+  /** The time source (tests pass a fixed clock). Default: `() => new Date()`. */
+  readonly clock?: () => Date;
+  /** Id generator for sessions and decisions. Default: `crypto.randomUUID`. */
+  readonly newId?: () => string;
+}
+
+/** The answer to one registration. */
+export type RegisterResult =
+  | {
+      readonly ok: true;
+      readonly outcome: "accepted" | "upgraded";
+      readonly module: string;
+      readonly version: string;
+      /** For `upgraded`: the version it replaced. */
+      readonly previousVersion?: string;
+      readonly sessionId: string;
+      readonly decision: Decision;
+      readonly warnings: readonly MrsWarning[];
+    }
+  | {
+      readonly ok: false;
+      readonly outcome: "rejected";
+      readonly module: string | null;
+      readonly version: string | null;
+      /** `null` when the store could not be reached (S11): nothing was recorded. */
+      readonly sessionId: string | null;
+      readonly decision: Decision | null;
+      readonly errors: readonly MrsError[];
+      readonly warnings: readonly MrsWarning[];
+    };
+
+/** What a start or a refresh did: the session and one decision per discovered registration. */
+export interface DiscoveryReport {
+  readonly session: Session;
+  /** `true` when a session held by the store was resumed, `false` when a new one was opened. */
+  readonly resumed: boolean;
+  readonly sources: number;
+  readonly decisions: readonly Decision[];
+}
+
+/** The session with its counts, as `GET /v1/session` shows it. */
+export interface SessionInfo extends Session {
+  readonly modules: number;
+  readonly capabilities: number;
+  readonly decisions: number;
+  readonly rejected: number;
+}
+
+/** One capability of the catalog with its address (`module/action`, RULES.md S8). */
+export interface CapabilityEntry {
+  /** `module/action`: always unique. */
+  readonly address: string;
+  readonly module: string;
+  readonly version: string;
+  readonly capability: Capability;
+  /** The shortest name that resolves to it: the bare action when only one module declares it. */
+  readonly name: string;
+}
+
+/** A decision as an event, for the HTTP API's event stream and the dashboard. */
+export type RegistryEvent =
+  | { readonly type: "decision"; readonly decision: Decision }
+  | { readonly type: "session"; readonly session: Session };
+
+/**
+ * The registry: sessions, version resolution and the catalog (RULES.md S1-S11, I1-I2),
+ * on a {@link RegistryStore}. Reads are served from memory; writes go through the store.
+ */
+export interface Registry {
+  /** Resumes the store's session (or opens one; `refresh: true` forces a new one) and runs discovery on the sources. */
+  start(options?: { readonly refresh?: boolean }): Promise<DiscoveryReport>;
+  /** Registers one payload (value, raw JSON text, or a source's errors). Never throws. */
+  register(input: RegistrationInput, source: string): Promise<RegisterResult>;
+  /** Opens a new session, built off to the side from the sources and swapped in at once (S10). */
+  refresh(): Promise<DiscoveryReport>;
+  /** Reads the store again (after another writer changed it). */
+  reload(): Promise<void>;
+
+  /** The current session with its counts. Throws before {@link Registry.start}. */
+  session(): SessionInfo;
+  /** Every module held, sorted by name. */
+  modules(): readonly ModuleRecord[];
+  /** The module held under `name`, if any. */
+  module(name: string): ModuleRecord | undefined;
+  /** Every capability with its address, sorted by address. */
+  capabilities(): readonly CapabilityEntry[];
+  /** Resolves `action` or `module/action` (S8): `UNKNOWN_ACTION`, or `AMBIGUOUS_ACTION` with the candidates. */
+  resolveAction(ref: string): ValidationResult<CapabilityEntry>;
+  /** The session's decisions, oldest first, optionally for one module name. */
+  decisions(filter?: { readonly module?: string }): readonly Decision[];
+  /**
+   * Validates an action's input against its `input_schema` (I1, I2), with a validator compiled
+   * once per schema. An unresolvable `ref` gives `UNKNOWN_ACTION` / `AMBIGUOUS_ACTION` errors.
+   */
+  validateInput(ref: string, input: unknown): InstanceCheck;
+  /** Validates an action's output against its `output_schema` (I1, I2); see {@link Registry.validateInput}. */
+  validateOutput(ref: string, output: unknown): InstanceCheck;
+
+  /** Calls `listener` for every decision and session change. Returns an unsubscribe function. */
+  subscribe(listener: (event: RegistryEvent) => void): () => void;
+  /** `true` once started and while the store answers. */
+  readonly ready: boolean;
+  /** Stops watching, closes sources and the store. */
+  close(): Promise<void>;
+}
+
+export type { RegistrationPayload };

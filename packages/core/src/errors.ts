@@ -22,42 +22,92 @@ interface CodeInfo {
 /** Error codes: a registration or request that carries one of these did not go through. */
 export const ERROR_CODES = {
   INVALID_JSON: { rule: "E1", description: "The bytes are not JSON at all." },
-  INVALID_PAYLOAD: { rule: "E1", description: "The payload is not one object with `registration_metadata` and `capabilities`." },
-  UNKNOWN_FIELD: { rule: "E2", description: "A member the envelope does not define (only `x-` extensions may be added)." },
-  INVALID_MODULE_NAME: { rule: "E3", description: "`module_name` is not 1-64 lowercase letters, digits, `-` or `_`, starting with a letter." },
+  INVALID_PAYLOAD: {
+    rule: "E1",
+    description: "The payload is not one object with `registration_metadata` and `capabilities`.",
+  },
+  UNKNOWN_FIELD: {
+    rule: "E2",
+    description: "A member the envelope does not define (only `x-` extensions may be added).",
+  },
+  INVALID_MODULE_NAME: {
+    rule: "E3",
+    description: "`module_name` is not 1-64 lowercase letters, digits, `-` or `_`, starting with a letter.",
+  },
   INVALID_VERSION: { rule: "E4", description: "`module_version` is not a strict SemVer 2.0.0 version." },
-  INVALID_TIMESTAMP: { rule: "E5", description: "`registered_at` is not an RFC 3339 date-time that exists on the calendar." },
+  INVALID_TIMESTAMP: {
+    rule: "E5",
+    description: "`registered_at` is not an RFC 3339 date-time that exists on the calendar.",
+  },
   TIMESTAMP_NOT_UTC: { rule: "E5", description: "`registered_at` has an offset other than `Z`." },
   INVALID_CAPABILITIES: { rule: "E6", description: "`capabilities` is not an array of 1 to 256 capabilities." },
   INVALID_ACTION_NAME: { rule: "E7", description: "`action` is not of the same form as a module name." },
   DUPLICATE_ACTION: { rule: "E7", description: "Two capabilities of one module declare the same `action`." },
-  INVALID_DESCRIPTION: { rule: "E8", description: "`description` is not a non-empty string of at most 1,024 characters." },
-  INVALID_JSON_SCHEMA: { rule: "E9", description: "A capability schema is not valid against its JSON Schema meta-schema." },
+  INVALID_DESCRIPTION: {
+    rule: "E8",
+    description: "`description` is not a non-empty string of at most 1,024 characters.",
+  },
+  INVALID_JSON_SCHEMA: {
+    rule: "E9",
+    description: "A capability schema is not valid against its JSON Schema meta-schema.",
+  },
   SCHEMA_ROOT_NOT_OBJECT: { rule: "E9", description: 'A capability schema\'s root is not `"type": "object"`.' },
   REMOTE_REF_FORBIDDEN: { rule: "E10", description: "A capability schema uses a `$ref` that is not local (`#...`)." },
   PAYLOAD_TOO_LARGE: { rule: "E11", description: "The raw payload is larger than 1 MiB." },
-  SCHEMA_TOO_COMPLEX: { rule: "E11", description: "A capability schema nests deeper than 32 levels, holds more than 2,000 subschemas, or an `enum` of more than 1,000 values." },
-  UNSAFE_PATTERN: { rule: "E11", description: "A regular expression in a schema could backtrack catastrophically, or is not valid." },
+  SCHEMA_TOO_COMPLEX: {
+    rule: "E11",
+    description:
+      "A capability schema nests deeper than 32 levels, holds more than 2,000 subschemas, or an `enum` of more than 1,000 values.",
+  },
+  UNSAFE_PATTERN: {
+    rule: "E11",
+    description: "A regular expression in a schema could backtrack catastrophically, or is not valid.",
+  },
   VERSION_SUPERSEDED: { rule: "S4", description: "The session already holds a higher version of this module." },
-  DUPLICATE_REGISTRATION: { rule: "S5", description: "The session already holds this module at the same version precedence." },
+  DUPLICATE_REGISTRATION: {
+    rule: "S5",
+    description: "The session already holds this module at the same version precedence.",
+  },
   UNKNOWN_ACTION: { rule: "S8", description: "No module in the session declares this action." },
-  AMBIGUOUS_ACTION: { rule: "S8", description: "Several modules declare this bare action: address it as `module/action`." },
+  AMBIGUOUS_ACTION: {
+    rule: "S8",
+    description: "Several modules declare this bare action: address it as `module/action`.",
+  },
   STORE_UNAVAILABLE: { rule: "S11", description: "The store could not be read or written; nothing was recorded." },
   INPUT_INVALID: { rule: "I1", description: "An action's input does not match its `input_schema`." },
   OUTPUT_INVALID: { rule: "I1", description: "An action's output does not match its `output_schema`." },
   UNAUTHORIZED: { rule: "A1", description: "No valid bearer token was given for a request that needs one." },
   FORBIDDEN_MODULE: { rule: "A2", description: "The token is not allowed to register this module name." },
   // Operational codes: not in RULES.md, each citing the nearest rule.
-  UNSUPPORTED_MEDIA_TYPE: { rule: "E1", operational: true, description: "A request body that is not `application/json`." },
+  UNSUPPORTED_MEDIA_TYPE: {
+    rule: "E1",
+    operational: true,
+    description: "A request body that is not `application/json`.",
+  },
   UNKNOWN_MODULE: { rule: "S1", operational: true, description: "No module of this name is held in the session." },
-  STORE_CORRUPT: { rule: "S11", operational: true, description: "The store holds data that cannot be read (bad JSON, unknown format version); it was left untouched." },
-  SOURCE_UNAVAILABLE: { rule: "S9", operational: true, description: "A source could not deliver a payload (unreadable file, symlink, module URL that failed)." },
-  INVALID_REQUEST: { rule: "I1", operational: true, description: "A request to the API is malformed (for example a validate call without `input` or `output`)." },
+  STORE_CORRUPT: {
+    rule: "S11",
+    operational: true,
+    description: "The store holds data that cannot be read (bad JSON, unknown format version); it was left untouched.",
+  },
+  SOURCE_UNAVAILABLE: {
+    rule: "S9",
+    operational: true,
+    description: "A source could not deliver a payload (unreadable file, symlink, module URL that failed).",
+  },
+  INVALID_REQUEST: {
+    rule: "I1",
+    operational: true,
+    description: "A request to the API is malformed (for example a validate call without `input` or `output`).",
+  },
 } as const satisfies Record<string, CodeInfo>;
 
 /** Warning codes: the registration is accepted, with something worth knowing. */
 export const WARNING_CODES = {
-  UNKNOWN_FORMAT: { rule: "E9b", description: "A schema uses a `format` the validator does not know; it is not checked." },
+  UNKNOWN_FORMAT: {
+    rule: "E9b",
+    description: "A schema uses a `format` the validator does not know; it is not checked.",
+  },
 } as const satisfies Record<string, CodeInfo>;
 
 /** An error code of {@link ERROR_CODES}. */

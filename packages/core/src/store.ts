@@ -8,7 +8,9 @@ export interface StoreSnapshot {
 }
 
 /** The answer to a commit: written (with the new revision), or refused because another writer went first. */
-export type CommitResult = { readonly ok: true; readonly revision: number } | { readonly ok: false; readonly conflict: true };
+export type CommitResult =
+  | { readonly ok: true; readonly revision: number }
+  | { readonly ok: false; readonly conflict: true };
 
 /**
  * Where a registry keeps its session and catalog: memory, a file, another LOM over HTTP, a

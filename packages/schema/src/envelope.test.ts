@@ -3,7 +3,11 @@ import { describe, expect, it } from "vitest";
 import { RegistrationPayload } from "./envelope.js";
 
 const restartNomad = {
-  registration_metadata: { module_name: "restart-nomad", module_version: "1.0.0", registered_at: "2025-12-01T00:00:00Z" },
+  registration_metadata: {
+    module_name: "restart-nomad",
+    module_version: "1.0.0",
+    registered_at: "2025-12-01T00:00:00Z",
+  },
   capabilities: [
     {
       action: "restart-nomad",

@@ -1,7 +1,11 @@
+export { canonicalJson } from "./canonical-json.js";
+export { CatalogIndex } from "./catalog.js";
 export * from "./errors.js";
 export type * from "./model.js";
 export { MAX_DECISIONS } from "./model.js";
+export { createRegistry } from "./registry.js";
 export type * from "./registry-types.js";
+export { type Resolution, resolveRegistration } from "./resolution.js";
 export type * from "./source.js";
 export type * from "./store.js";
 export * from "./validate.js";

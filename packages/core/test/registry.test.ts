@@ -164,7 +164,7 @@ describe("the session lives in the store", () => {
     await registry.register({ payload: payload("extra", "1.0.0") }, "test");
     const before = registry.session();
     const seen: string[] = [];
-    const unsubscribe = registry.subscribe((e: RegistryEvent) => {
+    const unsubscribe = registry.subscribe(() => {
       // A listener called during the swap sees either the whole old catalog or the whole new one.
       seen.push(
         registry

@@ -37,5 +37,8 @@ export function payload(name: string, version: string, actions: string[] = [name
 /** A clock that moves one second per call, so decisions have distinct, predictable times. */
 export function steppingClock(start = Date.parse("2026-01-01T00:00:00Z")) {
   let t = start;
-  return () => new Date((t += 1000));
+  return () => {
+    t += 1000;
+    return new Date(t);
+  };
 }

@@ -1,2 +1,2 @@
-/** Placeholder: filled in by the package's issue. */
-export const PACKAGE = "@rune/mrs-adapter-memory";
+export { type MemoryEntry, type MemorySource, memorySource } from "./memory-source.js";
+export { type MemoryStoreOptions, memoryStore } from "./memory-store.js";

@@ -1,2 +1,10 @@
-/** Placeholder: filled in by the package's issue. */
-export const PACKAGE = "@rune/mrs-testkit";
+export { type FaultPlan, faultyStore } from "./faults.js";
+export { sampleCatalog, samplePayload, trickyPayload } from "./fixtures.js";
+export { type SourceCheck, type SourceEntry, type SourceFactory, sourceChecks, testSource } from "./source-suite.js";
+export {
+  type StoreCheck,
+  type StoreFactory,
+  type StoreSuiteOptions,
+  storeChecks,
+  testStore,
+} from "./store-suite.js";

@@ -1,0 +1,51 @@
+import { createRegistry, type RegistryStore } from "@rune/mrs-core";
+import { samplePayload, storeChecks, testSource, testStore } from "@rune/mrs-testkit";
+import { describe, expect, it } from "vitest";
+import { memorySource, memoryStore } from "./index.js";
+
+testStore("memory", { create: () => memoryStore() });
+
+testSource("memory", {
+  create: (entries) => memorySource(entries.map((e) => ({ name: e.name, text: e.content }))),
+  store: () => memoryStore(),
+});
+
+describe("the conformance suite catches a broken store", () => {
+  // A store that ignores the revision it is given: the classic lost-update bug.
+  const careless = (): RegistryStore => {
+    const inner = memoryStore();
+    return {
+      name: "careless",
+      load: () => inner.load(),
+      async commit(_expected, data) {
+        const now = await inner.load();
+        return inner.commit(now?.revision ?? null, data);
+      },
+    };
+  };
+  const options = { largeCatalog: 10, writers: 4, writesEach: 3 };
+  for (const name of ["a commit that names a stale revision is refused and changes nothing"]) {
+    it(`fails "${name}"`, async () => {
+      const check = storeChecks.find((c) => c.name === name);
+      expect(check).toBeDefined();
+      await expect(check?.run({ create: careless }, options)).rejects.toThrow();
+    });
+  }
+});
+
+describe("memorySource", () => {
+  it("hands over values added later, and tells watchers", async () => {
+    const source = memorySource();
+    let calls = 0;
+    source.watch?.(() => {
+      calls += 1;
+    });
+    source.add({ name: "echo", payload: samplePayload("echo") });
+    const registry = createRegistry({ store: memoryStore(), sources: [source] });
+    await registry.start();
+    expect(registry.module("echo")?.source).toBe("memory:echo");
+    source.remove("echo");
+    expect(await source.discover()).toEqual([]);
+    expect(calls).toBe(2);
+  });
+});

@@ -10,7 +10,8 @@ describe("fixtures", () => {
   it("MRS-E2 MRS-E12 trickyPayload is valid and keeps __proto__ as an own key", () => {
     const payload = trickyPayload();
     expect(validateRegistration(payload).ok).toBe(true);
-    const properties = (payload.capabilities[0]?.input_schema as unknown as { properties: object }).properties;
+    const schema = payload.capabilities[0]?.input_schema as unknown as { properties: object };
+    const properties = schema.properties;
     expect(Object.hasOwn(properties, "__proto__")).toBe(true);
   });
   it("sampleCatalog holds the asked number of modules and decisions", () => {

@@ -1,1 +1,6 @@
-console.log("lom: the RUNE MRS registry (coming soon)");
+import { main } from "./program.js";
+
+// Exit once stdout is flushed: keep-alive sockets or timers must not hold a finished command open.
+main(process.argv.slice(2)).then((code) => {
+  process.stdout.write("", () => process.exit(code));
+});

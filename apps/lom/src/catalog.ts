@@ -1,0 +1,136 @@
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { mrsClient } from "@rune/mrs-adapter-http";
+import {
+  type CapabilityEntry,
+  createRegistry,
+  type Decision,
+  type InstanceCheck,
+  type ModuleRecord,
+  type MrsError,
+  type SessionInfo,
+} from "@rune/mrs-core";
+import { openStore, shippedExamples } from "./compose.js";
+import { loadConfig } from "./config.js";
+
+/** A module as the CLI and the API show it: the payload's members at the top level. */
+export interface ModuleView {
+  readonly module_name: string;
+  readonly module_version: string;
+  readonly registered_at: string;
+  readonly capabilities: readonly unknown[];
+  readonly source: string;
+  readonly acceptedAt: string;
+}
+
+/** A capability with its address and both schemas. */
+export interface CapabilityView {
+  readonly address: string;
+  readonly name: string;
+  readonly module: string;
+  readonly version: string;
+  readonly action: string;
+  readonly description: string;
+  readonly input_schema: Record<string, unknown>;
+  readonly output_schema: Record<string, unknown>;
+}
+
+/** An answer that may be a fault: the reading commands print either. */
+export type Answer<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly errors: readonly MrsError[] };
+
+/** What the reading commands need, from a running LOM (`--url`) or from the local store. */
+export interface CatalogReader {
+  readonly where: string;
+  session(): Promise<Answer<SessionInfo>>;
+  modules(): Promise<Answer<readonly ModuleView[]>>;
+  capabilities(): Promise<Answer<readonly CapabilityView[]>>;
+  capability(ref: string): Promise<Answer<CapabilityView>>;
+  decisions(module: string): Promise<Answer<readonly Decision[]>>;
+  validate(ref: string, body: { input: unknown } | { output: unknown }): Promise<Answer<InstanceCheck>>;
+  close(): Promise<void>;
+}
+
+export function moduleView(record: ModuleRecord): ModuleView {
+  const { payload } = record;
+  return {
+    ...payload.registration_metadata,
+    capabilities: payload.capabilities,
+    source: record.source,
+    acceptedAt: record.acceptedAt,
+  };
+}
+
+export function capabilityView(entry: CapabilityEntry): CapabilityView {
+  const { capability } = entry;
+  return {
+    address: entry.address,
+    name: entry.name,
+    module: entry.module,
+    version: entry.version,
+    action: capability.action,
+    description: capability.description,
+    input_schema: capability.input_schema,
+    output_schema: capability.output_schema,
+  };
+}
+
+const ok = <T>(value: T): Answer<T> => ({ ok: true, value });
+
+/**
+ * Reads the catalog held by a store, without opening a session or running discovery: a
+ * reading command never writes.
+ */
+export async function localReader(options: { config?: string | undefined }): Promise<CatalogReader> {
+  const configFile = options.config ?? (existsSync(resolve("lom.config.json")) ? "lom.config.json" : undefined);
+  const config = loadConfig(configFile, { examples: shippedExamples() });
+  const store = openStore(config);
+  const registry = createRegistry({ store });
+  await registry.reload();
+  try {
+    registry.session();
+  } catch {
+    await registry.close();
+    throw new NoSession(config.store);
+  }
+  return {
+    where: config.store,
+    session: async () => ok(registry.session()),
+    modules: async () => ok(registry.modules().map(moduleView)),
+    capabilities: async () => ok(registry.capabilities().map(capabilityView)),
+    async capability(ref) {
+      const resolved = registry.resolveAction(ref);
+      return resolved.ok ? ok(capabilityView(resolved.value)) : resolved;
+    },
+    decisions: async (module) => ok(registry.decisions({ module })),
+    async validate(ref, body) {
+      const resolved = registry.resolveAction(ref);
+      if (!resolved.ok) return resolved;
+      return ok("input" in body ? registry.validateInput(ref, body.input) : registry.validateOutput(ref, body.output));
+    },
+    close: () => registry.close(),
+  };
+}
+
+/** The store holds no session yet. */
+export class NoSession extends Error {
+  constructor(readonly store: string) {
+    super(`the store ${store} holds no session yet: start a LOM on it first (lom start)`);
+  }
+}
+
+/** Reads the catalog of a running LOM over its HTTP API. */
+export function remoteReader(options: { url: string; token?: string | undefined }): CatalogReader {
+  const client = mrsClient({ url: options.url, ...(options.token ? { token: options.token } : {}) });
+  return {
+    where: options.url,
+    session: () => client.session(),
+    modules: () => client.modules(),
+    capabilities: () => client.capabilities(),
+    capability: (ref) => client.capability(ref),
+    decisions: (module) => client.decisions(module),
+    validate: (ref, body) => client.validate(ref, body),
+    close: async () => undefined,
+  } as CatalogReader;
+}

@@ -1,0 +1,116 @@
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { createMrsServer } from "@rune/mrs-adapter-http";
+import { createRegistry, type Decision, type DiscoveryReport, MrsFailure } from "@rune/mrs-core";
+import pino from "pino";
+import { openSources, openStore, shippedExamples } from "../compose.js";
+import { loadConfig } from "../config.js";
+import { bold, dim, EXIT, Exit, formatIssue, green, red, say, warn, yellow } from "../output.js";
+
+/** Options of `lom start`. */
+export interface StartOptions {
+  readonly config?: string;
+  readonly refresh?: boolean;
+  /** `pretty` (progress for people) or `json` (pino lines for machines). Default: pretty on a terminal. */
+  readonly log?: "pretty" | "json";
+}
+
+/**
+ * `lom start`: resume (or open) the store's session, discover, serve the API and the dashboard
+ * until SIGINT/SIGTERM, then close cleanly (requests in flight finish, the store stays whole).
+ */
+export async function startCommand(options: StartOptions): Promise<void> {
+  const config = loadConfig(options.config, { examples: shippedExamples() });
+  const json = (options.log ?? (process.stdout.isTTY ? "pretty" : "json")) === "json";
+  const logger = pino(
+    { name: "lom", redact: ["req.headers.authorization"] },
+    json ? process.stdout : pino.destination(2),
+  );
+  const pretty = json ? () => undefined : say;
+
+  const sources = openSources(config);
+  const registry = createRegistry({ store: openStore(config), sources });
+  pretty(`${bold("lom")} discovering from ${sources.length} source${sources.length === 1 ? "" : "s"}`);
+  for (const s of config.sources) pretty(dim(`  ${"folder" in s ? s.folder : s.url}`));
+  pretty(dim(`  store: ${config.store}`));
+
+  let report: DiscoveryReport;
+  try {
+    report = await registry.start({ refresh: options.refresh === true });
+  } catch (error) {
+    const errors = error instanceof MrsFailure ? error.errors : [];
+    warn(red(`lom: cannot start on the store ${config.store}`));
+    for (const e of errors) warn(formatIssue(e));
+    if (errors.length === 0) warn(`  ${(error as Error).message}`);
+    logger.error({ store: config.store, errors, err: errors.length ? undefined : error }, "store unusable");
+    await registry.close().catch(() => undefined);
+    throw new Exit(EXIT.failed);
+  }
+  printReport(report, pretty);
+  for (const decision of report.decisions) logger.info({ decision }, `discovery ${decision.outcome}`);
+
+  const server = createMrsServer({
+    registry,
+    tokens: config.tokens,
+    read: config.read,
+    logger: json ? { level: "info", stream: process.stdout } : false,
+  });
+  serveDashboard(server);
+  try {
+    await server.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    warn(red(`lom: cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`));
+    await registry.close().catch(() => undefined);
+    throw new Exit(EXIT.usage);
+  }
+  const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${config.port}`;
+  pretty();
+  pretty(`${green("ready")}  dashboard ${bold(`${url}/`)}`);
+  pretty(`       API       ${url}/v1/modules  ${dim(`(OpenAPI: ${url}/openapi.json)`)}`);
+  pretty(dim("       stop with Ctrl-C"));
+  logger.info({ url, session: report.session.id }, "ready");
+
+  await new Promise<void>((resolveStop) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) return;
+      stopping = true;
+      pretty(dim(`\n${signal}: finishing requests in flight, closing the store`));
+      logger.info({ signal }, "shutting down");
+      // fastify's close waits for requests in flight; then the store is closed, whole.
+      server
+        .close()
+        .then(() => registry.close())
+        .catch((error: unknown) => logger.error({ err: error }, "shutdown"))
+        .finally(resolveStop);
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+}
+
+function printReport(report: DiscoveryReport, print: (line?: string) => void): void {
+  const count = (outcome: Decision["outcome"]) => report.decisions.filter((d) => d.outcome === outcome).length;
+  print(
+    `${report.resumed ? "resumed" : "opened"} session ${report.session.id}: ` +
+      `${green(`${count("accepted")} accepted`)}, ${yellow(`${count("upgraded")} upgraded`)}, ${red(`${count("rejected")} rejected`)}`,
+  );
+  for (const d of report.decisions) {
+    const name = `${d.module ?? "(unnamed)"}${d.version ? `@${d.version}` : ""}`;
+    if (d.outcome === "accepted") print(`  ${green("+")} ${name}`);
+    else if (d.outcome === "upgraded") print(`  ${yellow("↑")} ${name} ${dim(`(from ${d.previousVersion})`)}`);
+    else {
+      print(`  ${red("✗")} ${name} ${dim(d.source)}`);
+      for (const e of d.errors) print(formatIssue(e, "      "));
+    }
+  }
+}
+
+/** Serves the dashboard's built files at `/` when they are there. */
+function serveDashboard(server: ReturnType<typeof createMrsServer>): void {
+  const index = fileURLToPath(new URL("./dashboard/index.html", import.meta.url));
+  server.get("/", { schema: { hide: true } }, async (_request, reply) => {
+    const html = existsSync(index) ? readFileSync(index, "utf8") : "<!doctype html><title>lom</title><p>lom</p>";
+    return reply.type("text/html; charset=utf-8").send(html);
+  });
+}

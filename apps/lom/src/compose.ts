@@ -1,0 +1,45 @@
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { fileStore, folderSource } from "@rune/mrs-adapter-file";
+import { httpStore, urlSource } from "@rune/mrs-adapter-http";
+import { memoryStore } from "@rune/mrs-adapter-memory";
+import type { RegistrationSource, RegistryStore } from "@rune/mrs-core";
+import { ConfigError, type LomConfig } from "./config.js";
+
+/**
+ * The example modules shipped with the app, used when there is no config: the schema
+ * package's four examples, then the app's own (a broken manifest and an older version of a
+ * module, so that a fresh LOM shows a rejection and an upgrade).
+ */
+export function shippedExamples(): string[] {
+  const require = createRequire(import.meta.url);
+  const schemaExamples = join(dirname(require.resolve("@rune/mrs-schema/package.json")), "examples");
+  const appExamples = fileURLToPath(new URL("../examples/", import.meta.url));
+  return [appExamples, schemaExamples];
+}
+
+/** The store a config names. */
+export function openStore(config: Pick<LomConfig, "store" | "file" | "tokens">): RegistryStore {
+  const spec = config.store;
+  if (spec === "memory") return memoryStore();
+  if (spec.startsWith("file:")) return fileStore({ path: spec.slice("file:".length) });
+  if (spec.startsWith("http://") || spec.startsWith("https://")) {
+    // Writing to another LOM's store needs a token granted every name: the first such one.
+    const token = config.tokens.find((t) => t.modules.includes("*"))?.token;
+    return httpStore({ url: spec, ...(token === undefined ? {} : { token }) });
+  }
+  throw new ConfigError(config.file ?? "lom", [
+    {
+      code: "INVALID_CONFIG",
+      pointer: "/store",
+      message: `store ${spec.split(":")[0]} is not available in this release`,
+      hint: 'use "memory", "file:PATH" or "http://HOST:PORT"',
+    },
+  ]);
+}
+
+/** The sources a config names, in order. */
+export function openSources(config: Pick<LomConfig, "sources">): RegistrationSource[] {
+  return config.sources.map((s) => ("folder" in s ? folderSource({ path: s.folder }) : urlSource({ urls: [s.url] })));
+}

@@ -1,0 +1,46 @@
+import type { MrsError, MrsWarning } from "@rune/mrs-core";
+
+/** Exit codes (INTERFACES.md): 0 success, 1 invalid / not found / rejected, 2 usage or configuration error. */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+/** Thrown by a command to stop with an exit code after it printed what it had to say. */
+export class Exit extends Error {
+  constructor(readonly code: number) {
+    super(`exit ${code}`);
+  }
+}
+
+/** Machine output: one JSON document on stdout, nothing else there. */
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Human output, on stdout. */
+export function say(line = ""): void {
+  process.stdout.write(`${line}\n`);
+}
+
+/** Diagnostics, on stderr (so `--json` output stays clean). */
+export function warn(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+const useColor = process.stdout.isTTY === true && !process.env.NO_COLOR;
+const paint = (code: number) => (text: string) => (useColor ? `\u001b[${code}m${text}\u001b[0m` : text);
+export const red = paint(31);
+export const green = paint(32);
+export const yellow = paint(33);
+export const dim = paint(2);
+export const bold = paint(1);
+
+/** One error or warning, readable: code, rule, where, what, and how to fix it. */
+export function formatIssue(issue: MrsError | MrsWarning, indent = "  "): string {
+  const mark = issue.code === "UNKNOWN_FORMAT" ? yellow("!") : red("✗");
+  const where = issue.pointer === "" ? "(document)" : issue.pointer;
+  const lines = [
+    `${indent}${mark} ${bold(issue.code)} ${dim(`MRS-${issue.rule}`)} at ${where}`,
+    `${indent}    ${issue.message}`,
+  ];
+  if (issue.hint) lines.push(`${indent}    ${dim("hint:")} ${issue.hint}`);
+  return lines.join("\n");
+}

@@ -1,30 +1,50 @@
 import { Compile } from "typebox/compile";
 import { describe, expect, it } from "vitest";
-import { RegistrationPayload } from "./envelope.js";
+import { duplicateActions, invalidCases, specExample, validCases } from "./__fixtures__/envelope-cases.js";
+import { Capability, Name, RegistrationMetadata, RegistrationPayload } from "./envelope.js";
 
-const restartNomad = {
-  registration_metadata: {
-    module_name: "restart-nomad",
-    module_version: "1.0.0",
-    registered_at: "2025-12-01T00:00:00Z",
-  },
-  capabilities: [
-    {
-      action: "restart-nomad",
-      description: "Restarts Nomad systemd unit",
-      input_schema: { type: "object", properties: {}, required: [] },
-      output_schema: { type: "object", properties: { result: { type: "string" } }, required: ["result"] },
-    },
-  ],
-};
+const envelope = Compile(RegistrationPayload);
 
-describe("RegistrationPayload", () => {
-  const check = Compile(RegistrationPayload);
-  it("accepts the spec's restart-nomad example (MRS-E1)", () => {
-    expect(check.Check(restartNomad)).toBe(true);
+describe("RegistrationPayload (TypeBox)", () => {
+  for (const { rule, name, payload } of validCases) {
+    it(`MRS-${rule} ${name}`, () => {
+      expect(envelope.Errors(payload)).toEqual([]);
+      expect(envelope.Check(payload)).toBe(true);
+    });
+  }
+
+  for (const { rule, name, payload, pointer } of invalidCases) {
+    it(`MRS-${rule} ${name}`, () => {
+      expect(envelope.Check(payload)).toBe(false);
+      const errors = envelope.Errors(payload);
+      expect(errors.length).toBeGreaterThan(0);
+      // The fault, and only the fault: every error lies at or under its pointer.
+      for (const error of errors) expect(error.instancePath.startsWith(pointer), error.instancePath).toBe(true);
+    });
+  }
+
+  it("MRS-E7 leaves duplicate action names to @rune/mrs-core (JSON Schema cannot express them)", () => {
+    expect(envelope.Check(duplicateActions)).toBe(true);
   });
-  it("rejects a misspelled member (MRS-E2)", () => {
-    const { capabilities, ...rest } = restartNomad;
-    expect(check.Check({ ...rest, capabilites: capabilities })).toBe(false);
+});
+
+describe("the parts of the envelope", () => {
+  it("MRS-E3 Name accepts the spec's module name and rejects its uppercase form", () => {
+    const name = Compile(Name);
+    expect(name.Check(specExample.registration_metadata.module_name)).toBe(true);
+    expect(name.Check("RESTART-NOMAD")).toBe(false);
+  });
+
+  it("MRS-E2 RegistrationMetadata alone rejects an unknown member and keeps x- extensions", () => {
+    const metadata = Compile(RegistrationMetadata);
+    expect(metadata.Check({ ...specExample.registration_metadata, "x-region": "eu" })).toBe(true);
+    expect(metadata.Check({ ...specExample.registration_metadata, region: "eu" })).toBe(false);
+  });
+
+  it("MRS-E9 Capability alone requires object schemas for input and output", () => {
+    const capability = Compile(Capability);
+    const [first] = specExample.capabilities;
+    expect(capability.Check(first)).toBe(true);
+    expect(capability.Check({ ...first, input_schema: { type: "string" } })).toBe(false);
   });
 });

@@ -14,6 +14,9 @@ import {
 /** Every object of the envelope: closed (E2) except for `x-` vendor extensions. */
 const closed = { additionalProperties: false, patternProperties: { [EXTENSION_PATTERN]: {} } } as const;
 
+/** E3/E7: the one form shared by module and action names. */
+const nameOptions = { minLength: 1, maxLength: NAME_MAX_LENGTH, pattern: NAME_PATTERN } as const;
+
 /**
  * A JSON Schema object whose root describes an object (RULES.md E9). The envelope checks only
  * the root `type`; the core checks the rest against the JSON Schema meta-schema.
@@ -23,26 +26,35 @@ export interface ObjectJsonSchema {
   [keyword: string]: unknown;
 }
 
-/** E9 (root only): `input_schema` / `output_schema` are JSON Schema objects with `"type": "object"`. */
+/**
+ * E9 (root only): `input_schema` / `output_schema` are JSON Schema objects with `"type": "object"`.
+ * Whether the rest is valid JSON Schema (E9), uses only local references (E10) and stays within
+ * the limits (E11) is for `validateRegistration` of `@rune/mrs-core`.
+ */
 export const ObjectJsonSchema = Type.Unsafe<ObjectJsonSchema>({
+  title: "ObjectJsonSchema",
+  description: 'A JSON Schema (draft 2020-12, or draft-07 when its $schema says so) whose root has "type": "object".',
   type: "object",
   required: ["type"],
   properties: { type: { const: "object" } },
-  description: 'A JSON Schema (draft 2020-12, or draft-07 when its $schema says so) whose root has "type": "object".',
 });
 
-/** E3/E7: a module or action name. */
-export const Name = Type.String({ minLength: 1, maxLength: NAME_MAX_LENGTH, pattern: NAME_PATTERN });
+/** E3/E7: a module or action name: 1-64 lowercase letters and digits, words joined by `-` or `_`. */
+export const Name = Type.String({
+  ...nameOptions,
+  title: "Name",
+  description: "Lowercase letters and digits, words joined by single - or _, starting with a letter.",
+});
 
 /** `registration_metadata`: who the module is (E3, E4, E5). */
 export const RegistrationMetadata = Type.Object(
   {
-    module_name: { ...Name, description: "Unique, lowercase identifier of the module (MRS-E3)." },
+    module_name: Type.String({ ...nameOptions, description: "Unique, lowercase identifier of the module (MRS-E3)." }),
     module_version: Type.String({
       minLength: 5,
       maxLength: VERSION_MAX_LENGTH,
       pattern: SEMVER_PATTERN,
-      description: "Strict SemVer 2.0.0 version of the module (MRS-E4).",
+      description: "Strict SemVer 2.0.0 version of the module, without a leading v (MRS-E4).",
     }),
     registered_at: Type.String({
       format: "date-time",
@@ -50,31 +62,47 @@ export const RegistrationMetadata = Type.Object(
       description: "RFC 3339 timestamp in UTC, ending in Z (MRS-E5).",
     }),
   },
-  closed,
+  {
+    ...closed,
+    title: "RegistrationMetadata",
+    description: "Who the module is: its name, version and when it registered.",
+  },
 );
 
 /** One action the module supports (E7, E8, E9). */
 export const Capability = Type.Object(
   {
-    action: { ...Name, description: "Action name, unique within the module (MRS-E7)." },
+    action: Type.String({ ...nameOptions, description: "Action name, unique within the module (MRS-E7)." }),
     description: Type.String({
       minLength: 1,
       maxLength: DESCRIPTION_MAX_LENGTH,
-      description: "What the action does (MRS-E8).",
+      description: "What the action does, at most 1,024 characters (MRS-E8).",
     }),
     input_schema: ObjectJsonSchema,
     output_schema: ObjectJsonSchema,
   },
-  closed,
+  {
+    ...closed,
+    title: "Capability",
+    description: "One action the module supports, with JSON Schemas of its input and output.",
+  },
 );
 
 /** The registration payload a module hands the LOM (E1, E6). */
 export const RegistrationPayload = Type.Object(
   {
     registration_metadata: RegistrationMetadata,
-    capabilities: Type.Array(Capability, { minItems: MIN_CAPABILITIES, maxItems: MAX_CAPABILITIES }),
+    capabilities: Type.Array(Capability, {
+      minItems: MIN_CAPABILITIES,
+      maxItems: MAX_CAPABILITIES,
+      description: "The actions this module supports: 1 to 256 (MRS-E6).",
+    }),
   },
-  closed,
+  {
+    ...closed,
+    title: "RegistrationPayload",
+    description: "A RUNE module's registration: its metadata and its capabilities.",
+  },
 );
 
 /** Static type of {@link RegistrationMetadata}. */
@@ -83,3 +111,5 @@ export type RegistrationMetadata = Static<typeof RegistrationMetadata>;
 export type Capability = Static<typeof Capability>;
 /** Static type of {@link RegistrationPayload}. */
 export type RegistrationPayload = Static<typeof RegistrationPayload>;
+/** Static type of {@link Name}. */
+export type Name = Static<typeof Name>;

@@ -1,8 +1,9 @@
+export { Capability, Name, ObjectJsonSchema, RegistrationMetadata, RegistrationPayload } from "./envelope.js";
 export {
-  Capability,
-  Name,
-  ObjectJsonSchema,
-  RegistrationMetadata,
-  RegistrationPayload,
-} from "./envelope.js";
+  JSON_SCHEMA_DIALECT,
+  REGISTRATION_SCHEMA_ID,
+  type RegistrationJsonSchema,
+  registrationJsonSchema,
+} from "./json-schema.js";
 export * from "./patterns.js";
+export { MRS_SPEC_VERSION } from "./spec-version.js";

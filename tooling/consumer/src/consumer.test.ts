@@ -1,0 +1,160 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { publint } from "publint";
+import { beforeAll, describe, expect, it } from "vitest";
+import { alteredCopy, consumerProject, PUBLISHED, pack, ROOT, run } from "./pack.js";
+
+const work = mkdtempSync(join(tmpdir(), "rune-consumer-"));
+const tarballs = new Map<string, string>();
+let project = "";
+
+/** Loads every package by name, from ESM (`import`) or CommonJS (`require`), and lists its exports. */
+const loaderScript = (names: readonly string[], style: "esm" | "cjs") =>
+  style === "esm"
+    ? `const out = {};\nfor (const n of ${JSON.stringify(names)}) out[n] = Object.keys(await import(n)).sort();\nconsole.log(JSON.stringify(out));\n`
+    : `const out = {};\nfor (const n of ${JSON.stringify(names)}) out[n] = Object.keys(require(n)).sort();\nconsole.log(JSON.stringify(out));\n`;
+
+beforeAll(() => {
+  for (const p of PUBLISHED) tarballs.set(p.name, pack(p.dir, work));
+  project = consumerProject(join(work, "project"), [...tarballs.values()], ["typescript@5.9.3", "@types/node@20"]);
+}, 600_000);
+
+describe("every published package, installed alone from its tarball with npm", () => {
+  it("ships a tarball per published package", () => {
+    expect([...tarballs.keys()].sort()).toEqual(PUBLISHED.map((p) => p.name).sort());
+    expect(PUBLISHED.length).toBeGreaterThanOrEqual(6);
+  });
+
+  for (const style of ["esm", "cjs"] as const) {
+    it(`loads from ${style === "esm" ? "ESM (import)" : "CommonJS (require)"} with its exports`, () => {
+      const file = join(project, `load.${style === "esm" ? "mjs" : "cjs"}`);
+      writeFileSync(
+        file,
+        loaderScript(
+          PUBLISHED.map((p) => p.name),
+          style,
+        ),
+      );
+      const { status, output } = run(process.execPath, [file], project);
+      expect(status, output).toBe(0);
+      const exports = JSON.parse(output) as Record<string, string[]>;
+      expect(exports["@rune/mrs-core"]).toEqual(expect.arrayContaining(["validateRegistration", "createRegistry"]));
+      expect(exports["@rune/mrs-schema"]).toEqual(expect.arrayContaining(["RegistrationPayload", "defineModule"]));
+      for (const p of PUBLISHED) expect(exports[p.name]?.length, p.name).toBeGreaterThan(0);
+    });
+  }
+
+  for (const resolution of ["node16", "bundler"] as const) {
+    it(`type-checks a consumer using the public types (moduleResolution ${resolution})`, () => {
+      writeFileSync(
+        join(project, "use-types.ts"),
+        `import type { RegistrationPayload, Capability } from "@rune/mrs-schema";
+import { validateRegistration, createRegistry, type RegistryStore, type ValidationResult } from "@rune/mrs-core";
+import { fileStore } from "@rune/mrs-adapter-file";
+import { memoryStore } from "@rune/mrs-adapter-memory";
+const store: RegistryStore = Math.random() > 2 ? fileStore({ path: "x.json" }) : memoryStore();
+const result: ValidationResult<RegistrationPayload> = validateRegistration({});
+if (result.ok) { const first: Capability | undefined = result.value.capabilities[0]; void first; }
+// @ts-expect-error a registry needs a store
+createRegistry({});
+void createRegistry({ store });
+`,
+      );
+      const module = resolution === "node16" ? "node16" : "esnext";
+      writeFileSync(
+        join(project, `tsconfig.${resolution}.json`),
+        JSON.stringify({
+          compilerOptions: {
+            strict: true,
+            noEmit: true,
+            module,
+            moduleResolution: resolution,
+            target: "es2022",
+            types: ["node"],
+            skipLibCheck: false,
+          },
+          files: ["use-types.ts"],
+        }),
+      );
+      const { status, output } = run(
+        process.execPath,
+        [join(project, "node_modules/typescript/bin/tsc"), "-p", `tsconfig.${resolution}.json`],
+        project,
+      );
+      expect(status, output).toBe(0);
+    });
+  }
+
+  it("MRS-S2 runs a program that validates the spec's example and registers it with the file store", () => {
+    const example = readFileSync(join(ROOT, "packages/schema/examples/restart-nomad.json"), "utf8");
+    writeFileSync(join(project, "restart-nomad.json"), example);
+    writeFileSync(
+      join(project, "program.mjs"),
+      `import { readFileSync } from "node:fs";
+import { validateRegistration, createRegistry } from "@rune/mrs-core";
+import { fileStore } from "@rune/mrs-adapter-file";
+const payload = JSON.parse(readFileSync("restart-nomad.json", "utf8"));
+const valid = validateRegistration(payload);
+const registry = createRegistry({ store: fileStore({ path: "state/catalog.json" }) });
+await registry.start();
+const result = await registry.register({ payload }, "consumer");
+await registry.close();
+console.log(JSON.stringify({ valid: valid.ok, outcome: result.outcome }));
+`,
+    );
+    const { status, output } = run(process.execPath, ["program.mjs"], project);
+    expect(status, output).toBe(0);
+    expect(JSON.parse(output.trim().split("\n").pop() ?? "")).toEqual({ valid: true, outcome: "accepted" });
+    expect(JSON.parse(readFileSync(join(project, "state/catalog.json"), "utf8"))).toBeTruthy();
+  });
+});
+
+describe("publint and arethetypeswrong on every packed package", () => {
+  for (const p of PUBLISHED) {
+    it(`${p.name}: publint reports no error or warning`, async () => {
+      const tarball = readFileSync(tarballs.get(p.name) as string);
+      const { messages } = await publint({
+        pack: { tarball: tarball.buffer.slice(tarball.byteOffset, tarball.byteOffset + tarball.byteLength) },
+        level: "warning",
+      });
+      expect(messages).toEqual([]);
+    });
+    it(`${p.name}: arethetypeswrong finds no problem`, () => {
+      const { status, output } = run(
+        join(ROOT, "tooling/consumer/node_modules/.bin/attw"),
+        ["--no-color", "--profile", "node16", tarballs.get(p.name) as string],
+        ROOT,
+      );
+      expect(status, output).toBe(0);
+    });
+  }
+});
+
+describe("the checks can fail", () => {
+  it("a broken exports map makes the consumer checks fail", () => {
+    const schema = PUBLISHED.find((p) => p.name === "@rune/mrs-schema");
+    if (!schema) throw new Error("no schema package");
+    const copy = alteredCopy(schema.dir, join(work, "broken-schema"), (manifest) => {
+      (manifest.exports as Record<string, { import: { default: string } }>)["."].import.default = "./dist/missing.js";
+    });
+    const tarball = execFileSync("npm", ["pack", "--silent", "--pack-destination", work], {
+      cwd: copy,
+      encoding: "utf8",
+    })
+      .trim()
+      .split("\n")
+      .pop() as string;
+    const broken = consumerProject(join(work, "broken-project"), [join(work, tarball)]);
+    writeFileSync(join(broken, "load.mjs"), loaderScript(["@rune/mrs-schema"], "esm"));
+    expect(run(process.execPath, ["load.mjs"], broken).status).not.toBe(0);
+    expect(
+      run(
+        join(ROOT, "tooling/consumer/node_modules/.bin/attw"),
+        ["--no-color", "--profile", "node16", join(work, tarball)],
+        ROOT,
+      ).status,
+    ).not.toBe(0);
+  });
+});

@@ -108,7 +108,7 @@ function printReport(report: DiscoveryReport, print: (line?: string) => void): v
 
 /** Serves the dashboard's built files at `/` when they are there. */
 function serveDashboard(server: ReturnType<typeof createMrsServer>): void {
-  const index = fileURLToPath(new URL("./dashboard/index.html", import.meta.url));
+  const index = fileURLToPath(new URL("../dashboard/index.html", import.meta.url));
   server.get("/", { schema: { hide: true } }, async (_request, reply) => {
     const html = existsSync(index) ? readFileSync(index, "utf8") : "<!doctype html><title>lom</title><p>lom</p>";
     return reply.type("text/html; charset=utf-8").send(html);

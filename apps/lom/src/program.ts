@@ -48,6 +48,7 @@ Examples:
     )
     .option("--config <file>", "lom.config.json (default: the embedded defaults: shipped examples, file store .lom/)")
     .option("--refresh", "open a new session instead of resuming the store's")
+    .option("--listen <host:port>", 'override the config\'s listen address (default "127.0.0.1:7420")')
     .addOption(
       new Option("--log <format>", "pretty progress or JSON log lines (default: pretty on a terminal)").choices([
         "pretty",

@@ -4,13 +4,15 @@ import { createMrsServer } from "@rune/mrs-adapter-http";
 import { createRegistry, type Decision, type DiscoveryReport, MrsFailure } from "@rune/mrs-core";
 import pino from "pino";
 import { openSources, openStore, shippedExamples } from "../compose.js";
-import { loadConfig } from "../config.js";
+import { loadConfig, parseListen } from "../config.js";
 import { bold, dim, EXIT, Exit, formatIssue, green, red, say, warn, yellow } from "../output.js";
 
 /** Options of `lom start`. */
 export interface StartOptions {
   readonly config?: string;
   readonly refresh?: boolean;
+  /** Overrides the config's `listen`. */
+  readonly listen?: string;
   /** `pretty` (progress for people) or `json` (pino lines for machines). Default: pretty on a terminal. */
   readonly log?: "pretty" | "json";
 }
@@ -20,7 +22,8 @@ export interface StartOptions {
  * until SIGINT/SIGTERM, then close cleanly (requests in flight finish, the store stays whole).
  */
 export async function startCommand(options: StartOptions): Promise<void> {
-  const config = loadConfig(options.config, { examples: shippedExamples() });
+  const loaded = loadConfig(options.config, { examples: shippedExamples() });
+  const config = options.listen === undefined ? loaded : { ...loaded, ...parseListen(options.listen) };
   const json = (options.log ?? (process.stdout.isTTY ? "pretty" : "json")) === "json";
   const logger = pino(
     { name: "lom", redact: ["req.headers.authorization"] },

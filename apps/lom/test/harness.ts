@@ -1,0 +1,89 @@
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The built `lom` binary (turbo builds the app before its tests run). */
+export const LOM = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
+
+export function tempDir(prefix = "lom-test-"): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** A free port on loopback. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Runs `lom ARGS` to completion. */
+export function lom(args: readonly string[], cwd: string, env: Record<string, string> = {}) {
+  const result = spawnSync(process.execPath, [LOM, ...args], {
+    cwd,
+    encoding: "utf8",
+    timeout: 60_000,
+    env: { ...process.env, NO_COLOR: "1", ...env },
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** A running `lom start`, with its output so far. */
+export interface RunningLom {
+  readonly child: ChildProcess;
+  readonly url: string;
+  output(): string;
+  /** Sends a signal and waits for the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Starts `lom start ARGS` and waits until `/healthz` answers 200. */
+export async function startLom(args: readonly string[], cwd: string, port: number, env: Record<string, string> = {}): Promise<RunningLom> {
+  const child = spawn(process.execPath, [LOM, "start", ...args], {
+    cwd,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, NO_COLOR: "1", ...env },
+  });
+  let output = "";
+  child.stdout?.on("data", (d) => {
+    output += d;
+  });
+  child.stderr?.on("data", (d) => {
+    output += d;
+  });
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 150; i++) {
+    if (child.exitCode !== null) throw new Error(`lom start exited with ${child.exitCode}: ${output}`);
+    const ok = await fetch(`${url}/healthz`).then((r) => r.status === 200, () => false);
+    if (ok) break;
+    if (i === 149) {
+      child.kill("SIGKILL");
+      throw new Error(`lom start never became ready: ${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    child,
+    url,
+    output: () => output,
+    async stop(signal = "SIGTERM") {
+      if (child.exitCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** Writes a `lom.config.json` in `dir` and returns its path. */
+export function writeConfig(dir: string, config: Record<string, unknown>): string {
+  const file = join(dir, "lom.config.json");
+  writeFileSync(file, JSON.stringify(config, null, 2));
+  return file;
+}

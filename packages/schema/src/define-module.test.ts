@@ -164,7 +164,13 @@ describe("defineModule refuses a payload that is not a valid registration", () =
     const issues = issuesOf(() => restartNomad({ name: "Restart-Nomad" }));
     expect(issues.length).toBeGreaterThan(0);
     expect(issues.every((issue) => issue.rule === "E3")).toBe(true);
-    expect(issues[0]?.pointer).toBe("/registration_metadata/module_name");
+    expect(issues).toEqual([
+      {
+        rule: "E3",
+        pointer: "/registration_metadata/module_name",
+        message: expect.stringContaining("lowercase letters and digits"),
+      },
+    ]);
   });
 
   it("MRS-E4 rejects a version with a leading v", () => {

@@ -135,13 +135,13 @@ export function defineModule<Actions extends ActionDefinitions>(
     ...extensionMembers(definition.extensions, "", issues),
   };
 
+  // A fault already named above (an invalid Date) is not repeated by the envelope.
+  const named = new Set(issues.map((issue) => issue.pointer));
+  issues.push(...envelopeIssues(payload).filter((issue) => !named.has(issue.pointer)));
   entries.forEach(([action, { input, output }], index) => {
     issues.push(...capabilitySchemaIssues(input, `/capabilities/${index}/input_schema`, `input of "${action}"`));
     issues.push(...capabilitySchemaIssues(output, `/capabilities/${index}/output_schema`, `output of "${action}"`));
   });
-  // A fault already named above (an invalid Date, a schema that is not JSON) is not repeated.
-  const named = new Set(issues.map((issue) => issue.pointer));
-  issues.push(...envelopeIssues(payload).filter((issue) => !named.has(issue.pointer)));
   if (issues.length > 0) throw new ModuleDefinitionError(definition.name, issues);
 
   const actionNames = entries.map(([action]) => action);
@@ -212,21 +212,43 @@ const FIELD_RULES: Readonly<Record<string, string>> = {
   output_schema: "E9",
 };
 
+/** What each field must be, said once instead of TypeBox's keyword-by-keyword messages (a pattern in full). */
+const FIELD_MESSAGES: Readonly<Record<string, string>> = {
+  E3: "module name must be 1-64 lowercase letters and digits, words joined by single - or _, starting with a letter",
+  E4: 'module version must be a strict SemVer 2.0.0 version such as "1.0.0" (no leading v, no range)',
+  E5: 'registered_at must be an RFC 3339 UTC timestamp ending in Z that exists, such as "2025-12-01T00:00:00Z"',
+  E6: "a module must declare 1 to 256 capabilities",
+  E7: "action name must be 1-64 lowercase letters and digits, words joined by single - or _, starting with a letter",
+  E8: "description must be a string of 1 to 1,024 characters",
+  E9: 'capability schema root must be a JSON Schema object with "type": "object"',
+};
+
 const compileEnvelope = () => Compile(RegistrationPayload);
 let envelope: ReturnType<typeof compileEnvelope> | undefined;
 
-/** E1-E9 (root): the payload against the TypeBox envelope, compiled on first use. */
+/** E1-E9 (root): the payload against the TypeBox envelope (compiled on first use), one issue per faulty value. */
 function envelopeIssues(payload: RegistrationPayload): ModuleDefinitionIssue[] {
   envelope ??= compileEnvelope();
   if (envelope.Check(payload)) return [];
-  return envelope.Errors(payload).map((error) => {
-    const field =
-      error.keyword === "required"
-        ? (error.params as { requiredProperties?: string[] }).requiredProperties?.[0]
-        : error.instancePath.split("/").findLast((segment) => segment in FIELD_RULES);
-    const rule = error.keyword === "additionalProperties" ? "E2" : (FIELD_RULES[field ?? ""] ?? "E1");
-    return { rule, pointer: error.instancePath, message: error.message };
-  });
+  const byPointer = new Map<string, ModuleDefinitionIssue>();
+  for (const error of envelope.Errors(payload)) {
+    if (error.keyword === "additionalProperties") {
+      const members = (error.params as { additionalProperties?: string[] }).additionalProperties ?? [];
+      const message = `unknown member ${members.map((name) => JSON.stringify(name)).join(", ")}: only x- extensions may be added`;
+      byPointer.set(`${error.instancePath}#E2`, { rule: "E2", pointer: error.instancePath, message });
+      continue;
+    }
+    const missing = error.keyword === "required" ? (error.params as { requiredProperties?: string[] }) : undefined;
+    const field = missing
+      ? missing.requiredProperties?.[0]
+      : error.instancePath.split("/").findLast((segment) => segment in FIELD_RULES);
+    const rule = FIELD_RULES[field ?? ""] ?? "E1";
+    if (!byPointer.has(error.instancePath)) {
+      const message = missing || rule === "E1" ? error.message : (FIELD_MESSAGES[rule] ?? error.message);
+      byPointer.set(error.instancePath, { rule, pointer: error.instancePath, message });
+    }
+  }
+  return [...byPointer.values()];
 }
 
 /** Every action has a function, and every function an action. */

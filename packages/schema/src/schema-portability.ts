@@ -78,11 +78,14 @@ export function capabilitySchemaIssues(schema: unknown, pointer: string, label: 
   remoteRefIssues(plain, pointer, label, issues);
   const [valid, errors] = metaValidatorFor(plain).Errors(plain);
   if (!valid) {
-    // The meta-schema reports one fault through several branches: keep the first per location.
+    // The meta-schema reports one fault through several branches and again at each enclosing
+    // value: keep the first error per location, and only the deepest locations.
+    const paths = new Set(errors.map((error) => error.instancePath));
     const seen = new Set<string>();
     for (const error of errors) {
-      if (seen.has(error.instancePath)) continue;
-      seen.add(error.instancePath);
+      const path = error.instancePath;
+      if (seen.has(path) || [...paths].some((other) => other.startsWith(`${path}/`))) continue;
+      seen.add(path);
       issues.push({
         rule: "E9",
         pointer: `${pointer}${error.instancePath}`,

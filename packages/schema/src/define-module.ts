@@ -107,7 +107,11 @@ export interface DefinedModule<Actions extends ActionDefinitions = ActionDefinit
  * const handlers = nomad.implement({
  *   "restart-nomad": async () => ({ result: "restarted" }), // input: {}, output: { result: string }
  * });
- * await fetch("http://127.0.0.1:7420/v1/registrations", { method: "POST", body: JSON.stringify(nomad.payload) });
+ * await fetch("http://127.0.0.1:7420/v1/registrations", {
+ *   method: "POST",
+ *   headers: { authorization: `Bearer ${process.env.LOM_TOKEN}`, "content-type": "application/json" },
+ *   body: JSON.stringify(nomad.payload),
+ * });
  * ```
  */
 export function defineModule<Actions extends ActionDefinitions>(

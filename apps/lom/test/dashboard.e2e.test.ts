@@ -1,0 +1,116 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort, type RunningLom, startLom, tempDir, writeConfig } from "./harness.js";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const TOKEN = "dashboard-token";
+const ARTIFACTS = fileURLToPath(new URL("../.artifacts/", import.meta.url));
+const examples = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+describe("the dashboard, in a real browser (Debian's Chromium)", () => {
+  let running: RunningLom;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    const dir = tempDir("lom-dashboard-");
+    const port = await freePort();
+    const config = writeConfig(dir, {
+      listen: `127.0.0.1:${port}`,
+      sources: [{ folder: examples("../examples") }, { folder: examples("../../../packages/schema/examples") }],
+      store: "memory",
+      tokens: [{ token: TOKEN, modules: ["*"] }],
+    });
+    running = await startLom(["--config", config, "--log", "json"], dir, port);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+      ],
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${running.url}/`);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await running?.stop("SIGTERM");
+  });
+
+  it("shows the session and the shipped modules with their capabilities", async () => {
+    await expect.poll(() => page.locator("#session-id").textContent()).not.toBe("…");
+    const modules = page.locator("#modules");
+    await expect.poll(() => modules.textContent()).toContain("restart-nomad");
+    const text = (await modules.textContent()) ?? "";
+    for (const name of ["s3-log-sink", "vault-secrets", "remediation-provider", "vault-secrets/read-secret"]) {
+      expect(text).toContain(name);
+    }
+    expect(await page.locator("#count-rejected").textContent()).toBe("1");
+  });
+
+  it("MRS-S9 lists the decisions: the upgrade and the rejection with its rule ids", async () => {
+    const decisions = (await page.locator("#decisions").textContent()) ?? "";
+    expect(decisions).toContain("upgraded");
+    expect(decisions).toContain("from 1.3.0");
+    expect(decisions).toContain("INVALID_MODULE_NAME");
+    expect(decisions).toContain("MRS-E3");
+  });
+
+  it("the search box filters capabilities by name and description", async () => {
+    await page.fill("#search", "secret");
+    const text = (await page.locator("#modules").textContent()) ?? "";
+    expect(text).toContain("read-secret");
+    expect(text).not.toContain("restart-nomad");
+    await page.fill("#search", "");
+  });
+
+  it("opens a capability's schemas as readable fields, by keyboard", async () => {
+    await page.locator('button[data-address="vault-secrets/read-secret"]').focus();
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.locator("#detail-address").textContent()).toBe("vault-secrets/read-secret");
+    const input = (await page.locator("#detail-input").textContent()) ?? "";
+    expect(input).toContain("mount");
+    expect(input).toContain("required");
+  });
+
+  it("MRS-I1 tries a valid and an invalid input through the validate route", async () => {
+    await page.fill("#try-input", JSON.stringify({ mount: "secret", path: "apps/db" }));
+    await page.click("#try button[type=submit]");
+    await expect.poll(() => page.locator("#try-result").textContent()).toContain("Valid input");
+    await page.fill("#try-input", JSON.stringify({ mount: 42 }));
+    await page.click("#try button[type=submit]");
+    await expect.poll(() => page.locator("#try-result").textContent()).toContain("Invalid input");
+    expect(await page.locator("#try-result").textContent()).toContain("INPUT_INVALID");
+  });
+
+  it("shows a module registered over HTTP without a reload (server-sent events)", async () => {
+    await expect.poll(() => page.locator("#live").getAttribute("data-state")).toBe("on");
+    const response = await fetch(`${running.url}/v1/registrations`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify({
+        registration_metadata: { module_name: "late-arrival", module_version: "1.0.0", registered_at: "2026-01-01T00:00:00Z" },
+        capabilities: [
+          {
+            action: "wave",
+            description: "Waves at the operator",
+            input_schema: { type: "object", properties: {} },
+            output_schema: { type: "object", properties: {} },
+          },
+        ],
+      }),
+    });
+    expect(response.status).toBe(201);
+    await expect.poll(() => page.locator("#modules").textContent(), { timeout: 10_000 }).toContain("late-arrival");
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, "dashboard.png"), fullPage: true });
+  });
+});

@@ -1,0 +1,199 @@
+// The file store across real processes, run from the built package (`dist/`): crashes at random
+// moments, writers racing, a write that fails half way, a folder it may not write.
+import { type ChildProcessByStdio, spawn } from "node:child_process";
+import { promises as fs } from "node:fs";
+import { join } from "node:path";
+import type { Readable, Writable } from "node:stream";
+import { sampleCatalog } from "@rune/mrs-testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  fixture,
+  jsonLines,
+  removeTempFolders,
+  requireBuilt,
+  run,
+  seededRandom,
+  sleep,
+  tempFolder,
+  unprivileged,
+} from "../test/support.js";
+import { fileStore } from "./index.js";
+
+beforeAll(requireBuilt);
+afterAll(removeTempFolders);
+
+type Child = ChildProcessByStdio<Writable, Readable, Readable>;
+
+/** A child process whose stdout lines are collected, and a way to wait for one of them. */
+function start(script: string, args: readonly string[]) {
+  const child: Child = spawn(process.execPath, [fixture(script), ...args], { stdio: ["pipe", "pipe", "pipe"] });
+  const lines: string[] = [];
+  const waiters: { test: (line: string) => boolean; resolve: () => void }[] = [];
+  let partial = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    const parts = (partial + chunk.toString("utf8")).split("\n");
+    partial = parts.pop() ?? "";
+    for (const line of parts) {
+      lines.push(line);
+      for (const waiter of waiters.filter((w) => w.test(line))) waiter.resolve();
+    }
+  });
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString("utf8");
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on("close", (code, signal) => resolve({ code, signal })),
+  );
+  return {
+    child,
+    lines,
+    exited,
+    stderr: () => stderr,
+    /** Resolves at the first line (seen or to come) that passes `test`, or when the child ends. */
+    waitFor(test: (line: string) => boolean): Promise<void> {
+      if (lines.some(test)) return Promise.resolve();
+      return Promise.race([
+        new Promise<void>((resolve) => waiters.push({ test, resolve })),
+        exited.then(() => undefined),
+      ]);
+    },
+  };
+}
+
+describe("MRS-S11 crash safety: a writer killed with SIGKILL at random moments", () => {
+  it("every time, the file loads and holds every acknowledged commit", { timeout: 60_000 }, async () => {
+    const path = join(await tempFolder(), "catalog.json");
+    const seed = Date.now() >>> 0;
+    const random = seededRandom(seed);
+    const replay = `(replay with seed ${seed})`;
+    const acknowledged = new Set<string>();
+    let highestAck = 0;
+    let revisionOnDisk = 0;
+    let killedHoldingLock = 0;
+    const rounds = 20;
+    for (let round = 0; round < rounds; round++) {
+      const writer = start("commit-loop.mjs", [path, String(round)]);
+      // Mostly once the writer is committing; now and then during its start (import, load).
+      if (random() < 0.8) await writer.waitFor((line) => line === "ready");
+      await sleep(Math.floor(random() * 120));
+      writer.child.kill("SIGKILL");
+      const { signal } = await writer.exited;
+      expect(signal, `round ${round}: ${writer.stderr()} ${replay}`).toBe("SIGKILL");
+      expect(
+        writer.lines.filter((line) => line.startsWith("conflict")),
+        replay,
+      ).toEqual([]);
+      for (const line of writer.lines.filter((l) => l.startsWith("ack "))) {
+        const [, revision, name] = line.split(" ");
+        acknowledged.add(name as string);
+        highestAck = Math.max(highestAck, Number(revision));
+      }
+      if (
+        await fs.stat(`${path}.lock`).then(
+          () => true,
+          () => false,
+        )
+      )
+        killedHoldingLock += 1;
+
+      // A fresh handle, as the next LOM would open: the file must load...
+      const loaded = await fileStore({ path, watch: false }).load();
+      const revision = loaded?.revision ?? 0;
+      // ...at or past every acknowledged commit, and at most one commit (unacknowledged) past them.
+      expect(revision, `round ${round} ${replay}`).toBeGreaterThanOrEqual(highestAck);
+      expect(revision, `round ${round} ${replay}`).toBeLessThanOrEqual(Math.max(highestAck, revisionOnDisk) + 1);
+      revisionOnDisk = revision;
+      const held = new Set(Object.keys(loaded?.data.modules ?? {}));
+      const lost = [...acknowledged].filter((name) => !held.has(name));
+      expect(lost, `acknowledged commits missing after round ${round} ${replay}`).toEqual([]);
+    }
+    // Enough happened for the test to mean something: commits were acknowledged and landed.
+    expect(acknowledged.size, replay).toBeGreaterThan(rounds);
+
+    // The last writer may have died holding the lock and mid-write: the next one takes over at
+    // once (its pid is dead) and clears what it left.
+    const next = fileStore({ path, watch: false, lockTimeoutMs: 5_000 });
+    const before = await next.load();
+    expect(await next.commit(before?.revision ?? null, before?.data ?? sampleCatalog(0))).toMatchObject({ ok: true });
+    expect((await fs.readdir(join(path, ".."))).sort()).toEqual(["catalog.json", "catalog.json.bak"]);
+    // For the record in the test output: how many kills landed while the lock was held.
+    console.info(
+      `crash test: ${rounds} kills, ${killedHoldingLock} holding the lock, ${acknowledged.size} acks, seed ${seed}`,
+    );
+  });
+});
+
+describe("MRS-S11 several processes on one file", () => {
+  it("two processes registering at the same moment lose no acknowledged registration", {
+    timeout: 60_000,
+  }, async () => {
+    const path = join(await tempFolder(), ".lom", "catalog.json");
+    const count = 25;
+    const writers = ["a", "b"].map((id) => start("register-many.mjs", [path, id, String(count)]));
+    // Both started (one opened the session, the other resumed it), then both go at once.
+    for (const writer of writers) await writer.waitFor((line) => line.startsWith('{"ready"'));
+    for (const writer of writers) writer.child.stdin.write("go\n");
+    const ends = await Promise.all(writers.map((writer) => writer.exited));
+    for (const [i, end] of ends.entries()) expect(end.code, writers[i]?.stderr()).toBe(0);
+
+    const outcomes = writers.flatMap((writer) => jsonLines(writer.lines.join("\n")));
+    const sessions = new Set(outcomes.map((o) => o.ready ?? o.session));
+    expect(sessions.size).toBe(1); // one shared session
+    expect(outcomes.filter((o) => "failed" in o)).toEqual([]);
+    const acknowledged = outcomes.filter((o) => "ack" in o).map((o) => o.ack as string);
+    expect(acknowledged).toHaveLength(2 * count);
+
+    const loaded = await fileStore({ path, watch: false }).load();
+    expect(Object.keys(loaded?.data.modules ?? {}).sort()).toEqual([...acknowledged].sort());
+    expect(loaded?.data.session.id).toBe([...sessions][0]);
+  });
+});
+
+describe("MRS-S11 a write that fails leaves the old file whole", () => {
+  it("a catalog that no longer fits (EFBIG under ulimit -f) fails the registration with STORE_UNAVAILABLE", async () => {
+    const path = join(await tempFolder(), "catalog.json");
+    // 16 blocks of 512 bytes: room for a few modules, as a nearly full disk would leave.
+    const finished = await run("sh", [
+      "-c",
+      'ulimit -f 16 && exec "$0" "$@"',
+      process.execPath,
+      fixture("fill-disk.mjs"),
+      path,
+    ]);
+    expect(finished.code, finished.stderr).toBe(0);
+    const outcomes = jsonLines(finished.stdout);
+    const acknowledged = outcomes.filter((o) => "ack" in o).map((o) => o.ack as string);
+    const failed = outcomes.find((o) => "failed" in o);
+    expect(acknowledged.length).toBeGreaterThan(0);
+    expect(failed?.errors).toMatchObject([{ code: "STORE_UNAVAILABLE", rule: "S11" }]);
+    expect(JSON.stringify(failed?.errors)).toContain("EFBIG");
+
+    // The file holds exactly the acknowledged registrations, and no temporary file is left.
+    const loaded = await fileStore({ path, watch: false }).load();
+    expect(Object.keys(loaded?.data.modules ?? {}).sort()).toEqual(acknowledged.sort());
+    expect((await fs.readdir(join(path, ".."))).sort()).toEqual(["catalog.json", "catalog.json.bak"]);
+  });
+
+  it("a folder it may not write makes commit throw, and the file is unchanged", async () => {
+    const folder = await tempFolder();
+    const path = join(folder, "catalog.json");
+    await fileStore({ path, watch: false }).commit(null, sampleCatalog(2));
+    const before = await fs.readFile(path);
+    await fs.chmod(folder, 0o555);
+    const as = await unprivileged();
+    if (as === null) {
+      // Root that cannot switch users writes through mode bits: the commit goes through whole.
+      const store = fileStore({ path, watch: false });
+      expect(await store.commit(1, sampleCatalog(0))).toEqual({ ok: true, revision: 2 });
+      expect((await store.load())?.data).toEqual(sampleCatalog(0));
+      return;
+    }
+    // In a child process as an unprivileged user (root writes through any mode bits).
+    const finished = await run(process.execPath, [fixture("probe.mjs"), "commit", path], as);
+    const [outcome] = jsonLines(finished.stdout);
+    expect(outcome?.thrown).toMatchObject({ code: "EACCES" });
+    expect(await fs.readFile(path)).toEqual(before);
+    expect(await fs.readdir(folder)).toEqual(["catalog.json"]);
+  });
+});

@@ -1,2 +1,23 @@
-/** Placeholder: filled in by the package's issue. */
-export const PACKAGE = "@rune/mrs-adapter-http";
+export type { TokenGrant } from "./auth.js";
+export {
+  type ClientAnswer,
+  type ClientRegistration,
+  type Health,
+  type MrsClient,
+  type MrsClientOptions,
+  mrsClient,
+} from "./client.js";
+export { type HttpStoreOptions, httpStore } from "./http-store.js";
+export { MAX_BODY_BYTES, MAX_STORE_BODY_BYTES, type MrsHttpApiOptions, mrsHttpApi } from "./plugin.js";
+export type {
+  ActionView,
+  CapabilityView,
+  DecisionView,
+  ErrorItem,
+  ModuleView,
+  RegistrationAnswer,
+  SessionView,
+} from "./schemas.js";
+export { type ServedPayload, type ServePayloadOptions, servePayload } from "./serve-payload.js";
+export { createMrsServer, type MrsServerOptions } from "./server.js";
+export { type UrlSourceOptions, urlSource } from "./url-source.js";

@@ -1,0 +1,135 @@
+import type { Decision, InstanceCheck, MrsError, SessionInfo } from "@rune/mrs-core";
+import type { ActionView, CapabilityView, ModuleView, RegistrationAnswer } from "./schemas.js";
+import { exchange } from "./transport.js";
+
+/** Options of {@link mrsClient}. */
+export interface MrsClientOptions {
+  /** The LOM's base URL: `http://127.0.0.1:7420`. */
+  readonly url: string;
+  /** A bearer token: needed to register and refresh, and to read when the LOM closes reading. */
+  readonly token?: string;
+  /** Per call. Default 10 s. */
+  readonly timeoutMs?: number;
+}
+
+/** An answer of the API as data: the value, or the errors with the HTTP status (`0`: no answer at all). */
+export type ClientAnswer<T> =
+  | { readonly ok: true; readonly status: number; readonly value: T }
+  | { readonly ok: false; readonly status: number; readonly errors: readonly MrsError[] };
+
+/**
+ * The answer to a registration. `unchanged` is a `409 DUPLICATE_REGISTRATION` with
+ * `identical: true`: the very same payload was already held, which is what a retry after a
+ * lost answer sees (RULES.md S5), so it counts as success.
+ */
+export type ClientRegistration = Omit<RegistrationAnswer, "outcome"> & {
+  readonly outcome: "accepted" | "upgraded" | "unchanged";
+};
+
+/** What `GET /healthz` said. */
+export interface Health {
+  readonly ready: boolean;
+  readonly session?: string;
+}
+
+/** A typed client of the MRS HTTP API; see {@link mrsClient}. */
+export interface MrsClient {
+  /** Registers a payload: a value (sent as JSON) or raw JSON text/bytes (sent as they are). */
+  register(payload: unknown): Promise<ClientAnswer<ClientRegistration>>;
+  session(): Promise<ClientAnswer<SessionInfo>>;
+  modules(): Promise<ClientAnswer<readonly ModuleView[]>>;
+  module(name: string): Promise<ClientAnswer<ModuleView>>;
+  capabilities(): Promise<ClientAnswer<readonly CapabilityView[]>>;
+  /** One capability by bare action or `module/action` (404 `UNKNOWN_ACTION`, 409 `AMBIGUOUS_ACTION`). */
+  capability(ref: string): Promise<ClientAnswer<CapabilityView>>;
+  actions(): Promise<ClientAnswer<readonly ActionView[]>>;
+  /** The session's decisions, optionally for one module name. */
+  decisions(module?: string): Promise<ClientAnswer<readonly Decision[]>>;
+  /** Starts a new session (needs a token granted every name); answers the new session. */
+  refresh(): Promise<ClientAnswer<SessionInfo>>;
+  validate(
+    ref: string,
+    body: { readonly input: unknown } | { readonly output: unknown },
+  ): Promise<ClientAnswer<InstanceCheck>>;
+  /** `ok` with `ready: true` when the LOM answers 200; a 503 is `ok: false` with its errors. */
+  health(): Promise<ClientAnswer<Health>>;
+}
+
+/**
+ * A client of a LOM's HTTP API, for the CLI and for module authors. Every method answers data
+ * (`{ok: true, value}` or `{ok: false, status, errors}`), never throws for an HTTP failure.
+ *
+ * @example
+ * const lom = mrsClient({ url: "http://127.0.0.1:7420", token: process.env.LOM_TOKEN });
+ * const answer = await lom.register(payload);
+ * if (!answer.ok) for (const e of answer.errors) console.error(`${e.code} (MRS-${e.rule}) ${e.pointer}: ${e.message}`);
+ */
+export function mrsClient(options: MrsClientOptions): MrsClient {
+  const call = async <T>(
+    method: string,
+    path: string,
+    pick: (body: unknown) => T,
+    body?: string | Uint8Array,
+  ): Promise<ClientAnswer<T>> => {
+    const answer = await exchange(options, method, path, body);
+    return answer.ok ? { ok: true, status: answer.status, value: pick(answer.body) } : failed(answer);
+  };
+  const as = <T>(body: unknown) => body as T;
+  const field =
+    <T>(name: string) =>
+    (body: unknown) =>
+      (body as Record<string, unknown>)[name] as T;
+
+  return {
+    async register(payload) {
+      const body = typeof payload === "string" || payload instanceof Uint8Array ? payload : JSON.stringify(payload);
+      const answer = await exchange(options, "POST", "/v1/registrations", body);
+      if (answer.ok) return { ok: true, status: answer.status, value: answer.body as ClientRegistration };
+      const first = answer.errors[0];
+      if (answer.status === 409 && first?.code === "DUPLICATE_REGISTRATION" && first.identical === true) {
+        // The 409's body still says which module, version and session held it.
+        const held = (answer.body ?? {}) as Partial<Record<"module" | "version" | "sessionId" | "decisionId", unknown>>;
+        const text = (value: unknown) => (typeof value === "string" ? value : "");
+        return {
+          ok: true,
+          status: 409,
+          value: {
+            outcome: "unchanged",
+            module: text(held.module),
+            version: text(held.version),
+            sessionId: text(held.sessionId),
+            decisionId: text(held.decisionId),
+            warnings: [],
+          },
+        };
+      }
+      return failed(answer);
+    },
+    session: () => call("GET", "/v1/session", as<SessionInfo>),
+    modules: () => call("GET", "/v1/modules", field<ModuleView[]>("modules")),
+    module: (name) => call("GET", `/v1/modules/${encodeURIComponent(name)}`, as<ModuleView>),
+    capabilities: () => call("GET", "/v1/capabilities", field<CapabilityView[]>("capabilities")),
+    capability: (ref) => call("GET", `/v1/capabilities/${encodeRef(ref)}`, as<CapabilityView>),
+    actions: () => call("GET", "/v1/actions", as<ActionView[]>),
+    decisions: (module) =>
+      call(
+        "GET",
+        `/v1/decisions${module === undefined ? "" : `?module=${encodeURIComponent(module)}`}`,
+        field<Decision[]>("decisions"),
+      ),
+    refresh: () => call("POST", "/v1/session/refresh", as<SessionInfo>),
+    validate: (ref, body) =>
+      call("POST", `/v1/capabilities/${encodeRef(ref)}/validate`, as<InstanceCheck>, JSON.stringify(body)),
+    health: () => call("GET", "/healthz", as<Health>),
+  };
+}
+
+/** `module/action` keeps its slash (the API takes it raw); each part is encoded on its own. */
+function encodeRef(ref: string): string {
+  return ref.split("/").map(encodeURIComponent).join("/");
+}
+
+/** The failure as the client shows it: status and errors only. */
+function failed(answer: { status: number; errors: readonly MrsError[] }): ClientAnswer<never> {
+  return { ok: false, status: answer.status, errors: answer.errors };
+}

@@ -1,0 +1,222 @@
+import { Capability, RegistrationMetadata, RegistrationPayload } from "@rune/mrs-schema";
+import Type, { type Static, type TSchema } from "typebox";
+
+/**
+ * The HTTP API's request and response schemas, in TypeBox. They do two jobs: typing the route
+ * handlers (through the TypeBox type provider) and generating `/openapi.json` (through
+ * `@fastify/swagger`). Requests are checked against them; responses are not serialised from
+ * them (see `plugin.ts`: payloads carry `x-` extensions and arbitrary JSON Schemas that a
+ * schema-driven serialiser would drop).
+ */
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+/** An array typed `readonly T[]`, as the core hands its lists out. */
+export const List = <T extends TSchema>(schema: T, options: Parameters<typeof Type.Array>[1] = {}) =>
+  Type.Immutable(Type.Array(schema, options));
+
+/** One error as data (STYLE.md 7): code, RULES.md rule id, JSON Pointer, message, hint. */
+export const ErrorItem = Type.Object(
+  {
+    code: Type.String({ description: "An MRS error code (`INVALID_VERSION`, `UNAUTHORIZED`, ...)." }),
+    rule: Type.String({ description: "The RULES.md rule the code enforces (`E4`, `A1`, ...)." }),
+    pointer: Type.String({ description: "JSON Pointer of the offending value; empty for the whole document." }),
+    message: Type.String(),
+    hint: Type.Optional(Type.String()),
+    identical: Type.Optional(
+      Type.Boolean({
+        description: "S5: the duplicate is identical to the registration held (a retry that went through).",
+      }),
+    ),
+    candidates: Type.Optional(
+      List(Type.String(), { description: "S8: the `module/action` addresses an ambiguous action could mean." }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/** A warning: same shape as an error, with a warning code; never blocks. */
+export const WarningItem = Type.Object({
+  code: Type.String(),
+  rule: Type.String(),
+  pointer: Type.String(),
+  message: Type.String(),
+  hint: Type.Optional(Type.String()),
+});
+
+/** Every failure of the API: `{"errors": [...]}` (INTERFACES.md). */
+export const ErrorBody = Type.Object(
+  { errors: List(ErrorItem, { minItems: 1 }) },
+  { description: "What went wrong, every fault with its code, rule, pointer and message." },
+);
+
+/** A recorded decision (RULES.md S9). */
+export const DecisionView = Type.Object({
+  id: Type.String(),
+  sessionId: Type.String(),
+  at: Type.String({ description: "ISO 8601 UTC time of the decision." }),
+  source: Type.String({ description: "Where the registration came from: `http:ADDRESS`, `folder:...`, `url:...`." }),
+  outcome: Type.Union([Type.Literal("accepted"), Type.Literal("upgraded"), Type.Literal("rejected")]),
+  module: Nullable(Type.String()),
+  version: Nullable(Type.String()),
+  previousVersion: Type.Optional(Type.String()),
+  errors: List(ErrorItem),
+  warnings: List(WarningItem),
+});
+
+/** `201`/`200` of `POST /v1/registrations`. */
+export const RegistrationAnswer = Type.Object(
+  {
+    outcome: Type.Union([Type.Literal("accepted"), Type.Literal("upgraded")]),
+    module: Type.String(),
+    version: Type.String(),
+    previousVersion: Type.Optional(Type.String({ description: "For `upgraded`: the version it replaced (S3)." })),
+    sessionId: Type.String(),
+    decisionId: Type.String(),
+    warnings: List(WarningItem),
+  },
+  { description: "The registration was stored: accepted (201, S2) or upgraded (200, S3)." },
+);
+
+/** `4xx`/`503` of `POST /v1/registrations`: the error body, with what the registry knew. */
+export const RegistrationRejection = Type.Object(
+  {
+    errors: List(ErrorItem, { minItems: 1 }),
+    outcome: Type.Literal("rejected"),
+    module: Nullable(Type.String()),
+    version: Nullable(Type.String()),
+    sessionId: Nullable(Type.String({ description: "`null` when the store failed: nothing was recorded (S11)." })),
+    decisionId: Nullable(Type.String()),
+    warnings: List(WarningItem),
+  },
+  { description: "The registration was refused; the decision is recorded (S9) unless the store failed." },
+);
+
+/**
+ * A module as the API shows it: its payload (so `registration_metadata`, `capabilities` and
+ * every `x-` extension come back as registered, E2), the metadata's three members hoisted to
+ * the top level (INTERFACES.md), and where and when it was accepted.
+ */
+export const ModuleView = Type.Object(
+  {
+    module_name: Type.String(),
+    module_version: Type.String(),
+    registered_at: Type.String(),
+    capabilities: List(Capability),
+    registration_metadata: RegistrationMetadata,
+    source: Type.String({ description: "Where it came from: `http:ADDRESS`, `folder:...`, `url:...`." }),
+    acceptedAt: Type.String({ description: "ISO 8601 UTC time it was accepted." }),
+    decisionId: Type.String(),
+  },
+  { additionalProperties: true, description: "The module held under this name in the current session." },
+);
+
+/** One capability with its address and both schemas. */
+export const CapabilityView = Type.Object(
+  {
+    address: Type.String({ description: "`module/action`: always unique (S8)." }),
+    name: Type.String({
+      description: "The shortest name that resolves to it: the bare action where one module declares it.",
+    }),
+    module: Type.String(),
+    version: Type.String(),
+    action: Type.String(),
+    description: Type.String(),
+    input_schema: Type.Object({}, { additionalProperties: true }),
+    output_schema: Type.Object({}, { additionalProperties: true }),
+  },
+  { additionalProperties: true },
+);
+
+/** `GET /v1/actions`: the shape RUNE's own planned API uses. */
+export const ActionView = Type.Object({
+  name: Type.String({ description: "The bare action where one module declares it, `module/action` where several do." }),
+  description: Type.String(),
+  input_schema: Type.Object({}, { additionalProperties: true }),
+  output_schema: Type.Object({}, { additionalProperties: true }),
+  module: Type.String(),
+  version: Type.String(),
+});
+
+/** `GET /v1/session`: the current session and its counts. */
+export const SessionView = Type.Object({
+  id: Type.String(),
+  startedAt: Type.String(),
+  modules: Type.Integer(),
+  capabilities: Type.Integer(),
+  decisions: Type.Integer(),
+  rejected: Type.Integer(),
+});
+
+/** `POST /v1/capabilities/{action}/validate`: the body. */
+export const ValidateBody = Type.Object(
+  { input: Type.Optional(Type.Unknown()), output: Type.Optional(Type.Unknown()) },
+  {
+    additionalProperties: false,
+    description: 'Exactly one of `{"input": ...}` or `{"output": ...}`.',
+  },
+);
+
+/** `POST /v1/capabilities/{action}/validate`: the answer (RULES.md I1). */
+export const ValidateAnswer = Type.Object({
+  valid: Type.Boolean(),
+  errors: Type.Optional(List(ErrorItem)),
+});
+
+/** The catalog data a store keeps (core `CatalogData`), checked shallowly: the registry wrote it. */
+export const CatalogDataBody = Type.Object({
+  session: Type.Object({ id: Type.String({ minLength: 1 }), startedAt: Type.String() }),
+  modules: Type.Record(
+    Type.String(),
+    Type.Object({
+      payload: Type.Object({}, { additionalProperties: true }),
+      source: Type.String(),
+      acceptedAt: Type.String(),
+      decisionId: Type.String(),
+    }),
+  ),
+  superseded: List(Type.Object({}, { additionalProperties: true })),
+  decisions: List(Type.Object({}, { additionalProperties: true })),
+});
+
+/** `GET /v1/store`: the whole snapshot, or `null` when the store holds no session yet. */
+export const StoreAnswer = Type.Object({
+  snapshot: Nullable(Type.Object({ revision: Type.Integer({ minimum: 1 }), data: CatalogDataBody })),
+});
+
+/** `PUT /v1/store`: compare-and-set of the whole snapshot. */
+export const StoreCommitBody = Type.Object(
+  {
+    expected: Nullable(
+      Type.Integer({ minimum: 1, description: "The revision read; `null`: the store must be empty." }),
+    ),
+    data: CatalogDataBody,
+  },
+  { additionalProperties: false },
+);
+
+/** `200` of `PUT /v1/store`. */
+export const StoreCommitted = Type.Object({ revision: Type.Integer({ minimum: 1 }) });
+
+/** `409` of `PUT /v1/store`: another writer went first; read again and decide again. */
+export const StoreConflict = Type.Object({
+  conflict: Type.Literal(true),
+  revision: Nullable(Type.Integer({ description: "The revision the store holds now." })),
+});
+
+/** `GET /healthz` when ready. */
+export const HealthAnswer = Type.Object({
+  ready: Type.Literal(true),
+  session: Type.String(),
+});
+
+/** The registration payload, for the documentation of `POST /v1/registrations` only (the core validates it). */
+export const RegistrationBodyDoc = RegistrationPayload;
+
+/** Static types of the answers, for the client. */
+export type ErrorItem = Static<typeof ErrorItem>;
+export type RegistrationAnswer = Static<typeof RegistrationAnswer>;
+export type ModuleView = Static<typeof ModuleView>;
+export type CapabilityView = Static<typeof CapabilityView>;
+export type ActionView = Static<typeof ActionView>;
+export type SessionView = Static<typeof SessionView>;
+export type DecisionView = Static<typeof DecisionView>;

@@ -1,0 +1,187 @@
+import { Writable } from "node:stream";
+import { memoryStore } from "@rune/mrs-adapter-memory";
+import { createRegistry } from "@rune/mrs-core";
+import { samplePayload } from "@rune/mrs-testkit";
+import { Validator } from "@seriousme/openapi-schema-validator";
+import Fastify from "fastify";
+import { describe, expect, it } from "vitest";
+import { mrsHttpApi } from "./plugin.js";
+import { ALL, call, startApi } from "./test-support.js";
+
+/** Reads a server-sent-event stream, line by line, until `until` says stop. */
+async function readEvents(
+  response: Response,
+  until: (lines: string[]) => boolean,
+  timeoutMs = 5_000,
+): Promise<{ lines: string[]; ended: boolean }> {
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  const lines: string[] = [];
+  let buffered = "";
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const next = await Promise.race([
+      reader.read(),
+      new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), deadline - Date.now())),
+    ]);
+    if (next === "timeout") break;
+    if (next.done) return { lines, ended: true };
+    buffered += decoder.decode(next.value, { stream: true });
+    const parts = buffered.split("\n");
+    buffered = parts.pop() ?? "";
+    lines.push(...parts);
+    if (until(lines)) {
+      await reader.cancel();
+      return { lines, ended: false };
+    }
+  }
+  await reader.cancel().catch(() => undefined);
+  return { lines, ended: false };
+}
+
+describe("GET /v1/events", () => {
+  it("MRS-S9 delivers a decision made after subscribing, as one data: line of JSON", async () => {
+    const api = await startApi();
+    try {
+      const response = await fetch(`${api.url}/v1/events`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get("content-type")).toMatch(/^text\/event-stream/);
+      const reading = readEvents(response, (lines) => lines.some((l) => l.startsWith("data:")));
+      await call(`${api.url}/v1/registrations`, { token: ALL, body: samplePayload("evented") });
+      const { lines } = await reading;
+      const data = lines.filter((l) => l.startsWith("data: ")).map((l) => JSON.parse(l.slice(6)));
+      expect(data[0]).toMatchObject({ type: "decision", decision: { outcome: "accepted", module: "evented" } });
+    } finally {
+      await api.close();
+    }
+  });
+
+  it("sends heartbeat comments while idle", async () => {
+    const api = await startApi({ heartbeatMs: 30 });
+    try {
+      const response = await fetch(`${api.url}/v1/events`);
+      const { lines } = await readEvents(response, (ls) => ls.filter((l) => l === ": heartbeat").length >= 2);
+      expect(lines.filter((l) => l === ": heartbeat").length).toBeGreaterThanOrEqual(2);
+    } finally {
+      await api.close();
+    }
+  });
+
+  it("a session change (refresh) is an event too", async () => {
+    const api = await startApi();
+    try {
+      const response = await fetch(`${api.url}/v1/events`);
+      const reading = readEvents(response, (lines) => lines.some((l) => l.includes('"type":"session"')));
+      const refreshed = await call(`${api.url}/v1/session/refresh`, { method: "POST", token: ALL });
+      const { lines } = await reading;
+      const event = lines.find((l) => l.includes('"type":"session"')) ?? "";
+      expect(JSON.parse(event.slice(6)).session.id).toBe(refreshed.body.id);
+    } finally {
+      await api.close();
+    }
+  });
+
+  it("closing the server ends open streams cleanly and promptly", async () => {
+    const api = await startApi();
+    const response = await fetch(`${api.url}/v1/events`);
+    const reading = readEvents(response, () => false, 5_000);
+    const started = Date.now();
+    await api.close();
+    const { ended } = await reading;
+    expect(ended).toBe(true);
+    expect(Date.now() - started).toBeLessThan(3_000);
+  });
+});
+
+describe("GET /openapi.json", () => {
+  it("is a valid OpenAPI 3.1 document, generated from the route schemas", async () => {
+    const api = await startApi();
+    try {
+      const r = await call(`${api.url}/openapi.json`);
+      expect(r.status).toBe(200);
+      expect(r.body.openapi).toMatch(/^3\.1\./);
+      const validator = new Validator();
+      const result = await validator.validate(r.body);
+      expect(result.errors ?? []).toEqual([]);
+      expect(result.valid).toBe(true);
+      expect(validator.version).toBe("3.1");
+      const paths = r.body.paths as Record<string, Record<string, { responses: Record<string, unknown> }>>;
+      expect(Object.keys(paths).sort()).toEqual(
+        [
+          "/healthz",
+          "/v1/actions",
+          "/v1/capabilities",
+          "/v1/capabilities/{action}",
+          "/v1/capabilities/{action}/validate",
+          "/v1/capabilities/{module}/{action}",
+          "/v1/capabilities/{module}/{action}/validate",
+          "/v1/decisions",
+          "/v1/events",
+          "/v1/modules",
+          "/v1/modules/{name}",
+          "/v1/registrations",
+          "/v1/session",
+          "/v1/session/refresh",
+          "/v1/store",
+        ].sort(),
+      );
+      const register = paths["/v1/registrations"]?.post;
+      expect(Object.keys(register?.responses ?? {}).sort()).toEqual(
+        ["200", "201", "400", "401", "403", "409", "413", "415", "422", "503"].sort(),
+      );
+      // The payload's schema is documented as the request body.
+      expect(JSON.stringify(register)).toContain("registration_metadata");
+    } finally {
+      await api.close();
+    }
+  });
+});
+
+describe("createMrsServer", () => {
+  it("MRS-A3 never logs a token, whether accepted or refused", async () => {
+    let logged = "";
+    const stream = new Writable({
+      write(chunk, _encoding, done) {
+        logged += String(chunk);
+        done();
+      },
+    });
+    const api = await startApi({ logger: { level: "trace", stream } });
+    try {
+      await call(`${api.url}/v1/registrations`, { token: ALL, body: samplePayload("logged") });
+      await call(`${api.url}/v1/registrations`, { token: `${ALL}-wrong`, body: samplePayload("logged") });
+      await call(`${api.url}/v1/modules`, { token: ALL });
+      expect(logged.length).toBeGreaterThan(0);
+      expect(logged).not.toContain(ALL);
+    } finally {
+      await api.close();
+    }
+  });
+});
+
+describe("mrsHttpApi on a host's own fastify", () => {
+  it("mounts beside the host's routes without changing the host's body parsing or errors", async () => {
+    const registry = createRegistry({ store: memoryStore() });
+    await registry.start();
+    const host = Fastify();
+    host.post("/host/echo", async (request) => ({ got: request.body }));
+    await host.register(mrsHttpApi, { registry, tokens: [{ token: ALL, modules: ["*"] }] });
+    await host.listen({ host: "127.0.0.1", port: 0 });
+    const { port } = host.server.address() as { port: number };
+    const base = `http://127.0.0.1:${port}`;
+    try {
+      const own = await call(`${base}/host/echo`, { body: { a: 1 } });
+      expect(own.body).toEqual({ got: { a: 1 } });
+      const plain = await call(`${base}/host/echo`, { body: "hello", contentType: "text/plain" });
+      expect(plain.body).toEqual({ got: "hello" });
+      const registered = await call(`${base}/v1/registrations`, { token: ALL, body: samplePayload("hosted") });
+      expect(registered.status).toBe(201);
+      expect((await call(`${base}/v1/modules/hosted`)).body.module_name).toBe("hosted");
+      // Without a store option, the store routes do not exist.
+      expect((await call(`${base}/v1/store`, { token: ALL })).status).toBe(404);
+    } finally {
+      await host.close();
+      await registry.close();
+    }
+  });
+});

@@ -87,7 +87,7 @@ export function folderSource(options: FolderSourceOptions): RegistrationSource {
       if (!stat.isFile()) return refuse(notAFileError(display, stat));
       if (stat.size > MAX_PAYLOAD_BYTES) return refuse(tooLargeError(display, stat.size));
       // Read at most one byte past the limit: the file may have grown since the stat.
-      const bytes = await readAtMost(handle, MAX_PAYLOAD_BYTES + 1);
+      const bytes = await readAtMost(handle, MAX_PAYLOAD_BYTES + 1, stat.size);
       if (bytes.length > MAX_PAYLOAD_BYTES) return refuse(tooLargeError(display, bytes.length));
       // Bytes, not a string: the core decodes them (and strips a UTF-8 byte order mark) and
       // checks their size as received (RULES.md E1, E11).
@@ -140,15 +140,25 @@ function byName(a: Dirent, b: Dirent): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
-async function readAtMost(handle: fs.FileHandle, limit: number): Promise<Uint8Array> {
-  const buffer = Buffer.alloc(limit);
-  let filled = 0;
-  while (filled < limit) {
-    const { bytesRead } = await handle.read(buffer, filled, limit - filled, filled);
+/**
+ * Reads from the start of the file until its end or `limit` bytes, into a buffer of exactly
+ * the bytes read (a buffer of the limit's size per file would hold 1 MiB per manifest for as
+ * long as the registry keeps the input). `sizeHint` (the stat's size) sizes the first read, so
+ * a manifest is usually read in one call, plus one that finds the end.
+ */
+async function readAtMost(handle: fs.FileHandle, limit: number, sizeHint: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  let chunkSize = Math.max(sizeHint, 1);
+  while (total < limit) {
+    const chunk = Buffer.allocUnsafe(Math.min(chunkSize, limit - total));
+    const { bytesRead } = await handle.read(chunk, 0, chunk.length, total);
     if (bytesRead === 0) break;
-    filled += bytesRead;
+    chunks.push(chunk.subarray(0, bytesRead));
+    total += bytesRead;
+    chunkSize = 64 * 1024;
   }
-  return buffer.subarray(0, filled);
+  return Buffer.concat(chunks, total);
 }
 
 function symlinkError(display: string): MrsError {

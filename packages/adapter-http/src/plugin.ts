@@ -78,6 +78,11 @@ export interface MrsHttpApiOptions {
 
 type Access = "read" | "write" | "every";
 
+/** The part of the generated OpenAPI document that `transformObject` touches. */
+interface OpenApiDocument {
+  paths?: Record<string, Record<string, { requestBody?: { content?: Record<string, { schema?: unknown }> } }>>;
+}
+
 /** The JSON media type, for OpenAPI bodies that fastify's default `consumes` would not name. */
 const json = "application/json";
 
@@ -140,6 +145,16 @@ async function routes(scope: FastifyInstance, options: MrsHttpApiOptions): Promi
           "follow decisions. Errors are `{errors: [{code, rule, pointer, message, hint?}]}`.",
       },
       components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+    },
+    // @fastify/swagger rewrites `patternProperties` into `additionalProperties` (an OpenAPI 3.0
+    // limit), which would document the envelope as open (E2 says closed but for `x-` members).
+    // OpenAPI 3.1 takes JSON Schema 2020-12 as it is: the payload's schema goes in unchanged.
+    transformObject: (documents) => {
+      const document = "openapiObject" in documents ? documents.openapiObject : documents.swaggerObject;
+      const body = (document as OpenApiDocument).paths?.["/v1/registrations"]?.post?.requestBody;
+      const content = body?.content?.[json];
+      if (content !== undefined) content.schema = JSON.parse(JSON.stringify(RegistrationBodyDoc));
+      return document;
     },
   });
 
@@ -471,6 +486,8 @@ async function routes(scope: FastifyInstance, options: MrsHttpApiOptions): Promi
     "/v1/events",
     {
       onRequest: guard("read"),
+      // A HEAD would run the streaming handler and never end.
+      exposeHeadRoute: false,
       schema: {
         tags: ["session"],
         operationId: "events",

@@ -212,11 +212,17 @@ export const HealthAnswer = Type.Object({
 /** The registration payload, for the documentation of `POST /v1/registrations` only (the core validates it). */
 export const RegistrationBodyDoc = RegistrationPayload;
 
-/** Static types of the answers, for the client. */
+/** One error of an answer (static type of {@link ErrorItem}). */
 export type ErrorItem = Static<typeof ErrorItem>;
+/** The body of a `201`/`200` registration answer. */
 export type RegistrationAnswer = Static<typeof RegistrationAnswer>;
+/** A module as `GET /v1/modules/{name}` shows it: the payload, its metadata hoisted, source and time. */
 export type ModuleView = Static<typeof ModuleView>;
+/** A capability as `GET /v1/capabilities/{action}` shows it: address, module, version and both schemas. */
 export type CapabilityView = Static<typeof CapabilityView>;
+/** One entry of `GET /v1/actions`. */
 export type ActionView = Static<typeof ActionView>;
+/** `GET /v1/session`: the session and its counts. */
 export type SessionView = Static<typeof SessionView>;
+/** A recorded decision as the API shows it (RULES.md S9). */
 export type DecisionView = Static<typeof DecisionView>;

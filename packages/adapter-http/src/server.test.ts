@@ -129,8 +129,13 @@ describe("GET /openapi.json", () => {
       expect(Object.keys(register?.responses ?? {}).sort()).toEqual(
         ["200", "201", "400", "401", "403", "409", "413", "415", "422", "503"].sort(),
       );
-      // The payload's schema is documented as the request body.
-      expect(JSON.stringify(register)).toContain("registration_metadata");
+      // The payload's schema is the request body, closed but for x- members (E2), as in @rune/mrs-schema.
+      const body = (
+        register as unknown as { requestBody: { content: Record<string, { schema: Record<string, unknown> }> } }
+      ).requestBody.content["application/json"]?.schema;
+      expect(body?.required).toEqual(["registration_metadata", "capabilities"]);
+      expect(body?.additionalProperties).toBe(false);
+      expect(Object.keys(body?.patternProperties as object)).toHaveLength(1);
     } finally {
       await api.close();
     }

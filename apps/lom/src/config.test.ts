@@ -31,7 +31,7 @@ describe("lom.config.json", () => {
   it("resolves paths against the config file's folder and fills the defaults", () => {
     const dir = folder();
     const config = loadConfig(write(dir, { store: "file:state/c.json" }), { examples: [] });
-    expect(config.sources).toEqual([{ folder: join(dir, "modules") }]);
+    expect(config.sources).toEqual([{ folder: join(dir, "modules"), optional: true }]);
     expect(config.store).toBe(`file:${join(dir, "state/c.json")}`);
   });
 

@@ -47,8 +47,8 @@ export const LomConfigSchema = Type.Object(
 );
 export type LomConfigFile = Static<typeof LomConfigSchema>;
 
-/** Where the registry finds modules. */
-export type SourceConfig = { readonly folder: string } | { readonly url: string };
+/** Where the registry finds modules. `optional`: the default `modules/` folder may be missing. */
+export type SourceConfig = { readonly folder: string; readonly optional?: boolean } | { readonly url: string };
 
 /** A config with every default filled in and every path absolute. */
 export interface LomConfig {

@@ -1,39 +1,10 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { mrsClient } from "@rune/mrs-adapter-http";
-import {
-  type CapabilityEntry,
-  createRegistry,
-  type Decision,
-  type InstanceCheck,
-  type ModuleRecord,
-  type MrsError,
-  type SessionInfo,
-} from "@rune/mrs-core";
+import { type CapabilityView, capabilityView, type ModuleView, moduleView, mrsClient } from "@rune/mrs-adapter-http";
+export type { CapabilityView, ModuleView } from "@rune/mrs-adapter-http";
+import { createRegistry, type Decision, type InstanceCheck, type MrsError, type SessionInfo } from "@rune/mrs-core";
 import { openStore, shippedExamples } from "./compose.js";
 import { loadConfig } from "./config.js";
-
-/** A module as the CLI and the API show it: the payload's members at the top level. */
-export interface ModuleView {
-  readonly module_name: string;
-  readonly module_version: string;
-  readonly registered_at: string;
-  readonly capabilities: readonly unknown[];
-  readonly source: string;
-  readonly acceptedAt: string;
-}
-
-/** A capability with its address and both schemas. */
-export interface CapabilityView {
-  readonly address: string;
-  readonly name: string;
-  readonly module: string;
-  readonly version: string;
-  readonly action: string;
-  readonly description: string;
-  readonly input_schema: Record<string, unknown>;
-  readonly output_schema: Record<string, unknown>;
-}
 
 /** An answer that may be a fault: the reading commands print either. */
 export type Answer<T> =
@@ -52,30 +23,6 @@ export interface CatalogReader {
   close(): Promise<void>;
 }
 
-export function moduleView(record: ModuleRecord): ModuleView {
-  const { payload } = record;
-  return {
-    ...payload.registration_metadata,
-    capabilities: payload.capabilities,
-    source: record.source,
-    acceptedAt: record.acceptedAt,
-  };
-}
-
-export function capabilityView(entry: CapabilityEntry): CapabilityView {
-  const { capability } = entry;
-  return {
-    address: entry.address,
-    name: entry.name,
-    module: entry.module,
-    version: entry.version,
-    action: capability.action,
-    description: capability.description,
-    input_schema: capability.input_schema,
-    output_schema: capability.output_schema,
-  };
-}
-
 const ok = <T>(value: T): Answer<T> => ({ ok: true, value });
 
 /**
@@ -84,7 +31,7 @@ const ok = <T>(value: T): Answer<T> => ({ ok: true, value });
  */
 export async function localReader(options: { config?: string | undefined }): Promise<CatalogReader> {
   const configFile = options.config ?? (existsSync(resolve("lom.config.json")) ? "lom.config.json" : undefined);
-  const config = loadConfig(configFile, { examples: shippedExamples() });
+  const config = loadConfig(configFile, { examples: shippedExamples(), ignoreTokens: true });
   const store = openStore(config);
   const registry = createRegistry({ store });
   await registry.reload();
@@ -132,5 +79,5 @@ export function remoteReader(options: { url: string; token?: string | undefined 
     decisions: (module) => client.decisions(module),
     validate: (ref, body) => client.validate(ref, body),
     close: async () => undefined,
-  } as CatalogReader;
+  };
 }

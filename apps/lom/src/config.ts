@@ -129,13 +129,14 @@ export function loadConfig(
     }
     throw new ConfigError(path, [...faults.values()]);
   }
-  return resolveConfig(raw, path);
+  return resolveConfig(raw, path, options.ignoreTokens === true);
 }
 
-function resolveConfig(raw: LomConfigFile, path: string): LomConfig {
+function resolveConfig(raw: LomConfigFile, path: string, ignoreTokens: boolean): LomConfig {
   const base = dirname(path);
   const faults: ConfigFault[] = [];
-  const tokens = (raw.tokens ?? []).flatMap((grant, i) => {
+  // A reading command only opens the store: it needs no token, and an unset variable is not its fault.
+  const tokens = (ignoreTokens ? [] : (raw.tokens ?? [])).flatMap((grant, i) => {
     if ("token" in grant) return [{ token: grant.token, modules: grant.modules }];
     const value = process.env[grant.env];
     if (value === undefined || value === "") {

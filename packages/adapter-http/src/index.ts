@@ -21,3 +21,4 @@ export type {
 export { type ServedPayload, type ServePayloadOptions, servePayload } from "./serve-payload.js";
 export { createMrsServer, type MrsServerOptions } from "./server.js";
 export { type UrlSourceOptions, urlSource } from "./url-source.js";
+export { actionView, capabilityView, moduleView } from "./views.js";

@@ -90,7 +90,8 @@ class RegistryImpl implements Registry {
   async reload(): Promise<void> {
     const snapshot = await this.loadStore();
     if (snapshot === null) return;
-    if (this.snapshot !== null && snapshot.revision === this.snapshot.revision) return;
+    // A load that raced a newer commit of ours may bring an older revision: keep the newer one.
+    if (this.snapshot !== null && snapshot.revision <= this.snapshot.revision) return;
     const newSession = this.snapshot?.data.session.id !== snapshot.data.session.id;
     const known = new Set(this.snapshot?.data.decisions.map((d) => d.id));
     this.install(snapshot);

@@ -42,6 +42,7 @@ export function faultyStore(
       if (hits(plan.failCommit, commits)) fail();
       return store.commit(expected, data);
     },
+    ...(store.watch ? { watch: (onChange: () => void) => store.watch?.(onChange) ?? (() => undefined) } : {}),
     ...(store.close ? { close: () => store.close?.() ?? Promise.resolve() } : {}),
   };
 }

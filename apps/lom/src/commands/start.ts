@@ -32,7 +32,8 @@ export async function startCommand(options: StartOptions): Promise<void> {
   const pretty = json ? () => undefined : say;
 
   const sources = openSources(config);
-  const registry = createRegistry({ store: openStore(config), sources });
+  const store = openStore(config);
+  const registry = createRegistry({ store, sources });
   pretty(`${bold("lom")} discovering from ${sources.length} source${sources.length === 1 ? "" : "s"}`);
   for (const s of config.sources) pretty(dim(`  ${"folder" in s ? s.folder : s.url}`));
   pretty(dim(`  store: ${config.store}`));
@@ -54,6 +55,8 @@ export async function startCommand(options: StartOptions): Promise<void> {
 
   const server = createMrsServer({
     registry,
+    // Lets another LOM use this one as its store (`store: "http://..."`), through /v1/store.
+    store,
     tokens: config.tokens,
     read: config.read,
     logger: json ? { level: "info", stream: process.stdout } : false,
@@ -112,7 +115,7 @@ function printReport(report: DiscoveryReport, print: (line?: string) => void): v
 /** Serves the dashboard's built files at `/` when they are there. */
 function serveDashboard(server: ReturnType<typeof createMrsServer>): void {
   const index = fileURLToPath(new URL("../dashboard/index.html", import.meta.url));
-  server.get("/", { schema: { hide: true } }, async (_request, reply) => {
+  server.get("/", async (_request, reply) => {
     const html = existsSync(index) ? readFileSync(index, "utf8") : "<!doctype html><title>lom</title><p>lom</p>";
     return reply.type("text/html; charset=utf-8").send(html);
   });

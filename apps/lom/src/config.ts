@@ -91,7 +91,7 @@ const checkConfig = Compile(LomConfigSchema);
  */
 export function loadConfig(
   file: string | undefined,
-  options: { examples: readonly string[]; cwd?: string },
+  options: { examples: readonly string[]; cwd?: string; ignoreTokens?: boolean },
 ): LomConfig {
   const cwd = options.cwd ?? process.cwd();
   if (file === undefined) {

@@ -12,7 +12,7 @@ import type {
 } from "./registry-types.js";
 import type { Discovery, RegistrationInput } from "./source.js";
 import type { StoreSnapshot } from "./store.js";
-import { checkRegistration, compileSchema } from "./validate.js";
+import { checkRegistration, compileSchema, parseRegistration } from "./validate.js";
 import type { InstanceCheck } from "./validation-types.js";
 
 /** How often a writer re-reads and re-decides after losing a compare-and-set race before giving up. */
@@ -292,13 +292,17 @@ class RegistryImpl implements Registry {
 }
 
 function toChecked(input: RegistrationInput, source: string): CheckedRegistration {
-  const result = checkRegistration(input);
+  // Text is parsed here rather than in checkRegistration so that a rejected payload's name
+  // stays at hand: `lom why NAME` must find the rejection of NAME's broken manifest.
+  const parsed = "text" in input ? parseRegistration(input.text) : null;
+  const value = parsed === null ? input : parsed.ok ? { payload: parsed.value } : { errors: parsed.errors };
+  const result = checkRegistration(value);
   if (result.ok) {
     const meta = result.value.registration_metadata;
     return { result, source, module: meta.module_name, version: meta.module_version };
   }
   const hinted = "errors" in input && input.module !== undefined ? input.module : null;
-  const payload = "payload" in input ? input.payload : undefined;
+  const payload = "payload" in value ? value.payload : undefined;
   return { result, source, module: hinted ?? pick(payload, "module_name"), version: pick(payload, "module_version") };
 }
 

@@ -101,6 +101,13 @@ describe("sessions and resolution", () => {
     expect(all[2]?.errors[0]?.code).toBe("INVALID_JSON");
   });
 
+  it("MRS-S9 a rejected payload sent as text is recorded under its module name", async () => {
+    const { registry } = await started();
+    const bad = { ...payload("named", "1.0.0"), extra: true };
+    await registry.register({ text: JSON.stringify(bad) }, "folder:named.json");
+    expect(registry.decisions({ module: "named" })).toMatchObject([{ outcome: "rejected", version: "1.0.0" }]);
+  });
+
   it("MRS-S11 a failing store fails the registration with STORE_UNAVAILABLE, and nothing is half-written", async () => {
     const { store, registry } = await started();
     store.fail = true;

@@ -1,0 +1,91 @@
+import type pg from "pg";
+import { quoteIdent } from "./identifiers.js";
+
+const FIRST_RETRY_MS = 100;
+const MAX_RETRY_MS = 5_000;
+
+/** What a {@link ChangeListener} needs: where to connect, what to listen to, whom to tell. */
+export interface ChangeListenerOptions {
+  readonly pool: pg.Pool;
+  readonly channel: string;
+  /** A notification's payload arrived on the channel. */
+  readonly onNotification: (payload: string) => void;
+  /**
+   * The channel is listened to (again): notifications sent while no connection listened are
+   * lost, so whoever watches must re-read.
+   */
+  readonly onListening: () => void;
+}
+
+/**
+ * One connection that LISTENs on a channel, and comes back when it drops (server restart,
+ * `pg_terminate_backend`, network), retrying with backoff from 100 ms up to 5 s.
+ *
+ * The connection is taken from the pool and never given back for reuse: a session that
+ * LISTENs must not serve other queries, so it is always released as broken (destroyed).
+ */
+export class ChangeListener {
+  /** Ends the current connection (at most once), and reconnects later when `retry` is set. */
+  private discard: ((retry: boolean) => void) | null = null;
+  private stopped = false;
+  private retryMs = FIRST_RETRY_MS;
+  private retryTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: ChangeListenerOptions) {
+    void this.connect();
+  }
+
+  /** Ends the listening connection and any pending reconnection. */
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    this.discard?.(false);
+  }
+
+  private async connect(): Promise<void> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.options.pool.connect();
+    } catch {
+      this.retryLater();
+      return;
+    }
+    if (this.stopped) {
+      client.release(true);
+      return;
+    }
+    let discarded = false;
+    const discard = (retry: boolean) => {
+      if (discarded) return;
+      discarded = true;
+      if (this.discard === discard) this.discard = null;
+      client.release(true);
+      if (retry) this.retryLater();
+    };
+    this.discard = discard;
+    // Both can come, in either order, when the connection dies: the first one counts.
+    client.on("error", () => discard(true));
+    client.on("end", () => discard(true));
+    client.on("notification", (message) => {
+      if (!discarded && message.channel === this.options.channel) this.options.onNotification(message.payload ?? "");
+    });
+    try {
+      await client.query(`LISTEN ${quoteIdent(this.options.channel)}`);
+    } catch {
+      discard(true);
+      return;
+    }
+    if (discarded) return;
+    this.retryMs = FIRST_RETRY_MS;
+    this.options.onListening();
+  }
+
+  private retryLater(): void {
+    if (this.stopped) return;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => void this.connect(), this.retryMs);
+    // A LOM without its database keeps retrying, but a retry timer alone never keeps a process alive.
+    this.retryTimer.unref();
+    this.retryMs = Math.min(this.retryMs * 2, MAX_RETRY_MS);
+  }
+}

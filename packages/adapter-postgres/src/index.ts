@@ -1,0 +1,2 @@
+export { type MigrationsSqlOptions, migrationsSql, SCHEMA_VERSION } from "./migrations.js";
+export { type PostgresStore, type PostgresStoreOptions, postgresStore } from "./postgres-store.js";

@@ -1,33 +1,54 @@
-// PROVISIONAL: envelope-only validation so that the registry can be built; the validation
-// work (E1-E12 in full) replaces this file's bodies, keeping the exported signatures.
-import { RegistrationPayload } from "@rune/mrs-schema";
-import { Compile } from "typebox/compile";
-import { type MrsError, mrsError } from "./errors.js";
+import type { RegistrationPayload } from "@rune/mrs-schema";
+import type { MrsError, MrsWarning } from "./errors.js";
 import type { RegistrationInput } from "./source.js";
-import type { InstanceCheck, ValidationResult } from "./validation-types.js";
+import { compileSchema as compileWithEngine, type SchemaValidator } from "./validation/engine.js";
+import { readJson } from "./validation/json-text.js";
+import { validatePayload } from "./validation/registration.js";
+import { knownFormats as engineFormats, formatWarningsOf } from "./validation/schema-rules.js";
+import type { ValidationResult } from "./validation-types.js";
 
-/** E11: the largest raw payload, in bytes. */
-export const MAX_PAYLOAD_BYTES = 1024 * 1024;
+export {
+  MAX_BOUNDED_BACKTRACKING,
+  MAX_ENUM_VALUES,
+  MAX_JSON_DEPTH,
+  MAX_PATTERN_LENGTH,
+  MAX_PAYLOAD_BYTES,
+  MAX_SCHEMA_DEPTH,
+  MAX_SUBSCHEMAS,
+} from "./validation/limits.js";
+export { checkPattern, type PatternCheckOptions, type PatternVerdict } from "./validation/regex-safety.js";
+export type { SchemaValidator };
 
-const envelope = Compile(RegistrationPayload);
-
-/** Validates a registration payload against every E rule, reporting all faults at once. */
+/**
+ * Validates a registration payload against every envelope rule of RULES.md, E1 to E12, and
+ * reports every fault at once: each error has its `code`, `rule`, the JSON Pointer of the
+ * offending value, a message and, where the fix is obvious, a hint. Warnings (E9b unknown
+ * formats) never block. Never throws, whatever the input.
+ *
+ * @example
+ * const result = validateRegistration(JSON.parse(text));
+ * if (!result.ok) for (const e of result.errors) console.log(`${e.code} ${e.pointer}: ${e.message}`);
+ */
 export function validateRegistration(payload: unknown): ValidationResult<RegistrationPayload> {
-  if (envelope.Check(payload)) return { ok: true, value: payload as RegistrationPayload, errors: [], warnings: [] };
-  return { ok: false, errors: [mrsError("INVALID_PAYLOAD", "", "invalid payload")], warnings: [] };
+  return validatePayload(payload);
 }
 
-/** Parses raw JSON text (E1 `INVALID_JSON`, E11 `PAYLOAD_TOO_LARGE`), safely (E12). */
+/**
+ * Reads raw JSON text or bytes (RULES.md E1, E11, E12): more than {@link MAX_PAYLOAD_BYTES}
+ * UTF-8 bytes is `PAYLOAD_TOO_LARGE` before any parsing; text that is not JSON is
+ * `INVALID_JSON` with its line, column and position; `__proto__` keys stay plain data.
+ */
 export function parseRegistration(text: string | Uint8Array): ValidationResult<unknown> {
-  const s = typeof text === "string" ? text : new TextDecoder().decode(text);
-  try {
-    return { ok: true, value: JSON.parse(s), errors: [], warnings: [] };
-  } catch {
-    return { ok: false, errors: [mrsError("INVALID_JSON", "", "not JSON")], warnings: [] };
-  }
+  const read = readJson(text);
+  return read.ok
+    ? { ok: true, value: read.value, errors: [], warnings: [] }
+    : { ok: false, errors: [read.error], warnings: [] };
 }
 
-/** Parses (when given text) and validates one {@link RegistrationInput}. */
+/**
+ * Parses (when given text) and validates one {@link RegistrationInput}; an input that already
+ * carries a source's errors is passed through as a failure.
+ */
 export function checkRegistration(input: RegistrationInput): ValidationResult<RegistrationPayload> {
   if ("errors" in input) return { ok: false, errors: input.errors, warnings: [] };
   if ("text" in input) {
@@ -37,16 +58,30 @@ export function checkRegistration(input: RegistrationInput): ValidationResult<Re
   return validateRegistration(input.payload);
 }
 
-/** A compiled validator for one JSON Schema (cached by content). */
-export interface SchemaValidator {
-  check(value: unknown, code: "INPUT_INVALID" | "OUTPUT_INVALID"): InstanceCheck;
+/**
+ * Compiles a capability schema once, cached by its content (RULES.md I1, I2); see
+ * {@link SchemaValidator}. Throws an `MrsFailure` for a schema that breaks the rules that
+ * keep compiling safe (E9-E11): the registry only compiles schemas that validated.
+ */
+export function compileSchema(schema: object): SchemaValidator {
+  return compileWithEngine(schema);
 }
 
-/** Compiles a capability schema once, cached by its content. */
-export function compileSchema(_schema: object): SchemaValidator {
-  return {
-    check: (_value, _code): InstanceCheck => ({ valid: true }),
-  };
+/**
+ * The E9b warnings of one capability schema: every `format` the engine does not check, with
+ * its pointer under `base`. Lets the registry show, for an accepted capability, which values
+ * are not checked, without validating the whole payload again.
+ *
+ * @example
+ * schemaWarnings(capability.input_schema, "/capabilities/0/input_schema") // [{ code: "UNKNOWN_FORMAT", ... }]
+ */
+export function schemaWarnings(schema: unknown, base = ""): readonly MrsWarning[] {
+  return formatWarningsOf(schema, base);
+}
+
+/** The `format` names the engine really checks (RULES.md I2); any other gets an E9b warning. */
+export function knownFormats(): readonly string[] {
+  return engineFormats();
 }
 
 export type { MrsError };

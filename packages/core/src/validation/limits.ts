@@ -1,0 +1,32 @@
+/**
+ * The numbers of RULES.md E11, in one place so that the checks, the messages and the README
+ * cannot disagree.
+ */
+
+/** E11: the largest raw payload, in UTF-8 bytes (1 MiB). */
+export const MAX_PAYLOAD_BYTES = 1024 * 1024;
+
+/** E11: the deepest subschema of a capability schema; the root is level 0. */
+export const MAX_SCHEMA_DEPTH = 32;
+
+/** E11: the most subschemas (the root included) one capability schema may hold. */
+export const MAX_SUBSCHEMAS = 2000;
+
+/** E11: the most values one `enum` may list. */
+export const MAX_ENUM_VALUES = 1000;
+
+/**
+ * The deepest JSON nesting accepted anywhere in a payload (objects and arrays, the root is
+ * level 0). A schema at the E11 limit of 32 levels reaches about 70 with the envelope around
+ * it; the rest leaves room for `const` and `default` values. Beyond it nothing recursive runs.
+ */
+export const MAX_JSON_DEPTH = 128;
+
+/** E11: the longest regular expression accepted in a schema, in UTF-16 units. Keeps the analysis fast. */
+export const MAX_PATTERN_LENGTH = 1000;
+
+/**
+ * E11: bounded repetitions that can trade characters (`\d{3}-?\d{4}`) are accepted while the
+ * product of their ranges stays at most this: the work per input position is then a constant.
+ */
+export const MAX_BOUNDED_BACKTRACKING = 10_000;

@@ -1,0 +1,284 @@
+import { Format } from "typebox/format";
+import { type MrsError, type MrsWarning, mrsError, mrsWarning } from "../errors.js";
+import { compileAccepted, contentKey } from "./compiler.js";
+import { describeValue } from "./describe.js";
+import { DIALECT_HINT, type Dialect, dialectOf, metaSchemaFaults } from "./dialect.js";
+import { findTooDeep } from "./json-depth.js";
+import { MAX_ENUM_VALUES, MAX_JSON_DEPTH, MAX_SCHEMA_DEPTH, MAX_SUBSCHEMAS } from "./limits.js";
+import { child, resolvePointer } from "./pointer.js";
+import { checkPattern } from "./regex-safety.js";
+import { isSchemaObject, type SchemaFacts, walkSchema } from "./schema-walk.js";
+import { suggest } from "./suggest.js";
+
+/** What the rules found in one schema. */
+export interface SchemaReport {
+  readonly errors: readonly MrsError[];
+  readonly warnings: readonly MrsWarning[];
+  /** Set when the schema passed every rule: its dialect and content key, ready to compile. */
+  readonly accepted?: { readonly dialect: Dialect; readonly key: string };
+}
+
+/** Options of {@link checkSchema}. */
+export interface SchemaCheckOptions {
+  /** E9's envelope rule: the root must be an object schema with `"type": "object"`. */
+  readonly requireObjectRoot: boolean;
+  /** Name used in messages: `input_schema`, `output_schema`, or `schema`. */
+  readonly label: string;
+}
+
+/**
+ * Checks one JSON Schema against RULES.md E9 (root, meta-schema), E9b (unknown formats, as
+ * warnings), E10 (local references only) and E11 (depth, size, enum, regular expressions),
+ * reporting every fault with its pointer under `base`. Nothing recursive runs before the depth
+ * is known to be bounded, and no pattern is compiled before it is judged safe.
+ */
+export function checkSchema(schema: unknown, base: string, options: SchemaCheckOptions): SchemaReport {
+  const { label } = options;
+  if (schema === undefined) {
+    return only(mrsError("INVALID_JSON_SCHEMA", base, `${label} is missing`, { hint: 'add {"type": "object"}' }));
+  }
+  if (typeof schema === "boolean") {
+    return options.requireObjectRoot
+      ? only(
+          mrsError("SCHEMA_ROOT_NOT_OBJECT", base, `${label} is the boolean schema ${schema}, not an object schema`, {
+            hint: 'use {"type": "object"} and list the properties',
+          }),
+        )
+      : { errors: [], warnings: [] };
+  }
+  if (!isSchemaObject(schema)) {
+    return only(
+      mrsError("INVALID_JSON_SCHEMA", base, `${label} must be a JSON Schema object, not ${describeValue(schema)}`, {
+        hint: 'use {"type": "object"}',
+      }),
+    );
+  }
+
+  const facts = walkSchema(schema, base);
+  if (facts.tooDeep !== undefined) {
+    return only(
+      mrsError(
+        "SCHEMA_TOO_COMPLEX",
+        facts.tooDeep,
+        `${label} nests subschemas more than ${MAX_SCHEMA_DEPTH} levels deep`,
+        { hint: "flatten it, or name repeated parts under $defs and use $ref" },
+      ),
+    );
+  }
+  // The walk only enters subschemas; values such as `const` and `default` can nest too, and the
+  // meta-schema check below recurses through everything.
+  const tooDeep = findTooDeep(schema, MAX_JSON_DEPTH);
+  if (tooDeep) {
+    return only(
+      mrsError(
+        "SCHEMA_TOO_COMPLEX",
+        child(base, ...tooDeep),
+        `${label} nests JSON more than ${MAX_JSON_DEPTH} levels deep`,
+        {
+          hint: "keep const, default and example values shallow",
+        },
+      ),
+    );
+  }
+  if (facts.tooMany) {
+    return only(
+      mrsError(
+        "SCHEMA_TOO_COMPLEX",
+        base,
+        `${label} holds more than ${MAX_SUBSCHEMAS.toLocaleString("en")} subschemas`,
+        {
+          hint: "split the capability, or reuse parts through $defs and $ref",
+        },
+      ),
+    );
+  }
+
+  const errors: MrsError[] = [];
+  if (options.requireObjectRoot) errors.push(...rootErrors(schema, base, label));
+  const dialect = dialectOf(schema);
+  if (dialect === undefined) {
+    errors.push(
+      mrsError(
+        "INVALID_JSON_SCHEMA",
+        child(base, "$schema"),
+        `${label} names a JSON Schema dialect MRS does not accept`,
+        {
+          hint: DIALECT_HINT,
+        },
+      ),
+    );
+  }
+  errors.push(...limitErrors(facts), ...referenceErrors(schema, facts, dialect), ...patternErrors(facts));
+  if (dialect !== undefined) {
+    const claimed = new Set(errors.map((error) => error.pointer));
+    for (const fault of metaSchemaFaults(schema, dialect, base)) {
+      // A more specific rule already explains this position (an unsafe pattern, a remote $ref).
+      if (claimed.has(fault.pointer)) continue;
+      errors.push(mrsError("INVALID_JSON_SCHEMA", fault.pointer, fault.message));
+    }
+  }
+  const warnings = formatWarnings(facts);
+  if (errors.length > 0 || dialect === undefined) return { errors, warnings };
+
+  const key = contentKey(schema);
+  try {
+    compileAccepted(schema, dialect, key);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return {
+      errors: [mrsError("INVALID_JSON_SCHEMA", base, `${label} cannot be compiled by the validator: ${reason}`)],
+      warnings,
+    };
+  }
+  return { errors: [], warnings, accepted: { dialect, key } };
+}
+
+/** The E9b warnings of a schema alone: `format`s the engine does not check. */
+export function formatWarningsOf(schema: unknown, base: string): MrsWarning[] {
+  if (findTooDeep(schema, MAX_JSON_DEPTH)) return [];
+  return formatWarnings(walkSchema(schema, base));
+}
+
+function only(error: MrsError): SchemaReport {
+  return { errors: [error], warnings: [] };
+}
+
+function rootErrors(schema: Readonly<Record<string, unknown>>, base: string, label: string): MrsError[] {
+  if (!Object.hasOwn(schema, "type")) {
+    return [
+      mrsError("SCHEMA_ROOT_NOT_OBJECT", base, `${label} has no "type"; its root must be "type": "object"`, {
+        hint: 'add "type": "object"',
+      }),
+    ];
+  }
+  const type = schema.type;
+  if (type === "object") return [];
+  return [
+    mrsError(
+      "SCHEMA_ROOT_NOT_OBJECT",
+      child(base, "type"),
+      `${label} has "type": ${JSON.stringify(type)}; its root must be "type": "object"`,
+      {
+        hint: Array.isArray(type)
+          ? 'use the single type "object"'
+          : 'wrap the value in an object: {"type": "object", "properties": {"value": ...}}',
+      },
+    ),
+  ];
+}
+
+function limitErrors(facts: SchemaFacts): MrsError[] {
+  return facts.largeEnums.map(({ pointer, size }) =>
+    mrsError(
+      "SCHEMA_TOO_COMPLEX",
+      pointer,
+      `enum lists ${size.toLocaleString("en")} values, more than ${MAX_ENUM_VALUES.toLocaleString("en")}`,
+      { hint: "use a pattern or a format, or split the values by kind" },
+    ),
+  );
+}
+
+function referenceErrors(
+  schema: Readonly<Record<string, unknown>>,
+  facts: SchemaFacts,
+  dialect: Dialect | undefined,
+): MrsError[] {
+  const errors: MrsError[] = [];
+  for (const { pointer, keyword, value } of facts.references) {
+    if (!value.startsWith("#")) {
+      errors.push(
+        mrsError(
+          "REMOTE_REF_FORBIDDEN",
+          pointer,
+          `${keyword} "${value}" is not local: only "#..." references are allowed`,
+          {
+            hint: `copy the referenced schema under "$defs" and refer to it as "#/$defs/<name>"`,
+          },
+        ),
+      );
+    } else if (!resolves(schema, value.slice(1), facts.anchors)) {
+      errors.push(
+        mrsError("INVALID_JSON_SCHEMA", pointer, `${keyword} "${value}" does not point to anything in this schema`, {
+          hint: suggestTarget(value),
+        }),
+      );
+    }
+  }
+  for (const { pointer, value } of facts.nestedIds) {
+    if (dialect === "draft-07" && value.startsWith("#")) continue; // a draft-07 anchor, not a resource
+    errors.push(
+      mrsError(
+        "REMOTE_REF_FORBIDDEN",
+        pointer,
+        `$id "${value}" below the root starts another schema resource, which changes what "#" references mean`,
+        { hint: 'remove it and name the subschema with "$anchor" instead' },
+      ),
+    );
+  }
+  for (const pointer of facts.nestedDialects) {
+    errors.push(
+      mrsError("INVALID_JSON_SCHEMA", pointer, '"$schema" may only appear at the root of a capability schema', {
+        hint: "remove it: the root's $schema applies to the whole schema",
+      }),
+    );
+  }
+  return errors;
+}
+
+function resolves(schema: unknown, fragment: string, anchors: ReadonlySet<string>): boolean {
+  if (fragment === "") return true;
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(fragment);
+  } catch {
+    return false;
+  }
+  if (decoded.startsWith("/")) {
+    const { found, value } = resolvePointer(schema, decoded);
+    return found && (typeof value === "boolean" || isSchemaObject(value));
+  }
+  return anchors.has(decoded);
+}
+
+function suggestTarget(ref: string): string {
+  return ref.startsWith("#/")
+    ? 'point to a subschema, for example "#/$defs/<name>"'
+    : 'define the anchor with "$anchor"';
+}
+
+function patternErrors(facts: SchemaFacts): MrsError[] {
+  const errors: MrsError[] = [];
+  for (const { pointer, source } of facts.patterns) {
+    const verdict = checkPattern(source);
+    if (verdict.safe) continue;
+    const shown = source.length > 80 ? `${source.slice(0, 77)}...` : source;
+    errors.push(
+      mrsError("UNSAFE_PATTERN", pointer, `pattern "${shown}" is refused: ${verdict.reason}`, {
+        ...(verdict.hint === undefined ? {} : { hint: verdict.hint }),
+      }),
+    );
+  }
+  return errors;
+}
+
+function formatWarnings(facts: SchemaFacts): MrsWarning[] {
+  const known = knownFormats();
+  return facts.formats
+    .filter(({ name }) => !Format.Has(name))
+    .map(({ pointer, name }) => {
+      const closest = suggest(name, known);
+      return mrsWarning(
+        "UNKNOWN_FORMAT",
+        pointer,
+        `format "${name}" is not known to the validator: values are not checked against it`,
+        closest === undefined ? "use a standard format, or a pattern" : `did you mean "${closest}"?`,
+      );
+    });
+}
+
+/** The `format` names the engine checks (RULES.md I2); any other is reported by E9b. */
+export function knownFormats(): string[] {
+  return Format.Entries()
+    .map(([name]) => name)
+    .sort();
+}

@@ -30,9 +30,15 @@ export class ChangeListener {
   private stopped = false;
   private retryMs = FIRST_RETRY_MS;
   private retryTimer: NodeJS.Timeout | undefined;
+  private listeningNow = false;
 
   constructor(private readonly options: ChangeListenerOptions) {
     void this.connect();
+  }
+
+  /** Whether a connection listens on the channel right now. */
+  get listening(): boolean {
+    return this.listeningNow;
   }
 
   /** Ends the listening connection and any pending reconnection. */
@@ -58,6 +64,7 @@ export class ChangeListener {
     const discard = (retry: boolean) => {
       if (discarded) return;
       discarded = true;
+      this.listeningNow = false;
       if (this.discard === discard) this.discard = null;
       client.release(true);
       if (retry) this.retryLater();
@@ -77,6 +84,7 @@ export class ChangeListener {
     }
     if (discarded) return;
     this.retryMs = FIRST_RETRY_MS;
+    this.listeningNow = true;
     this.options.onListening();
   }
 

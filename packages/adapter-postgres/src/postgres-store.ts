@@ -149,15 +149,16 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   let listener: ChangeListener | null = null;
   let coalesceTimer: NodeJS.Timeout | undefined;
   const coalesceMs = options.watchCoalesceMs ?? 20;
+  const tell = (watcher: () => void) => {
+    try {
+      watcher();
+    } catch {
+      // A watcher's failure is its own; the others are still told.
+    }
+  };
   const tellWatchers = () => {
     coalesceTimer = undefined;
-    for (const watcher of [...watchers]) {
-      try {
-        watcher();
-      } catch {
-        // A watcher's failure is its own; the others are still told.
-      }
-    }
+    for (const watcher of [...watchers]) tell(watcher);
   };
   const changed = () => {
     if (coalesceMs <= 0) return tellWatchers();
@@ -230,12 +231,19 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     Object.assign(store, {
       /**
        * Calls `onChange` after another handle commits (NOTIFY, usually within milliseconds), and
-       * each time the listening connection is (re)established, since commits made while nobody
-       * listened would otherwise go unnoticed. Commits of this handle are not reported.
+       * once the store listens: when the watcher is added, and each time the listening
+       * connection is re-established, since commits made while nobody listened would otherwise
+       * go unnoticed. Commits of this handle are not reported.
        */
       watch(onChange: () => void): () => void {
         if (closed) return () => undefined;
         watchers.add(onChange);
+        if (listener?.listening) {
+          // Already listening: this watcher's first call, never from inside watch() itself.
+          queueMicrotask(() => {
+            if (watchers.has(onChange)) tell(onChange);
+          });
+        }
         listener ??= new ChangeListener({
           pool,
           channel,

@@ -32,6 +32,14 @@ export function contentKey(value: unknown): string {
 }
 
 /**
+ * The validator already compiled for this content, if any. Only schemas that passed every rule
+ * are ever compiled, so a hit needs no new check.
+ */
+export function compiledFor(dialect: Dialect, key: string): EngineValidator | undefined {
+  return compiled.get(`${dialect}:${key}`);
+}
+
+/**
  * Compiles a schema that the rules already accepted, once per content (I1). Throws what the
  * engine throws for a schema it cannot compile.
  */

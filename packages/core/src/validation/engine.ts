@@ -1,7 +1,10 @@
 import { type MrsError, MrsFailure, mrsError } from "../errors.js";
 import type { InstanceCheck } from "../validation-types.js";
-import { compileAccepted, type EngineValidator } from "./compiler.js";
+import { compileAccepted, compiledFor, contentKey, type EngineValidator } from "./compiler.js";
+import { dialectOf } from "./dialect.js";
 import { MAX_INSTANCE_ERRORS, withErrorLimit } from "./error-limit.js";
+import { findTooDeep } from "./json-depth.js";
+import { MAX_JSON_DEPTH } from "./limits.js";
 import { child } from "./pointer.js";
 import { checkSchema } from "./schema-rules.js";
 
@@ -38,6 +41,24 @@ const byEngineValidator = new WeakMap<EngineValidator, SchemaValidator>();
 export function compileSchema(schema: object): SchemaValidator {
   const known = byIdentity.get(schema);
   if (known) return known;
+  const engine = cachedEngine(schema) ?? acceptedEngine(schema);
+  let validator = byEngineValidator.get(engine);
+  if (!validator) {
+    validator = wrap(engine);
+    byEngineValidator.set(engine, validator);
+  }
+  byIdentity.set(schema, validator);
+  return validator;
+}
+
+/** A validator compiled before for the same content: the rules passed then, and they depend on the content only. */
+function cachedEngine(schema: object): EngineValidator | undefined {
+  const dialect = dialectOf(schema);
+  if (dialect === undefined || findTooDeep(schema, MAX_JSON_DEPTH)) return undefined;
+  return compiledFor(dialect, contentKey(schema));
+}
+
+function acceptedEngine(schema: object): EngineValidator {
   const report = checkSchema(schema, "", { requireObjectRoot: false, label: "schema" });
   if (!report.accepted) {
     throw new MrsFailure(
@@ -46,18 +67,7 @@ export function compileSchema(schema: object): SchemaValidator {
         : [mrsError("INVALID_JSON_SCHEMA", "", "schema must be a JSON Schema object")],
     );
   }
-  const engine = compileAccepted(
-    schema as Readonly<Record<string, unknown>>,
-    report.accepted.dialect,
-    report.accepted.key,
-  );
-  let validator = byEngineValidator.get(engine);
-  if (!validator) {
-    validator = wrap(engine);
-    byEngineValidator.set(engine, validator);
-  }
-  byIdentity.set(schema, validator);
-  return validator;
+  return compileAccepted(schema as Readonly<Record<string, unknown>>, report.accepted.dialect, report.accepted.key);
 }
 
 function wrap(engine: EngineValidator): SchemaValidator {

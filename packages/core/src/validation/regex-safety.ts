@@ -240,8 +240,8 @@ function refuse(source: string, flags: string, report: Report): PatternVerdict {
     case "Move":
       return {
         safe: false,
-        reason: `it is unanchored and starts with "${report.quant.raw}", so a failing input is rescanned from every position (quadratic time)`,
-        hint: 'anchor it with "^", or drop the leading repetition ("[a-z]+1" finds the same strings as "[a-z]1")',
+        reason: `it is unanchored and "${report.quant.raw}" can rescan a failing input from every position (quadratic time)`,
+        hint: 'anchor it with "^", or drop a leading repetition ("[a-z]+1" finds the same strings as "[a-z]1")',
       };
   }
 }

@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { MrsError } from "./errors.js";
-import { checkRegistration, MAX_PAYLOAD_BYTES, parseRegistration, validateRegistration } from "./validate.js";
+import {
+  checkRegistration,
+  compileSchema,
+  MAX_PAYLOAD_BYTES,
+  parseRegistration,
+  validateRegistration,
+} from "./validate.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: test payloads are edited freely, into invalid shapes too.
 type Loose = any;
@@ -643,6 +649,15 @@ describe("validateRegistration", () => {
         pointer: "/capabilities/0/input_schema/properties/a/pattern",
       });
       expect(performance.now() - started).toBeLessThan(1000);
+      // Nor can it be compiled behind validation's back, so no input ever runs against it.
+      expect(() =>
+        compileSchema({ type: "object", properties: { a: { type: "string", pattern: "^(a+)+$" } } }),
+      ).toThrow(/UNSAFE_PATTERN/);
+      const anchored = compileSchema({ type: "object", properties: { a: { type: "string", pattern: "^a+$" } } });
+      const checking = performance.now();
+      expect(anchored.check({ a: `${"a".repeat(29)}!` }, "INPUT_INVALID").valid).toBe(false);
+      expect(anchored.check({ a: `${"a".repeat(1_000_000)}!` }, "INPUT_INVALID").valid).toBe(false);
+      expect(performance.now() - checking).toBeLessThan(500);
     });
 
     it.each(["(a|a)*", "(a*)*", "^(a|aa)+$", "[", "(?<n>a)\\k<n>"])(
@@ -666,7 +681,7 @@ describe("validateRegistration", () => {
   });
 
   describe("MRS-E12 prototype keys are data", () => {
-    it("MRS-E12 parsing, validating and checking __proto__, constructor and prototype keys changes no prototype", () => {
+    it("MRS-E12 parsing, validating, compiling and checking __proto__, constructor and prototype keys changes no prototype", () => {
       const before = Object.getOwnPropertyNames(Object.prototype).sort();
       const text = JSON.stringify(specPayload()).replace(
         '"registration_metadata":{',
@@ -677,6 +692,13 @@ describe("validateRegistration", () => {
       const result = checkRegistration({ text });
       expect(result.errors.map((error) => error.pointer)).toEqual(
         expect.arrayContaining(["/__proto__", "/constructor", "/registration_metadata/__proto__"]),
+      );
+      const validator = compileSchema(
+        JSON.parse('{"type":"object","properties":{"__proto__":{"type":"object"},"constructor":{"type":"object"}}}'),
+      );
+      validator.check(
+        JSON.parse('{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}'),
+        "INPUT_INVALID",
       );
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
       expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(before);

@@ -1,3 +1,4 @@
+import { NAME_PATTERN, SEMVER_PATTERN, UTC_TIMESTAMP_PATTERN } from "@rune/mrs-schema";
 import { describe, expect, it } from "vitest";
 import { checkPattern } from "./regex-safety.js";
 
@@ -69,6 +70,10 @@ const ORDINARY = [
   "^(debug|info|warn|error)$",
   "^(?:\\d{1,3}\\.){3}\\d{1,3}$",
   "^-?\\d+(\\.\\d+)?$",
+  // The SemVer 2.0.0 pattern of semver.org, the one @rune/mrs-schema uses for E4.
+  SEMVER_PATTERN,
+  NAME_PATTERN,
+  UTC_TIMESTAMP_PATTERN,
 ];
 
 describe("checkPattern (MRS-E11 regular expressions)", () => {

@@ -1,7 +1,9 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { type CapabilityView, capabilityView, type ModuleView, moduleView, mrsClient } from "@rune/mrs-adapter-http";
+
 export type { CapabilityView, ModuleView } from "@rune/mrs-adapter-http";
+
 import { createRegistry, type Decision, type InstanceCheck, type MrsError, type SessionInfo } from "@rune/mrs-core";
 import { openStore, shippedExamples } from "./compose.js";
 import { loadConfig } from "./config.js";

@@ -42,8 +42,6 @@ export function openStore(config: Pick<LomConfig, "store" | "file" | "tokens">):
 /** The sources a config names, in order. */
 export function openSources(config: Pick<LomConfig, "sources">): RegistrationSource[] {
   return config.sources.map((s) =>
-    "folder" in s
-      ? folderSource({ folder: s.folder, optional: s.optional === true })
-      : urlSource({ urls: [s.url] }),
+    "folder" in s ? folderSource({ folder: s.folder, optional: s.optional === true }) : urlSource({ urls: [s.url] }),
   );
 }

@@ -157,9 +157,10 @@ function resolveConfig(raw: LomConfigFile, path: string, ignoreTokens: boolean):
   return {
     file: path,
     ...listen,
-    sources: (raw.sources ?? [{ folder: "modules" }]).map((s) =>
-      "folder" in s ? { folder: resolve(base, s.folder) } : s,
-    ),
+    // The default folder may be missing (a LOM fed over HTTP only); a folder named in the config may not.
+    sources: raw.sources
+      ? raw.sources.map((s) => ("folder" in s ? { folder: resolve(base, s.folder) } : s))
+      : [{ folder: resolve(base, "modules"), optional: true }],
     store: store.startsWith("file:") ? `file:${resolve(base, store.slice("file:".length))}` : store,
     tokens,
     read: raw.read ?? "open",

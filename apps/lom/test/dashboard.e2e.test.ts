@@ -97,7 +97,11 @@ describe("the dashboard, in a real browser (Debian's Chromium)", () => {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}` },
       body: JSON.stringify({
-        registration_metadata: { module_name: "late-arrival", module_version: "1.0.0", registered_at: "2026-01-01T00:00:00Z" },
+        registration_metadata: {
+          module_name: "late-arrival",
+          module_version: "1.0.0",
+          registered_at: "2026-01-01T00:00:00Z",
+        },
         capabilities: [
           {
             action: "wave",

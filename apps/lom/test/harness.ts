@@ -45,7 +45,12 @@ export interface RunningLom {
 }
 
 /** Starts `lom start ARGS` and waits until `/healthz` answers 200. */
-export async function startLom(args: readonly string[], cwd: string, port: number, env: Record<string, string> = {}): Promise<RunningLom> {
+export async function startLom(
+  args: readonly string[],
+  cwd: string,
+  port: number,
+  env: Record<string, string> = {},
+): Promise<RunningLom> {
   const child = spawn(process.execPath, [LOM, "start", ...args], {
     cwd,
     stdio: ["ignore", "pipe", "pipe"],
@@ -62,7 +67,10 @@ export async function startLom(args: readonly string[], cwd: string, port: numbe
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 150; i++) {
     if (child.exitCode !== null) throw new Error(`lom start exited with ${child.exitCode}: ${output}`);
-    const ok = await fetch(`${url}/healthz`).then((r) => r.status === 200, () => false);
+    const ok = await fetch(`${url}/healthz`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (ok) break;
     if (i === 149) {
       child.kill("SIGKILL");

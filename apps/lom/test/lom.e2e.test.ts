@@ -10,7 +10,11 @@ const payload = (name: string, version: string) => ({
     {
       action: "echo",
       description: "Echoes a message",
-      input_schema: { type: "object", properties: { msg: { type: "string" }, times: { type: "integer" } }, required: ["msg"] },
+      input_schema: {
+        type: "object",
+        properties: { msg: { type: "string" }, times: { type: "integer" } },
+        required: ["msg"],
+      },
       output_schema: { type: "object", properties: { result: { type: "string" } }, required: ["result"] },
     },
   ],
@@ -53,7 +57,9 @@ describe("lom, driven the way an operator would", () => {
     expect(remote.stdout).toContain('"echo"');
     const local = lom(["capabilities", "--json", "--config", config], dir);
     expect(local.code, local.stderr).toBe(0);
-    expect(JSON.parse(local.stdout)).toMatchObject({ capabilities: [expect.objectContaining({ address: "echo/echo" })] });
+    expect(JSON.parse(local.stdout)).toMatchObject({
+      capabilities: [expect.objectContaining({ address: "echo/echo" })],
+    });
   });
 
   it("describe shows both schemas readably, and raw with --json; exit 1 for an unknown action", () => {
@@ -62,7 +68,10 @@ describe("lom, driven the way an operator would", () => {
     expect(human.stdout).toMatch(/msg\s+string, required/);
     expect(human.stdout).toMatch(/times\s+integer, optional/);
     const raw = lom(["describe", "echo/echo", "--json", "--config", config], dir);
-    expect(JSON.parse(raw.stdout)).toMatchObject({ input_schema: { required: ["msg"] }, output_schema: { required: ["result"] } });
+    expect(JSON.parse(raw.stdout)).toMatchObject({
+      input_schema: { required: ["msg"] },
+      output_schema: { required: ["result"] },
+    });
     expect(lom(["describe", "nope", "--url", running.url], dir).code).toBe(1);
   });
 
@@ -166,7 +175,11 @@ describe("lom usage and configuration errors", () => {
     mkdirSync(join(dir, "state"));
     const file = join(dir, "state/catalog.json");
     writeFileSync(file, '{"format": "rune-mrs-catalog", "formatVer');
-    const config = writeConfig(dir, { listen: `127.0.0.1:${await freePort()}`, store: "file:state/catalog.json", sources: [] });
+    const config = writeConfig(dir, {
+      listen: `127.0.0.1:${await freePort()}`,
+      store: "file:state/catalog.json",
+      sources: [],
+    });
     const out = lom(["start", "--config", config], dir);
     expect(out.code).toBe(1);
     expect(out.stderr).toContain("catalog.json");

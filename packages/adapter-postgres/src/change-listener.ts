@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { checkout } from "./checkout.js";
 import { quoteIdent } from "./identifiers.js";
 
 const FIRST_RETRY_MS = 100;
@@ -49,13 +50,21 @@ export class ChangeListener {
   }
 
   private async connect(): Promise<void> {
+    // Until `discard` exists, a death is only noted: it is acted on just below.
+    let onDeath: (() => void) | null = null;
+    let diedEarly = false;
+    const died = () => {
+      if (onDeath === null) diedEarly = true;
+      else onDeath();
+    };
     let client: pg.PoolClient;
     try {
-      client = await this.options.pool.connect();
+      client = await checkout(this.options.pool, died);
     } catch {
       this.retryLater();
       return;
     }
+    client.on("end", died);
     if (this.stopped) {
       client.release(true);
       return;
@@ -70,9 +79,12 @@ export class ChangeListener {
       if (retry) this.retryLater();
     };
     this.discard = discard;
-    // Both can come, in either order, when the connection dies: the first one counts.
-    client.on("error", () => discard(true));
-    client.on("end", () => discard(true));
+    // "error" and "end" both come, in either order, when the connection dies: the first one counts.
+    onDeath = () => discard(true);
+    if (diedEarly) {
+      discard(true);
+      return;
+    }
     client.on("notification", (message) => {
       if (!discarded && message.channel === this.options.channel) this.options.onNotification(message.payload ?? "");
     });

@@ -10,6 +10,7 @@ import {
 import pg from "pg";
 import { type CatalogRow, snapshotFromRow } from "./catalog-row.js";
 import { ChangeListener } from "./change-listener.js";
+import { checkout } from "./checkout.js";
 import { channelOf, checkSchemaName, DEFAULT_SCHEMA, quoteIdent } from "./identifiers.js";
 import { migrationsSql, SCHEMA_VERSION } from "./migrations.js";
 
@@ -186,16 +187,15 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       if (expected !== null && !(Number.isSafeInteger(expected) && expected > 0)) return { ok: false, conflict: true };
       await ensureReady();
       const text = JSON.stringify(data);
-      let client: pg.PoolClient;
-      try {
-        client = await pool.connect();
-      } catch (error) {
-        throw unavailable(`could not connect to write ${table}, nothing was written: ${describe(error)}`, error);
-      }
       // A connection that dies mid-statement also emits "error" on its client, which would end
       // the process unhandled; the statement's own rejection below reports it.
       const ignore = () => undefined;
-      client.on("error", ignore);
+      let client: pg.PoolClient;
+      try {
+        client = await checkout(pool, ignore);
+      } catch (error) {
+        throw unavailable(`could not connect to write ${table}, nothing was written: ${describe(error)}`, error);
+      }
       let rows: { revision: string }[];
       try {
         ({ rows } =

@@ -18,10 +18,11 @@ die() {
   exit 1
 }
 
+# Prints the folder of initdb and pg_ctl, or fails (status 1) when there is none. Runs in a
+# subshell, so it must not `die`: a bad PG_BINDIR is checked by the caller first.
 find_bindir() {
   local dir
   if [ -n "${PG_BINDIR:-}" ]; then
-    [ -x "$PG_BINDIR/initdb" ] && [ -x "$PG_BINDIR/pg_ctl" ] || die "PG_BINDIR=$PG_BINDIR holds no initdb and pg_ctl"
     echo "$PG_BINDIR"
     return
   fi
@@ -73,6 +74,9 @@ url_of() {
 
 start() {
   local dir=$1 bindir port attempt
+  if [ -n "${PG_BINDIR:-}" ] && { [ ! -x "$PG_BINDIR/initdb" ] || [ ! -x "$PG_BINDIR/pg_ctl" ]; }; then
+    die "PG_BINDIR=$PG_BINDIR holds no initdb and pg_ctl"
+  fi
   bindir=$(find_bindir) || {
     install_server
     bindir=$(find_bindir) || die "PostgreSQL was installed but initdb and pg_ctl are still not found"
@@ -83,6 +87,8 @@ start() {
   if [ "$(id -u)" -eq 0 ]; then
     id postgres >/dev/null 2>&1 || die "running as root, but there is no 'postgres' user to run the server as"
     chown postgres "$dir"
+    runuser -u postgres -- test -w "$dir" ||
+      die "the postgres user cannot reach $dir: give its parent folders o+x, or use a folder under /tmp"
   fi
   as_owner "$bindir/initdb" -D "$dir/data" -A trust -U postgres -E UTF8 --no-locale >"$dir/initdb.log" 2>&1 ||
     die "initdb failed; see $dir/initdb.log"

@@ -61,7 +61,11 @@ export async function terminate(applicationName: string, filter = "true"): Promi
  * Waits until `check` holds, polling every 10 ms, and fails after `timeoutMs` saying what did
  * not happen. A bound against hanging, not a speed test: the usual wait is milliseconds.
  */
-export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+export async function waitFor(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);

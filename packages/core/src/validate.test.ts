@@ -674,6 +674,40 @@ describe("validateRegistration", () => {
       });
     });
 
+    it("MRS-E11 answers a 1 MiB payload built to be slow to check (23,000 distinct patterns) within the time bound", () => {
+      const capabilities = Array.from({ length: 256 }, (_, c) => ({
+        action: `a${c}`,
+        description: "d",
+        input_schema: {
+          type: "object",
+          properties: Object.fromEntries(
+            Array.from({ length: 90 }, (_, i) => [
+              `p${i}`,
+              { pattern: `^[a-z]${(c * 90 + i).toString(36)}(-[a-z]+)*$` },
+            ]),
+          ),
+        },
+        output_schema: { type: "object", properties: { r: { type: "strin", minLength: -1 } } },
+      }));
+      const text = JSON.stringify({ ...specPayload(), capabilities });
+      expect(text.length).toBeLessThan(MAX_PAYLOAD_BYTES);
+      const started = performance.now();
+      const result = checkRegistration({ text });
+      // The bound is 1 s of analysis; the rest is the walk, the envelope and error building,
+      // on a machine that may be shared.
+      expect(performance.now() - started).toBeLessThan(6000);
+      expect(result.errors).toContainEqual(
+        expect.objectContaining({ code: "UNSAFE_PATTERN", message: expect.stringContaining("not analysed") }),
+      );
+      // Every output_schema is refused, with or without the details of its fault.
+      const invalidOutputs = new Set(
+        result.errors
+          .filter((error) => error.code === "INVALID_JSON_SCHEMA")
+          .map((error) => /^\/capabilities\/\d+/.exec(error.pointer)?.[0]),
+      );
+      expect(invalidOutputs.size).toBe(256);
+    });
+
     it("MRS-E11 never evaluates $data: it is an unknown keyword with no effect", () => {
       const schema = { type: "object", properties: { a: { type: "number" } }, $data: "0/a", maximum: 5 };
       expect(validateRegistration(withInputSchema(schema)).ok).toBe(true);

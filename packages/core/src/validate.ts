@@ -8,10 +8,12 @@ import { knownFormats as engineFormats, formatWarningsOf } from "./validation/sc
 import type { ValidationResult } from "./validation-types.js";
 
 export {
+  ANALYSIS_BUDGET_MS,
   MAX_BOUNDED_BACKTRACKING,
   MAX_ENUM_VALUES,
   MAX_JSON_DEPTH,
   MAX_PATTERN_LENGTH,
+  MAX_PATTERN_QUANTIFIERS,
   MAX_PAYLOAD_BYTES,
   MAX_SCHEMA_DEPTH,
   MAX_SUBSCHEMAS,

@@ -1,5 +1,5 @@
 import Schema from "typebox/schema";
-import { MAX_REPORTED_ERRORS, withErrorLimit } from "./error-limit.js";
+import { MAX_SCHEMA_ERRORS, withErrorLimit } from "./error-limit.js";
 import { child, segmentsOf } from "./pointer.js";
 import { isSchemaObject, own } from "./schema-walk.js";
 
@@ -54,24 +54,39 @@ export interface MetaSchemaFault {
 /**
  * Checks a schema against its dialect's meta-schema (RULES.md E9). The meta-schema reports a
  * fault at every level it passes through (`anyOf`, the parent `properties`...); only the
- * deepest position of each is kept, once, with the most telling message.
+ * deepest position of each is kept, once, with the most telling message. At most
+ * {@link MAX_SCHEMA_ERRORS} faults are gathered per schema.
  *
  * Callers must have bounded the schema's depth first (E11): the meta-schema validator recurses.
  */
-export function metaSchemaFaults(schema: unknown, dialect: Dialect, base: string): MetaSchemaFault[] {
+export function metaSchemaFaults(schema: unknown, dialect: Dialect, base: string, deadline: number): MetaSchemaFault[] {
   const validator = metaValidator(dialect);
   if (validator.Check(schema)) return [];
-  const [, errors] = withErrorLimit(MAX_REPORTED_ERRORS, () => validator.Errors(schema));
+  // Explaining a fault walks the meta-schema again, slowly (milliseconds per fault): past the
+  // payload's time bound the schema is still refused, without the details.
+  if (performance.now() > deadline) {
+    return [
+      {
+        pointer: base,
+        message: `the schema is not valid JSON Schema (${dialect}); fix the faults listed first, then check again for the details`,
+      },
+    ];
+  }
+  const [, errors] = withErrorLimit(MAX_SCHEMA_ERRORS, () => validator.Errors(schema));
   const byPointer = new Map<string, { keyword: string; message: string; params: object }[]>();
   for (const error of errors) {
     const list = byPointer.get(error.instancePath) ?? [];
     list.push({ keyword: error.keyword, message: error.message, params: error.params });
     byPointer.set(error.instancePath, list);
   }
-  const pointers = [...byPointer.keys()];
-  const deepest = pointers.filter(
-    (pointer) => !pointers.some((other) => other !== pointer && other.startsWith(`${pointer}/`)),
-  );
+  const ancestors = new Set<string>();
+  for (const pointer of byPointer.keys()) {
+    for (let cut = pointer.lastIndexOf("/"); cut > 0; cut = pointer.lastIndexOf("/", cut - 1)) {
+      ancestors.add(pointer.slice(0, cut));
+    }
+    if (pointer !== "") ancestors.add("");
+  }
+  const deepest = [...byPointer.keys()].filter((pointer) => !ancestors.has(pointer));
   return deepest.map((pointer) => {
     const faults = byPointer.get(pointer) ?? [];
     const telling = faults.find((fault) => !GENERIC_KEYWORDS.has(fault.keyword)) ?? faults[0];

@@ -4,7 +4,7 @@ import { compileAccepted, compiledFor, contentKey, type EngineValidator } from "
 import { dialectOf } from "./dialect.js";
 import { MAX_INSTANCE_ERRORS, withErrorLimit } from "./error-limit.js";
 import { findTooDeep } from "./json-depth.js";
-import { MAX_JSON_DEPTH } from "./limits.js";
+import { ANALYSIS_BUDGET_MS, MAX_JSON_DEPTH } from "./limits.js";
 import { child } from "./pointer.js";
 import { checkSchema } from "./schema-rules.js";
 
@@ -59,7 +59,11 @@ function cachedEngine(schema: object): EngineValidator | undefined {
 }
 
 function acceptedEngine(schema: object): EngineValidator {
-  const report = checkSchema(schema, "", { requireObjectRoot: false, label: "schema" });
+  const report = checkSchema(schema, "", {
+    requireObjectRoot: false,
+    label: "schema",
+    deadline: performance.now() + ANALYSIS_BUDGET_MS,
+  });
   if (!report.accepted) {
     throw new MrsFailure(
       report.errors.length > 0

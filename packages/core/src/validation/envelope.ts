@@ -1,7 +1,7 @@
 import { Capability, RegistrationMetadata, RegistrationPayload } from "@rune/mrs-schema";
 import { Compile } from "typebox/compile";
 import { type ErrorCode, type MrsError, mrsError } from "../errors.js";
-import { MAX_REPORTED_ERRORS, withErrorLimit } from "./error-limit.js";
+import { MAX_ENVELOPE_ERRORS, withErrorLimit } from "./error-limit.js";
 import { child, segmentsOf } from "./pointer.js";
 import { suggest } from "./suggest.js";
 
@@ -32,7 +32,7 @@ const FIELD_CODES: Readonly<Record<string, ErrorCode>> = {
 export function envelopeErrors(payload: unknown): MrsError[] {
   if (envelope.Check(payload)) return [];
   const errors: MrsError[] = [];
-  for (const error of withErrorLimit(MAX_REPORTED_ERRORS, () => envelope.Errors(payload))) {
+  for (const error of withErrorLimit(MAX_ENVELOPE_ERRORS, () => envelope.Errors(payload))) {
     const path = segmentsOf(error.instancePath) ?? [];
     if (insideCapabilitySchema(path)) continue;
     if (error.keyword === "boolean" && error.schemaPath.endsWith("/additionalProperties")) {

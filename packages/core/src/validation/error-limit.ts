@@ -16,8 +16,14 @@ export function withErrorLimit<T>(limit: number, collect: () => T): T {
   }
 }
 
-/** The most envelope or meta-schema errors gathered for one payload: bounded, but far above any honest mistake. */
-export const MAX_REPORTED_ERRORS = 10_000;
+/**
+ * The most envelope errors gathered for one payload: far above any honest mistake, and a bound
+ * on the time a payload made of thousands of faults can cost.
+ */
+export const MAX_ENVELOPE_ERRORS = 1000;
+
+/** The most meta-schema faults gathered for one capability schema (the meta-schema is slow to explain). */
+export const MAX_SCHEMA_ERRORS = 32;
 
 /** The most errors gathered for one action input or output (RULES.md I1). */
 export const MAX_INSTANCE_ERRORS = 100;

@@ -30,3 +30,14 @@ export const MAX_PATTERN_LENGTH = 1000;
  * product of their ranges stays at most this: the work per input position is then a constant.
  */
 export const MAX_BOUNDED_BACKTRACKING = 10_000;
+
+/** E11: the most repetitions a regular expression may hold; the analysis costs grow with their square. */
+export const MAX_PATTERN_QUANTIFIERS = 64;
+
+/**
+ * E11: the time, in milliseconds, after which the slow parts of validating one payload (or one
+ * schema given to `compileSchema`) are cut short: regular expressions not analysed before are
+ * refused, and meta-schema faults are reported without their details. Ordinary payloads take a
+ * few milliseconds; the bound only meets payloads built to be slow.
+ */
+export const ANALYSIS_BUDGET_MS = 1000;

@@ -110,6 +110,22 @@ describe("checkPattern (MRS-E11 regular expressions)", () => {
     if (!verdict.safe) expect(verdict.hint).toBeTruthy();
   });
 
+  it("MRS-E11 refuses a pattern with more repetitions than can be analysed quickly", () => {
+    expect(checkPattern(".*x".repeat(65))).toMatchObject({
+      safe: false,
+      reason: expect.stringMatching(/65 repetitions/),
+    });
+  });
+
+  it("MRS-E11 refuses, without analysing or caching it, a pattern met past the caller's deadline", () => {
+    const pattern = "^[a-z]+-late$";
+    expect(checkPattern(pattern, { deadline: performance.now() - 1 })).toMatchObject({
+      safe: false,
+      reason: expect.stringMatching(/not analysed/),
+    });
+    expect(checkPattern(pattern)).toEqual({ safe: true });
+  });
+
   it("MRS-E11 gives the same verdict every time (cached, deterministic)", () => {
     const first = checkPattern("^(a|aa)+$");
     expect(checkPattern("^(a|aa)+$")).toBe(first);

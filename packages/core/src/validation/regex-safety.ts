@@ -2,7 +2,7 @@ import { type AST, RegExpParser, visitRegExpAST } from "@eslint-community/regexp
 import { CharSet, type Concatenation, isDisjointWith, JS, NFA, type NoParent, type Quantifier } from "refa";
 import { getFirstCharAfter } from "regexp-ast-analysis";
 import { analyse, type Report } from "scslre";
-import { MAX_BOUNDED_BACKTRACKING, MAX_PATTERN_LENGTH } from "./limits.js";
+import { MAX_BOUNDED_BACKTRACKING, MAX_PATTERN_LENGTH, MAX_PATTERN_QUANTIFIERS } from "./limits.js";
 
 /**
  * The verdict on one regular expression (RULES.md E11). `reason` completes the sentence
@@ -20,6 +20,13 @@ export interface PatternCheckOptions {
   readonly flags?: string;
   /** Budget for bounded repetitions; defaults to {@link MAX_BOUNDED_BACKTRACKING}. */
   readonly maxBoundedBacktracking?: number;
+  /** Most repetitions analysed; defaults to {@link MAX_PATTERN_QUANTIFIERS}. Tests raise it for the formats' own patterns. */
+  readonly maxQuantifiers?: number;
+  /**
+   * A `performance.now()` time after which a pattern not analysed before is refused rather than
+   * analysed: the caller's bound on the total time spent analysing one payload.
+   */
+  readonly deadline?: number;
 }
 
 const SAFE: PatternVerdict = { safe: true };
@@ -51,10 +58,12 @@ export function checkPattern(source: string, options: PatternCheckOptions = {}):
   const maxLength = options.maxLength ?? MAX_PATTERN_LENGTH;
   const flags = options.flags ?? ENGINE_FLAGS;
   const budget = options.maxBoundedBacktracking ?? MAX_BOUNDED_BACKTRACKING;
-  const key = `${maxLength}/${budget}/${flags}/${source}`;
+  const maxQuantifiers = options.maxQuantifiers ?? MAX_PATTERN_QUANTIFIERS;
+  const key = `${maxLength}/${budget}/${maxQuantifiers}/${flags}/${source}`;
   const cached = verdicts.get(key);
   if (cached) return cached;
-  const verdict = judge(source, { flags, maxLength, budget });
+  if (options.deadline !== undefined && performance.now() > options.deadline) return OUT_OF_TIME;
+  const verdict = judge(source, { flags, maxLength, budget, maxQuantifiers });
   if (verdicts.size >= CACHE_LIMIT) verdicts.delete(verdicts.keys().next().value as string);
   verdicts.set(key, verdict);
   return verdict;
@@ -64,9 +73,17 @@ interface Settings {
   readonly flags: string;
   readonly maxLength: number;
   readonly budget: number;
+  readonly maxQuantifiers: number;
 }
 
-function judge(source: string, { flags, maxLength, budget }: Settings): PatternVerdict {
+/** The verdict on a pattern met past the caller's deadline. Not cached: in a smaller payload it may well be analysed in time. */
+export const OUT_OF_TIME: PatternVerdict = {
+  safe: false,
+  reason: "it was not analysed: the regular expressions of this payload together take too long to analyse",
+  hint: "use fewer or simpler patterns, or split the module",
+};
+
+function judge(source: string, { flags, maxLength, budget, maxQuantifiers }: Settings): PatternVerdict {
   if (source.length > maxLength) {
     return {
       safe: false,
@@ -95,7 +112,7 @@ function judge(source: string, { flags, maxLength, budget }: Settings): PatternV
     return { safe: false, reason: "it uses syntax the safety analysis cannot read" };
   }
   try {
-    return analysePattern(source, flags, budget, parsed);
+    return analysePattern(source, flags, budget, maxQuantifiers, parsed);
   } catch {
     // refa gives up on automata that grow too large: that is itself a sign of a pattern too complex to trust.
     return { safe: false, reason: "it is too complex to analyse for catastrophic backtracking" };
@@ -111,6 +128,7 @@ function analysePattern(
   source: string,
   flags: string,
   maxBudget: number,
+  maxQuantifiers: number,
   parsed: { pattern: AST.Pattern; flags: AST.Flags },
 ): PatternVerdict {
   let backreference: string | undefined;
@@ -127,9 +145,31 @@ function analysePattern(
     };
   }
 
+  let quantifiers = 0;
+  visitRegExpAST(parsed.pattern, {
+    onQuantifierEnter() {
+      quantifiers++;
+    },
+  });
+  if (quantifiers > maxQuantifiers) {
+    return {
+      safe: false,
+      reason: `it has ${quantifiers} repetitions, more than the ${maxQuantifiers} that can be analysed quickly`,
+      hint: "split the check into simpler patterns or use a `format`",
+    };
+  }
+
   // On the pattern as written: the widening below would make alternatives overlap that do not.
   const overlap = findOverlappingAlternatives(parsed);
   if (overlap) return overlap;
+
+  // Fast path: on the pattern as written scslre reports only unbounded quantifiers, and any such
+  // report means work that grows faster than the input. One is enough to refuse; listing them
+  // all costs O(q^2) and reached seconds on ".*x" repeated 128 times.
+  const unbounded =
+    analyse(parsed, { assumeRejectingSuffix: true, reportTypes: { Move: false }, maxReports: 1 }).reports[0] ??
+    analyse(parsed, { reportTypes: { Self: false, Trade: false }, maxReports: 1 }).reports[0];
+  if (unbounded) return refuse(source, flags, unbounded);
 
   // Remember every quantifier's bounds, then widen the variable ones that can repeat (or sit
   // inside something that repeats) to unbounded, so that scslre, which only reasons about
@@ -246,8 +286,13 @@ function refuse(source: string, flags: string, report: Report): PatternVerdict {
   }
 }
 
+// Computing a fix costs a second analysis and can take tens of milliseconds on long patterns:
+// only short ones, where a rewritten pattern is also readable as a hint, get one.
+const MAX_FIXED_LENGTH = 64;
+
 /** scslre can sometimes rewrite a pattern into an equivalent safe one; offer it as the hint. */
 function pristineFix(source: string, flags: string): string | undefined {
+  if (source.length > MAX_FIXED_LENGTH) return undefined;
   try {
     const result = analyse({ source, flags }, { assumeRejectingSuffix: true, maxReports: 1 });
     const literal = result.reports[0]?.fix();
@@ -261,7 +306,7 @@ function pristineFix(source: string, flags: string): string | undefined {
 
 // Pairs of alternatives compared exactly per pattern, and automaton nodes per comparison:
 // beyond them the pattern is refused as too complex rather than analysed for long.
-const MAX_ALTERNATIVE_PAIRS = 2000;
+const MAX_ALTERNATIVE_PAIRS = 500;
 const MAX_AUTOMATON_NODES = 10_000;
 
 /**

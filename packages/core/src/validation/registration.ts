@@ -4,7 +4,7 @@ import type { ValidationResult } from "../validation-types.js";
 import { checkDescription } from "./description.js";
 import { envelopeErrors } from "./envelope.js";
 import { findTooDeep } from "./json-depth.js";
-import { MAX_JSON_DEPTH } from "./limits.js";
+import { ANALYSIS_BUDGET_MS, MAX_JSON_DEPTH } from "./limits.js";
 import { checkName } from "./names.js";
 import { child } from "./pointer.js";
 import { checkSchema } from "./schema-rules.js";
@@ -36,6 +36,9 @@ function collect(payload: unknown): { errors: MrsError[]; warnings: MrsWarning[]
   // Field checks come first: their messages are the precise ones, and they win over the
   // envelope's generic message at the same pointer.
   const precise: MrsError[] = [...depthErrors(payload)];
+  // One time bound for the slow parts (pattern analysis, explaining meta-schema faults) of the
+  // whole payload, whatever the number of schemas and patterns in it (E11).
+  const deadline = performance.now() + ANALYSIS_BUDGET_MS;
   const warnings: MrsWarning[] = [];
   if (isSchemaObject(payload)) {
     const metadata = own(payload, "registration_metadata");
@@ -81,6 +84,7 @@ function collect(payload: unknown): { errors: MrsError[]; warnings: MrsWarning[]
           const report = checkSchema(own(capability, role), `${base}/${role}`, {
             requireObjectRoot: true,
             label: role,
+            deadline,
           });
           precise.push(...report.errors);
           warnings.push(...report.warnings);

@@ -6,7 +6,7 @@ import { DIALECT_HINT, type Dialect, dialectOf, metaSchemaFaults } from "./diale
 import { findTooDeep } from "./json-depth.js";
 import { MAX_ENUM_VALUES, MAX_JSON_DEPTH, MAX_SCHEMA_DEPTH, MAX_SUBSCHEMAS } from "./limits.js";
 import { child, resolvePointer } from "./pointer.js";
-import { checkPattern } from "./regex-safety.js";
+import { checkPattern, OUT_OF_TIME } from "./regex-safety.js";
 import { isSchemaObject, type SchemaFacts, walkSchema } from "./schema-walk.js";
 import { suggest } from "./suggest.js";
 
@@ -24,6 +24,11 @@ export interface SchemaCheckOptions {
   readonly requireObjectRoot: boolean;
   /** Name used in messages: `input_schema`, `output_schema`, or `schema`. */
   readonly label: string;
+  /**
+   * `performance.now()` time past which slow work is cut short (E11's time bound): patterns not
+   * analysed before are refused, and meta-schema faults are reported without details.
+   */
+  readonly deadline: number;
 }
 
 /**
@@ -108,10 +113,14 @@ export function checkSchema(schema: unknown, base: string, options: SchemaCheckO
       ),
     );
   }
-  errors.push(...limitErrors(facts), ...referenceErrors(schema, facts, dialect), ...patternErrors(facts));
+  errors.push(
+    ...limitErrors(facts),
+    ...referenceErrors(schema, facts, dialect),
+    ...patternErrors(facts, options.deadline),
+  );
   if (dialect !== undefined) {
     const claimed = new Set(errors.map((error) => error.pointer));
-    for (const fault of metaSchemaFaults(schema, dialect, base)) {
+    for (const fault of metaSchemaFaults(schema, dialect, base, options.deadline)) {
       // A more specific rule already explains this position (an unsafe pattern, a remote $ref).
       if (claimed.has(fault.pointer)) continue;
       errors.push(mrsError("INVALID_JSON_SCHEMA", fault.pointer, fault.message));
@@ -121,6 +130,9 @@ export function checkSchema(schema: unknown, base: string, options: SchemaCheckO
   if (errors.length > 0 || dialect === undefined) return { errors, warnings };
 
   const key = contentKey(schema);
+  // Compiling here only finds early what the first check would find; past the time bound it is
+  // left to compileSchema, which compiles on first use anyway.
+  if (performance.now() > options.deadline) return { errors: [], warnings, accepted: { dialect, key } };
   try {
     compileAccepted(schema, dialect, key);
   } catch (error) {
@@ -246,17 +258,21 @@ function suggestTarget(ref: string): string {
     : 'define the anchor with "$anchor"';
 }
 
-function patternErrors(facts: SchemaFacts): MrsError[] {
+function patternErrors(facts: SchemaFacts, deadline: number): MrsError[] {
   const errors: MrsError[] = [];
-  for (const { pointer, source } of facts.patterns) {
-    const verdict = checkPattern(source);
+  for (const [index, { pointer, source }] of facts.patterns.entries()) {
+    const verdict = checkPattern(source, { deadline });
     if (verdict.safe) continue;
     const shown = source.length > 80 ? `${source.slice(0, 77)}...` : source;
+    // Out of time, one error stands for the rest of the schema's patterns, which are not analysed either.
+    const rest = verdict === OUT_OF_TIME ? facts.patterns.length - index - 1 : 0;
+    const more = rest > 0 ? ` (nor were the ${rest} patterns after it in this schema)` : "";
     errors.push(
-      mrsError("UNSAFE_PATTERN", pointer, `pattern "${shown}" is refused: ${verdict.reason}`, {
+      mrsError("UNSAFE_PATTERN", pointer, `pattern "${shown}" is refused: ${verdict.reason}${more}`, {
         ...(verdict.hint === undefined ? {} : { hint: verdict.hint }),
       }),
     );
+    if (verdict === OUT_OF_TIME) break;
   }
   return errors;
 }

@@ -16,11 +16,17 @@ export interface ChangeListenerOptions {
    * lost, so whoever watches must re-read.
    */
   readonly onListening: () => void;
+  /** How often the idle listening connection is checked with `SELECT 1` (and how long the answer may take); 0: never. */
+  readonly heartbeatMs: number;
 }
 
 /**
  * One connection that LISTENs on a channel, and comes back when it drops (server restart,
  * `pg_terminate_backend`, network), retrying with backoff from 100 ms up to 5 s.
+ *
+ * It is the one connection that stays idle for long, which is what firewalls and NAT tables
+ * drop without a word: no error ever comes, and notifications silently stop. So it is checked
+ * with a heartbeat query, and replaced when the answer does not come in time.
  *
  * The connection is taken from the pool and never given back for reuse: a session that
  * LISTENs must not serve other queries, so it is always released as broken (destroyed).
@@ -70,9 +76,11 @@ export class ChangeListener {
       return;
     }
     let discarded = false;
+    let heartbeat: NodeJS.Timeout | undefined;
     const discard = (retry: boolean) => {
       if (discarded) return;
       discarded = true;
+      clearTimeout(heartbeat);
       this.listeningNow = false;
       if (this.discard === discard) this.discard = null;
       client.release(true);
@@ -97,6 +105,22 @@ export class ChangeListener {
     if (discarded) return;
     this.retryMs = FIRST_RETRY_MS;
     this.listeningNow = true;
+    const { heartbeatMs } = this.options;
+    const beat = () => {
+      heartbeat = setTimeout(async () => {
+        const late = setTimeout(() => discard(true), heartbeatMs);
+        try {
+          await client.query("SELECT 1");
+        } catch {
+          discard(true);
+        } finally {
+          clearTimeout(late);
+        }
+        if (!discarded) beat();
+      }, heartbeatMs);
+      heartbeat.unref();
+    };
+    if (heartbeatMs > 0) beat();
     this.options.onListening();
   }
 

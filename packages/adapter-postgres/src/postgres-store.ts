@@ -48,6 +48,12 @@ export interface PostgresStoreOptions {
    * Default `20`; `0` passes each one on at once.
    */
   readonly watchCoalesceMs?: number;
+  /**
+   * How often the listening connection, idle otherwise, is checked with `SELECT 1`; when the
+   * answer does not come within as long, it is replaced (and watchers re-read). This catches a
+   * connection that a firewall or NAT dropped without a word. Default `30000`; `0` never checks.
+   */
+  readonly watchHeartbeatMs?: number;
 }
 
 /** A `RegistryStore` on PostgreSQL, with the schema it uses. */
@@ -251,6 +257,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
             if (!payload.endsWith(` ${handleId}`)) changed();
           },
           onListening: changed,
+          heartbeatMs: options.watchHeartbeatMs ?? 30_000,
         });
         return () => {
           watchers.delete(onChange);

@@ -1,8 +1,9 @@
 import { createRegistry, type RegistryEvent } from "@rune/mrs-core";
 import { sampleCatalog, samplePayload } from "@rune/mrs-testkit";
 import { afterAll, describe, expect, it } from "vitest";
-import { admin, cleanUp, freshSchema, storeOn, terminate, uniqueName, waitFor } from "../test/support.js";
-import type { PostgresStore } from "./index.js";
+import { cuttingProxy } from "../test/cutting-proxy.js";
+import { admin, cleanUp, freshSchema, serverUrl, storeOn, terminate, uniqueName, waitFor } from "../test/support.js";
+import { type PostgresStore, postgresStore } from "./index.js";
 
 afterAll(cleanUp);
 
@@ -164,6 +165,31 @@ describe("watch: LISTEN/NOTIFY between LOMs", () => {
     expect((await lomA.register({ payload: samplePayload("after") }, "a")).ok).toBe(true);
     await waitFor("B hears commits again", () => lomB.module("after") !== undefined);
     await Promise.all([lomA.close(), lomB.close()]);
+  });
+
+  it("a listening connection that a firewall silently dropped is found by its heartbeat and replaced", async () => {
+    const schema = freshSchema();
+    const proxy = await cuttingProxy(serverUrl());
+    const lomA = createRegistry({ store: storeOn({ schema, watch: false }) });
+    const app = uniqueName("mrs_firewalled");
+    const url = new URL(proxy.url);
+    url.searchParams.set("application_name", app);
+    const lomB = createRegistry({
+      store: postgresStore({ connectionString: url.toString(), schema, watchHeartbeatMs: 200 }),
+    });
+    await lomA.start();
+    await lomB.start();
+    await waitFor("B listens", async () => (await listenersOf(app)).length === 1);
+    // Past the re-read that follows each LISTEN, so that only a new LISTEN can bring B news.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(proxy.freezeConnectionsThatSent("LISTEN")).toBe(1);
+    // No error, no close: B's notifications just stop coming. Only the heartbeat can tell.
+    expect((await lomA.register({ payload: samplePayload("unheard") }, "a")).ok).toBe(true);
+    await waitFor("B re-listens on a new connection and catches up", () => lomB.module("unheard") !== undefined);
+    expect((await lomA.register({ payload: samplePayload("heard") }, "a")).ok).toBe(true);
+    await waitFor("B hears commits again", () => lomB.module("heard") !== undefined);
+    await Promise.all([lomA.close(), lomB.close()]);
+    await proxy.close();
   });
 
   it("the last unsubscribe ends the LISTEN connection, and close ends every connection", async () => {

@@ -12,6 +12,11 @@ export interface CuttingProxy {
   readonly url: string;
   /** Drop the answer to the next statement whose text contains `marker`; resolves once it is cut. */
   cutAnswerTo(marker: string): Promise<void>;
+  /**
+   * From now on, silently drop everything, both ways, on the connections that have sent
+   * `marker`, keeping them open: a firewall that forgot them. Returns how many.
+   */
+  freezeConnectionsThatSent(marker: string): number;
   close(): Promise<void>;
 }
 
@@ -19,12 +24,18 @@ export async function cuttingProxy(serverUrl: string): Promise<CuttingProxy> {
   const target = new URL(serverUrl);
   const sockets = new Set<Socket>();
   let armed: { marker: Buffer; cut: () => void } | null = null;
+  const connections = new Set<{ sent: Buffer[]; frozen: boolean }>();
 
   const server = createServer((client) => {
     const upstream = connect(Number(target.port), target.hostname);
     sockets.add(client).add(upstream);
+    const connection = { sent: [] as Buffer[], frozen: false };
+    connections.add(connection);
+    client.on("close", () => connections.delete(connection));
     let cutNext: (() => void) | null = null;
     client.on("data", (chunk: Buffer) => {
+      if (connection.frozen) return;
+      connection.sent.push(chunk);
       if (armed !== null && chunk.includes(armed.marker)) {
         cutNext = armed.cut;
         armed = null;
@@ -32,6 +43,7 @@ export async function cuttingProxy(serverUrl: string): Promise<CuttingProxy> {
       upstream.write(chunk);
     });
     upstream.on("data", (chunk: Buffer) => {
+      if (connection.frozen) return;
       if (cutNext !== null) {
         const cut = cutNext;
         cutNext = null;
@@ -66,6 +78,16 @@ export async function cuttingProxy(serverUrl: string): Promise<CuttingProxy> {
       return new Promise((resolve) => {
         armed = { marker: Buffer.from(marker), cut: resolve };
       });
+    },
+    freezeConnectionsThatSent(marker) {
+      let frozen = 0;
+      for (const connection of connections) {
+        if (connection.sent.some((chunk) => chunk.includes(marker))) {
+          connection.frozen = true;
+          frozen += 1;
+        }
+      }
+      return frozen;
     },
     async close() {
       for (const socket of sockets) socket.destroy();

@@ -100,19 +100,22 @@ function judge(source: string, { flags, maxLength, budget, maxQuantifiers }: Set
       hint: "escape literal characters such as `{`, `}`, `]` and `/` with a backslash",
     };
   }
-  let parsed: { pattern: AST.Pattern; flags: AST.Flags };
-  try {
+  const parse = (): Parsed => {
     const parser = new RegExpParser({ ecmaVersion: 2024 });
     const parsedFlags = parser.parseFlags(flags);
-    parsed = {
+    return {
       pattern: parser.parsePattern(source, 0, source.length, { unicode: parsedFlags.unicode }),
       flags: parsedFlags,
     };
+  };
+  let parsed: Parsed;
+  try {
+    parsed = parse();
   } catch {
     return { safe: false, reason: "it uses syntax the safety analysis cannot read" };
   }
   try {
-    return analysePattern(source, flags, budget, maxQuantifiers, parsed);
+    return analysePattern(source, flags, budget, maxQuantifiers, parsed, parse);
   } catch {
     // refa gives up on automata that grow too large: that is itself a sign of a pattern too complex to trust.
     return { safe: false, reason: "it is too complex to analyse for catastrophic backtracking" };
@@ -124,12 +127,15 @@ interface Bounds {
   readonly max: number;
 }
 
+type Parsed = { pattern: AST.Pattern; flags: AST.Flags };
+
 function analysePattern(
   source: string,
   flags: string,
   maxBudget: number,
   maxQuantifiers: number,
-  parsed: { pattern: AST.Pattern; flags: AST.Flags },
+  parsed: Parsed,
+  parse: () => Parsed,
 ): PatternVerdict {
   let backreference: string | undefined;
   visitRegExpAST(parsed.pattern, {
@@ -175,10 +181,13 @@ function analysePattern(
   // inside something that repeats) to unbounded, so that scslre, which only reasons about
   // unbounded quantifiers, sees `a{0,9}a{0,9}` as `a*a*` and `(a?){25}` as `(a*){25}`. Fixed
   // counts (`%[0-9a-f]{2}`) offer no choice and stay as written: widening them would invent
-  // ambiguities the pattern does not have.
+  // ambiguities the pattern does not have. Done on a fresh parse: the analyses above cache facts
+  // about the nodes they saw (regexp-ast-analysis keys its caches by node), which widening would
+  // make stale.
+  const widened = parse();
   const original = new Map<AST.Quantifier, Bounds>();
   let repeating = 0;
-  visitRegExpAST(parsed.pattern, {
+  visitRegExpAST(widened.pattern, {
     onQuantifierEnter(node) {
       original.set(node, { min: node.min, max: node.max });
       const repeats = node.max >= 2;
@@ -191,8 +200,8 @@ function analysePattern(
   });
 
   const reports = [
-    ...analyse(parsed, { assumeRejectingSuffix: true, reportTypes: { Move: false } }).reports,
-    ...analyse(parsed, { reportTypes: { Self: false, Trade: false } }).reports,
+    ...analyse(widened, { assumeRejectingSuffix: true, reportTypes: { Move: false } }).reports,
+    ...analyse(widened, { reportTypes: { Self: false, Trade: false } }).reports,
   ];
   let budget = 1;
   const counted = new Set<AST.Quantifier>();
@@ -316,7 +325,7 @@ const MAX_AUTOMATON_NODES = 10_000;
  * can match a proper prefix of the other and the rest can follow the group (`(a|aa)+`).
  * Alternatives that only share a first character (`(?:~0|~1)*`, `(?:25[0-5]|2[0-4]\d)\.`) pass.
  */
-function findOverlappingAlternatives(parsed: { pattern: AST.Pattern; flags: AST.Flags }): PatternVerdict | undefined {
+function findOverlappingAlternatives(parsed: Parsed): PatternVerdict | undefined {
   const parser = JS.Parser.fromAst(parsed);
   const automata = new Map<AST.Alternative, NFA>();
   const automaton = (alternative: AST.Alternative): NFA => {

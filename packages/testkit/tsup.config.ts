@@ -1,3 +1,4 @@
 import { preset } from "../../tooling/tsup.preset";
 
-export default preset();
+// ESM only, like vitest, whose describe/it the suites call: vitest cannot be require()d.
+export default preset({ format: ["esm"] });

@@ -29,20 +29,16 @@ describe("every published package, installed alone from its tarball with npm", (
 
   for (const style of ["esm", "cjs"] as const) {
     it(`loads from ${style === "esm" ? "ESM (import)" : "CommonJS (require)"} with its exports`, () => {
+      // The testkit is ESM only, like vitest, whose describe/it it calls: it has no CommonJS build.
+      const names = PUBLISHED.filter((p) => style === "esm" || p.name !== "@rune/mrs-testkit").map((p) => p.name);
       const file = join(project, `load.${style === "esm" ? "mjs" : "cjs"}`);
-      writeFileSync(
-        file,
-        loaderScript(
-          PUBLISHED.map((p) => p.name),
-          style,
-        ),
-      );
+      writeFileSync(file, loaderScript(names, style));
       const { status, output } = run(process.execPath, [file], project);
       expect(status, output).toBe(0);
       const exports = JSON.parse(output) as Record<string, string[]>;
       expect(exports["@rune/mrs-core"]).toEqual(expect.arrayContaining(["validateRegistration", "createRegistry"]));
       expect(exports["@rune/mrs-schema"]).toEqual(expect.arrayContaining(["RegistrationPayload", "defineModule"]));
-      for (const p of PUBLISHED) expect(exports[p.name]?.length, p.name).toBeGreaterThan(0);
+      for (const name of names) expect(exports[name]?.length, name).toBeGreaterThan(0);
     });
   }
 
@@ -124,7 +120,13 @@ describe("publint and arethetypeswrong on every packed package", () => {
     it(`${p.name}: arethetypeswrong finds no problem`, () => {
       const { status, output } = run(
         join(ROOT, "tooling/consumer/node_modules/.bin/attw"),
-        ["--no-color", "--profile", "node16", tarballs.get(p.name) as string],
+        // ESM + CommonJS packages are checked for both; the ESM-only testkit as ESM only.
+        [
+          "--no-color",
+          "--profile",
+          p.name === "@rune/mrs-testkit" ? "esm-only" : "node16",
+          tarballs.get(p.name) as string,
+        ],
         ROOT,
       );
       expect(status, output).toBe(0);
@@ -133,7 +135,7 @@ describe("publint and arethetypeswrong on every packed package", () => {
 });
 
 describe("the checks can fail", () => {
-  it("a broken exports map makes the consumer checks fail", () => {
+  it("a broken exports map makes the consumer checks fail", async () => {
     const schema = PUBLISHED.find((p) => p.name === "@rune/mrs-schema");
     if (!schema) throw new Error("no schema package");
     const copy = alteredCopy(schema.dir, join(work, "broken-schema"), (manifest) => {
@@ -149,12 +151,11 @@ describe("the checks can fail", () => {
     const broken = consumerProject(join(work, "broken-project"), [join(work, tarball)]);
     writeFileSync(join(broken, "load.mjs"), loaderScript(["@rune/mrs-schema"], "esm"));
     expect(run(process.execPath, ["load.mjs"], broken).status).not.toBe(0);
-    expect(
-      run(
-        join(ROOT, "tooling/consumer/node_modules/.bin/attw"),
-        ["--no-color", "--profile", "node16", join(work, tarball)],
-        ROOT,
-      ).status,
-    ).not.toBe(0);
+    const bytes = readFileSync(join(work, tarball));
+    const { messages } = await publint({
+      pack: { tarball: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) },
+      level: "warning",
+    });
+    expect(messages.map((m) => m.code)).toContain("FILE_DOES_NOT_EXIST");
   });
 });

@@ -1,26 +1,15 @@
 import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { samplePayload } from "@rune/mrs-testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, lom, type RunningLom, startLom, tempDir, writeConfig } from "./harness.js";
 
 const SCRIPT = fileURLToPath(new URL("../../../tooling/scripts/postgres.sh", import.meta.url));
 const TOKEN = "pg-token";
-const payload = (name: string, version: string) => ({
-  registration_metadata: { module_name: name, module_version: version, registered_at: "2025-12-01T00:00:00Z" },
-  capabilities: [
-    {
-      action: "run",
-      description: "Runs",
-      input_schema: { type: "object", properties: {} },
-      output_schema: { type: "object", properties: {} },
-    },
-  ],
-});
-
 /** The registrations each LOM receives, in its own order. */
 const registrations = ["a", "b", "c", "d"].flatMap((name) =>
-  ["1.0.0", "1.2.0", "1.10.0", "2.0.0-rc.1"].map((v) => payload(name, v)),
+  ["1.0.0", "1.2.0", "1.10.0", "2.0.0-rc.1"].map((v) => samplePayload(name, v)),
 );
 
 describe("several LOMs on one PostgreSQL (store: postgres://...)", () => {

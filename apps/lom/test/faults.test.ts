@@ -40,7 +40,7 @@ function essence(data: CatalogData | undefined): unknown {
   };
 }
 
-describe("MRS-S11 a store that fails on the n-th write, behind POST /v1/registrations", () => {
+describe("MRS-S11 a store that fails on the n-th write, behind POST /v1/registrations", { timeout: 60_000 }, () => {
   let reference: unknown;
 
   beforeAll(async () => {
@@ -265,7 +265,9 @@ function readOnlyWay(disk: string, mounted: boolean): ReadOnlyWay {
   };
 }
 
-describe("MRS-S11 the file store on a full disk and in a read-only folder, through lom start", () => {
+describe("MRS-S11 the file store on a full disk and in a read-only folder, through lom start", {
+  timeout: 60_000,
+}, () => {
   const root = tempDir("lom-faults-disk-");
   const disk = join(root, "disk");
   const mounted = mountTmpfs(disk, "256k");
@@ -380,7 +382,9 @@ describe("MRS-S11 the file store on a full disk and in a read-only folder, throu
 
 // ---- module URLs that misbehave, through lom start with {"url": ...} sources ----
 
-describe("MRS-S9 module URL sources that hang, crawl, send garbage or redirect forever, through lom start", () => {
+describe("MRS-S9 module URL sources that hang, crawl, send garbage or redirect forever, through lom start", {
+  timeout: 60_000,
+}, () => {
   let hostile: Server;
   let base = "";
   const hits = new Map<string, number>();

@@ -21,7 +21,7 @@ import { prototypeFingerprint, signature } from "./hostile/corpus.js";
 import { ALL, call, LIMITED, LIMITED_NAME, type RunningServer, serve } from "./hostile/http.js";
 
 /** Runs per door: hundreds in process, fewer over loopback HTTP, a handful of binary batches. */
-const RUNS = { core: 300, http: 120, routes: 150, binaryBatches: 4, filesPerBatch: 25 };
+const RUNS = { core: 300, http: 120, routes: 150, binaryBatches: 3, filesPerBatch: 30 };
 
 const prototypes = prototypeFingerprint();
 afterAll(() => expect(prototypeFingerprint(), "MRS-E12 no prototype changed by any run").toBe(prototypes));
@@ -44,7 +44,7 @@ async function held(registry: Registry, store: RegistryStore): Promise<string> {
   return JSON.stringify([registry.modules(), stored?.data.modules, stored?.data.superseded]);
 }
 
-describe("fuzz door 1: a registry in process, on a memory store", () => {
+describe("fuzz door 1: a registry in process, on a memory store", { timeout: 60_000 }, () => {
   it(`MRS-S9 MRS-S11 MRS-E1-E12 ${RUNS.core} generated bodies: each one decision, and a rejection changes nothing`, async () => {
     const store = memoryStore();
     const registry = createRegistry({ store });
@@ -86,7 +86,7 @@ describe("fuzz door 1: a registry in process, on a memory store", () => {
   });
 });
 
-describe("fuzz door 3: POST /v1/registrations and the reading routes on a real server", () => {
+describe("fuzz door 3: POST /v1/registrations and the reading routes on a real server", { timeout: 60_000 }, () => {
   const store = memoryStore();
   const registry = createRegistry({ store });
   let api: RunningServer;
@@ -189,7 +189,7 @@ describe("fuzz door 3: POST /v1/registrations and the reading routes on a real s
   });
 });
 
-describe("fuzz door 2: lom validate on batches of generated manifest files", () => {
+describe("fuzz door 2: lom validate on batches of generated manifest files", { timeout: 60_000 }, () => {
   const dir = tempDir("lom-fuzz-");
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -42,7 +42,7 @@ beforeAll(() => {
 }, 120_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe("door 2, lom validate --json on every corpus file at once", () => {
+describe("door 2, lom validate --json on every corpus file at once", { timeout: 60_000 }, () => {
   it("answers for every file, in order, and exits 1 because some are invalid", () => {
     expect(exitCode).toBe(1);
     expect([...results.keys()]).toEqual([...corpus.map(fileOf), sparse]);

@@ -32,7 +32,7 @@ function bytesOf(c: HostileCase): Buffer {
   return c.size > STREAM_ABOVE ? Buffer.concat([...bodyChunks(c, 1024 * 1024)]) : bodyBytes(c);
 }
 
-describe("the hostile corpus itself", () => {
+describe("the hostile corpus itself", { timeout: 60_000 }, () => {
   it("every case names a rule of RULES.md, an expected outcome and an HTTP status that fits it", () => {
     expect(corpus.length).toBeGreaterThanOrEqual(100);
     for (const c of corpus) {
@@ -60,7 +60,7 @@ describe("the hostile corpus itself", () => {
   });
 });
 
-describe("door 1, in process: parseRegistration, checkRegistration, validateRegistration", () => {
+describe("door 1, in process: parseRegistration, checkRegistration, validateRegistration", { timeout: 60_000 }, () => {
   const prototypes = prototypeFingerprint();
 
   it.each(corpus.map((c) => [c.name, c] as const))("MRS-%s ends as the corpus says", (_name, c) => {
@@ -89,7 +89,9 @@ describe("door 1, in process: parseRegistration, checkRegistration, validateRegi
   });
 });
 
-describe("door 1, in process: a registry on a memory store records each case and changes nothing on rejection", () => {
+describe("door 1, in process: a registry on a memory store records each case and changes nothing on rejection", {
+  timeout: 60_000,
+}, () => {
   let registry: Registry;
   beforeAll(async () => {
     registry = createRegistry({ store: memoryStore() });

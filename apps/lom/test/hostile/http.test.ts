@@ -58,7 +58,7 @@ async function stillServing(): Promise<void> {
 const catalog = async () => (await call(`${api.url}/v1/modules`)).text;
 const decisionCount = async () => (await call(`${api.url}/v1/decisions`)).body.decisions.length as number;
 
-describe("door 3, POST /v1/registrations on createMrsServer", () => {
+describe("door 3, POST /v1/registrations on createMrsServer", { timeout: 60_000 }, () => {
   it.each(held.map((c) => [c.name, c] as const))(
     "MRS-%s: the corpus's status and code; the server keeps serving",
     async (_n, c) => {
@@ -123,7 +123,7 @@ describe("door 3, POST /v1/registrations on createMrsServer", () => {
   });
 });
 
-describe("door 3, the envelope of the request itself", () => {
+describe("door 3, the envelope of the request itself", { timeout: 60_000 }, () => {
   it.each([
     ["text/plain", 415],
     ["application/x-www-form-urlencoded", 415],

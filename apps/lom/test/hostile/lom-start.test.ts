@@ -46,7 +46,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe("door 3 through lom start", () => {
+describe("door 3 through lom start", { timeout: 60_000 }, () => {
   it.each(CHOSEN.map((c) => [c.name, c] as const))(
     "MRS-%s: the corpus's status and code from the real app",
     async (_n, c) => {

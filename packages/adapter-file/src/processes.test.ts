@@ -62,7 +62,7 @@ function start(script: string, args: readonly string[]) {
 }
 
 describe("MRS-S11 crash safety: a writer killed with SIGKILL at random moments", () => {
-  it("every time, the file loads and holds every acknowledged commit", { timeout: 60_000 }, async () => {
+  it("every time, the file loads and holds every acknowledged commit", { timeout: 180_000 }, async () => {
     const path = join(await tempFolder(), "catalog.json");
     const seed = Date.now() >>> 0;
     const random = seededRandom(seed);
@@ -126,7 +126,7 @@ describe("MRS-S11 crash safety: a writer killed with SIGKILL at random moments",
 
 describe("MRS-S11 several processes on one file", () => {
   it("two processes registering at the same moment lose no acknowledged registration", {
-    timeout: 60_000,
+    timeout: 180_000,
   }, async () => {
     const path = join(await tempFolder(), ".lom", "catalog.json");
     const count = 25;

@@ -7,7 +7,7 @@ import { findTooDeep } from "./json-depth.js";
 import { ANALYSIS_BUDGET_MS, MAX_JSON_DEPTH } from "./limits.js";
 import { checkName } from "./names.js";
 import { child } from "./pointer.js";
-import { checkSchema } from "./schema-rules.js";
+import { checkSchemaOnce } from "./schema-verdicts.js";
 import { isSchemaObject, own } from "./schema-walk.js";
 import { checkTimestamp } from "./timestamp.js";
 import { checkVersion } from "./version.js";
@@ -81,7 +81,7 @@ function collect(payload: unknown): { errors: MrsError[]; warnings: MrsWarning[]
           push(precise, checkDescription(capability.description, `${base}/description`));
         }
         for (const role of ["input_schema", "output_schema"] as const) {
-          const report = checkSchema(own(capability, role), `${base}/${role}`, {
+          const report = checkSchemaOnce(own(capability, role), `${base}/${role}`, {
             requireObjectRoot: true,
             label: role,
             deadline,

@@ -1,6 +1,6 @@
 // The in-process door: the corpus through the core's own entry points (parseRegistration,
 // checkRegistration, validateRegistration) and a registry on a memory store.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { memoryStore } from "@rune/mrs-adapter-memory";
 import {
   checkRegistration,
@@ -52,6 +52,17 @@ describe("the hostile corpus itself", { timeout: 60_000 }, () => {
     expect(Math.max(...sizes)).toBe(100 * 1024 * 1024);
     expect(sizes).toContain(2 * 1024 * 1024);
     expect(new Set(corpus.map((c) => c.status))).toEqual(new Set([201, 400, 413, 422]));
+  });
+
+  it("SECURITY.md lists every case with its rule and expected outcome, and every test file it names exists", () => {
+    const security = readFileSync(new URL("../../../../SECURITY.md", import.meta.url), "utf8");
+    for (const c of corpus) {
+      const expected = c.expect === "accepted" ? "accepted" : `\`${c.expect}\``;
+      expect(security, c.name).toContain(`| \`${c.name}\` | ${c.rule} | ${expected}`);
+    }
+    const named = [...security.matchAll(/`(apps\/lom\/test\/[\w/.-]+\.(?:ts|mjs))`/g)].map((m) => m[1] as string);
+    expect(named.length).toBeGreaterThan(5);
+    for (const path of named) expect(existsSync(new URL(`../../../../${path}`, import.meta.url)), path).toBe(true);
   });
 
   it("accepted cases register distinct module names, so one server can take them all", () => {

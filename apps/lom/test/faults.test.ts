@@ -525,7 +525,7 @@ describe("MRS-S9 module URL sources that hang, crawl, send garbage or redirect f
     expect(modules.sort()).toEqual(["url-slow", "url-trickle"]);
   });
 
-  it("retries are bounded: the hanging and the failing module were each asked three times, the redirect loop six", () => {
+  it("MRS-S9 retries are bounded: the hanging and the failing module were each asked three times, the redirect loop six", () => {
     expect(hits.get("/hang")).toBe(3);
     expect(hits.get("/unavailable")).toBe(3);
     expect(hits.get("/loop")).toBe(6);
@@ -544,7 +544,7 @@ describe("MRS-S9 module URL sources that hang, crawl, send garbage or redirect f
     expect(accepted.stdout).toContain(`from url:${base}/trickle`);
   });
 
-  it("registering over HTTP works beside the failed sources", async () => {
+  it("MRS-S2 registering over HTTP works beside the failed sources", async () => {
     const answer = await call(`${app.url}/v1/registrations`, { token: ALL, body: validPayload("after-url-faults") });
     expect(answer.status).toBe(201);
   });

@@ -174,7 +174,7 @@ describe("load: registrations and reads at once, then reads alone, on loopback",
     expect(modules.every((m) => NAMES.includes(m.module_name))).toBe(true);
   });
 
-  it(`${READ_SECONDS} s of reads alone: all 2xx, and the server's heap after collection comes back down`, async () => {
+  it(`MRS-S8 ${READ_SECONDS} s of reads alone: all 2xx, and the server's heap after collection comes back down`, async () => {
     measured.afterWritesHeap = await ask("heap");
     await ask("peak");
     const reads = await autocannon({

@@ -43,21 +43,24 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("door 2, lom validate --json on every corpus file at once", { timeout: 60_000 }, () => {
-  it("answers for every file, in order, and exits 1 because some are invalid", () => {
+  it("MRS-E1-E12 answers for every file, in order, and exits 1 because some are invalid", () => {
     expect(exitCode).toBe(1);
     expect([...results.keys()]).toEqual([...corpus.map(fileOf), sparse]);
   });
 
-  it.each(corpus.map((c) => [c.name, c] as const))("MRS-%s: the corpus's code, the core's faults", (_n, c) => {
-    const result = results.get(fileOf(c)) as FileResult;
-    expect(result.valid).toBe(c.expect === "accepted");
-    expect(mismatch(c, result.errors), c.why).toBeUndefined();
-    if (c.size <= STREAM_ABOVE) {
-      expect(signature(result.errors)).toEqual(signature(checkRegistration({ text: bodyBytes(c) }).errors));
-    }
-  });
+  it.each(corpus.map((c) => [`MRS-${c.rule}`, c.name, c] as const))(
+    "%s %s: the corpus's code, the core's faults",
+    (_rule, _n, c) => {
+      const result = results.get(fileOf(c)) as FileResult;
+      expect(result.valid).toBe(c.expect === "accepted");
+      expect(mismatch(c, result.errors), c.why).toBeUndefined();
+      if (c.size <= STREAM_ABOVE) {
+        expect(signature(result.errors)).toEqual(signature(checkRegistration({ text: bodyBytes(c) }).errors));
+      }
+    },
+  );
 
-  it("exits 0 when every file given is valid: the accepted cases alone", () => {
+  it("MRS-E1-E12 exits 0 when every file given is valid: the accepted cases alone", () => {
     const accepted = corpus.filter((c) => c.expect === "accepted").map(fileOf);
     const run = lom(["validate", "--json", ...accepted], dir);
     expect(run.code, run.stderr).toBe(0);
@@ -68,7 +71,7 @@ describe("door 2, lom validate --json on every corpus file at once", { timeout: 
     expect(results.get(sparse)?.errors).toMatchObject([{ code: "PAYLOAD_TOO_LARGE", rule: "E11", pointer: "" }]);
   });
 
-  it("the human output names each fault with its code and MRS rule id, one file per block", () => {
+  it("MRS-E2 MRS-E5 MRS-E10 MRS-E11 the human output names each fault with its code and MRS rule id", () => {
     const chosen = ["e11-pattern-nested-plus", "e10-ref-file", "e5-leap-second-december", "e12-proto-root"];
     const run = lom(["validate", ...chosen.map((n) => join(dir, `${n}.json`))], dir);
     expect(run.code).toBe(1);

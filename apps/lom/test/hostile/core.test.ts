@@ -74,21 +74,26 @@ describe("the hostile corpus itself", { timeout: 60_000 }, () => {
 describe("door 1, in process: parseRegistration, checkRegistration, validateRegistration", { timeout: 60_000 }, () => {
   const prototypes = prototypeFingerprint();
 
-  it.each(corpus.map((c) => [c.name, c] as const))("MRS-%s ends as the corpus says", (_name, c) => {
-    const bytes = bytesOf(c);
-    const checked = checkRegistration({ text: bytes });
-    expect(mismatch(c, checked.errors), c.why).toBeUndefined();
+  it.each(corpus.map((c) => [`MRS-${c.rule}`, c.name, c] as const))(
+    "%s %s ends as the corpus says",
+    (_rule, _name, c) => {
+      const bytes = bytesOf(c);
+      const checked = checkRegistration({ text: bytes });
+      expect(mismatch(c, checked.errors), c.why).toBeUndefined();
 
-    // The two-step path a host would write gives the same answer as checkRegistration.
-    const parsed = parseRegistration(bytes);
-    const stepwise = parsed.ok ? validateRegistration(parsed.value) : parsed;
-    expect(signature(stepwise.errors)).toEqual(signature(checked.errors));
-    // Text and bytes are the same door (lom validate reads bytes, a host may hand over a string).
-    if (c.base64 === undefined) {
-      expect(signature(checkRegistration({ text: bytes.toString("utf8") }).errors)).toEqual(signature(checked.errors));
-    }
-    expect(prototypeFingerprint(), "MRS-E12 no prototype changed").toBe(prototypes);
-  });
+      // The two-step path a host would write gives the same answer as checkRegistration.
+      const parsed = parseRegistration(bytes);
+      const stepwise = parsed.ok ? validateRegistration(parsed.value) : parsed;
+      expect(signature(stepwise.errors)).toEqual(signature(checked.errors));
+      // Text and bytes are the same door (lom validate reads bytes, a host may hand over a string).
+      if (c.base64 === undefined) {
+        expect(signature(checkRegistration({ text: bytes.toString("utf8") }).errors)).toEqual(
+          signature(checked.errors),
+        );
+      }
+      expect(prototypeFingerprint(), "MRS-E12 no prototype changed").toBe(prototypes);
+    },
+  );
 
   it("MRS-E11 MRS-E1 the too-large cases are refused from their size alone: the 100 MiB one in a few milliseconds", () => {
     // Not a speed assertion: a parse of 100 MiB would also fail (as INVALID_JSON or by memory),
@@ -110,9 +115,9 @@ describe("door 1, in process: a registry on a memory store records each case and
   });
   afterAll(() => registry.close());
 
-  it.each(corpus.map((c) => [c.name, c] as const))(
-    "MRS-S9 MRS-%s: a decision, and the catalog as RULES.md says",
-    async (_name, c) => {
+  it.each(corpus.map((c) => [`MRS-${c.rule}`, c.name, c] as const))(
+    "MRS-S9 %s %s: a decision, and the catalog as RULES.md says",
+    async (_rule, _name, c) => {
       const prototypes = prototypeFingerprint();
       const modulesBefore = JSON.stringify(registry.modules());
       const decisionsBefore = registry.decisions().length;

@@ -59,9 +59,9 @@ const catalog = async () => (await call(`${api.url}/v1/modules`)).text;
 const decisionCount = async () => (await call(`${api.url}/v1/decisions`)).body.decisions.length as number;
 
 describe("door 3, POST /v1/registrations on createMrsServer", { timeout: 60_000 }, () => {
-  it.each(held.map((c) => [c.name, c] as const))(
-    "MRS-%s: the corpus's status and code; the server keeps serving",
-    async (_n, c) => {
+  it.each(held.map((c) => [`MRS-${c.rule}`, c.name, c] as const))(
+    "%s %s: the corpus's status and code; the server keeps serving",
+    async (_rule, _n, c) => {
       const prototypes = prototypeFingerprint();
       const bytes = bodyBytes(c);
       const before = { catalog: await catalog(), decisions: await decisionCount() };
@@ -94,9 +94,9 @@ describe("door 3, POST /v1/registrations on createMrsServer", { timeout: 60_000 
     },
   );
 
-  it.each(streamed.map((c) => [c.name, c] as const))(
-    "MRS-%s streamed with a Content-Length: refused (413, or a reset) before the body is read, nothing recorded",
-    async (_n, c) => {
+  it.each(streamed.map((c) => [`MRS-${c.rule}`, c.name, c] as const))(
+    "%s %s streamed with a Content-Length: refused (413, or a reset) before the body is read, nothing recorded",
+    async (_rule, _n, c) => {
       const before = await decisionCount();
       const answer = await streamUpload(registrations, bodyChunks(c), { token: ALL, declared: c.size });
       // The refusal came while most of the body was still unsent: the server did not wait for it.
@@ -106,9 +106,9 @@ describe("door 3, POST /v1/registrations on createMrsServer", { timeout: 60_000 
     },
   );
 
-  it.each(streamed.map((c) => [c.name, c] as const))(
-    "MRS-%s streamed chunked, with no length declared: refused once 1 MiB has passed, not after 100",
-    async (_n, c) => {
+  it.each(streamed.map((c) => [`MRS-${c.rule}`, c.name, c] as const))(
+    "%s %s streamed chunked, with no length declared: refused once 1 MiB has passed, not after 100",
+    async (_rule, _n, c) => {
       const answer = await streamUpload(registrations, bodyChunks(c), { token: ALL });
       expect(notRefusedEarly(answer, 413, "PAYLOAD_TOO_LARGE", c.size)).toBeUndefined();
       await stillServing();

@@ -47,9 +47,9 @@ afterAll(async () => {
 });
 
 describe("door 3 through lom start", { timeout: 60_000 }, () => {
-  it.each(CHOSEN.map((c) => [c.name, c] as const))(
-    "MRS-%s: the corpus's status and code from the real app",
-    async (_n, c) => {
+  it.each(CHOSEN.map((c) => [`MRS-${c.rule}`, c.name, c] as const))(
+    "%s %s: the corpus's status and code from the real app",
+    async (_rule, _n, c) => {
       const answer = await call(`${running.url}/v1/registrations`, { token: ALL, body: bodyBytes(c) });
       expect(answer.status, answer.text.slice(0, 300)).toBe(c.status);
       if (c.expect === "accepted") {
@@ -91,7 +91,7 @@ describe("door 3 through lom start", { timeout: 60_000 }, () => {
     expect(running.child.exitCode).toBeNull();
   });
 
-  it("SIGTERM after the barrage still shuts down cleanly", async () => {
+  it("MRS-S11 SIGTERM after the barrage still shuts down cleanly", async () => {
     expect(await running.stop("SIGTERM")).toBe(0);
   });
 });

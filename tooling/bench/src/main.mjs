@@ -1,0 +1,121 @@
+// `pnpm bench`: runs every case and writes BENCHMARKS.md at the repository's root.
+//
+//   node src/main.mjs                 every case, then BENCHMARKS.md
+//   node src/main.mjs --only 1,3      some cases; prints the report, writes nothing
+//   node src/main.mjs --quick         fewer, shorter rounds (a smoke run); writes nothing
+//   node src/main.mjs --out FILE      write the report to FILE instead
+import { writeFileSync } from "node:fs";
+import { cpus, loadavg, release, totalmem, type } from "node:os";
+import { parseArgs } from "node:util";
+import { fileStoreCase } from "./cases/file-store.mjs";
+import { httpCase } from "./cases/http.mjs";
+import { instanceCase } from "./cases/instance.mjs";
+import { lomStartCase } from "./cases/lom-start.mjs";
+import { sessionCase } from "./cases/session.mjs";
+import { validationCase } from "./cases/validation.mjs";
+import { renderReport } from "./report.mjs";
+
+const { values: args } = parseArgs({
+  options: {
+    only: { type: "string" },
+    quick: { type: "boolean", default: false },
+    out: { type: "string" },
+  },
+});
+
+const quick = args.quick === true;
+// Rounds: 7 for the quick cases, 5 for those that take seconds a round (2 cores, ~10 min budget).
+const settings = {
+  rounds: quick ? 2 : 7,
+  slowRounds: quick ? 2 : 5,
+  ms: quick ? 50 : 150,
+  httpSeconds: quick ? 1 : 3,
+  modules: quick ? 1_000 : 10_000,
+  manifests: quick ? 200 : 1_000,
+};
+
+const log = (/** @type {string} */ line) => console.log(line);
+
+const cases = [
+  { id: "1", run: () => validationCase({ rounds: settings.rounds, ms: settings.ms, log }) },
+  {
+    id: "2",
+    run: () =>
+      sessionCase({
+        rounds: settings.slowRounds,
+        fastRounds: settings.rounds,
+        ms: settings.ms,
+        modules: settings.modules,
+        log,
+      }),
+  },
+  { id: "3", run: () => instanceCase({ rounds: settings.rounds, ms: settings.ms, log }) },
+  { id: "4", run: () => httpCase({ rounds: settings.slowRounds, seconds: settings.httpSeconds, log }) },
+  { id: "5", run: () => fileStoreCase({ rounds: settings.slowRounds, modules: settings.modules, log }) },
+  { id: "6", run: () => lomStartCase({ rounds: settings.slowRounds, manifests: settings.manifests, log }) },
+];
+
+// What the profiles behind the missed targets showed. Written by hand when the suite was made
+// (commit 2f8493a): the tables above are the measure; these say where the time went then, and
+// `node --cpu-prof src/focus.mjs validate|compile|register` (from tooling/bench) shows it again.
+const PROFILES = [
+  "Profiles (`node --cpu-prof src/focus.mjs ...`, taken at commit 2f8493a; the tables above are the current measure):",
+  "**1, full validation.** Since the core remembers the verdicts of schemas that passed, a second validation pays for the cache key: `canonicalJson` (members sorted, in JavaScript) and the `Map` lookup on that multi-KB key took about 70% of validating s3-log-sink. Keyed by `JSON.stringify` of the schema (native, 3.5x faster; the same bytes always hit, reordered content is checked in full), the three larger examples measured 0.73-0.77x JSON.parse in an A/B run. The spec's 544-byte payload stays near 0.3x: fixed costs (`registered_at` checked twice, by the envelope's `date-time` format and by `checkTimestamp`; the `semver` parse; the depth walk) against a 2.7 µs parse.",
+  "**1, envelope only (not ours).** TypeBox 1.4.3's `date-time` format (`IsDateTime`: a regex `split` and two regex `exec`) is about 80% of `Compile(RegistrationPayload).Check` on the spec's payload: the same envelope compiled without `format` checks it at 7.3x JSON.parse, with it 1.5x. The larger examples meet the target because `JSON.parse` grows with their bytes while the envelope does not look inside capability schemas.",
+  "**2, resolveAction.** Each call allocates its result (`{ ok, value, errors: [], warnings: [] }`) behind two method layers (`Registry` to `CatalogIndex`); against a `Map.get` of about 60 ns that is 3x. A replica with results built once per entry only went from 1.60x to 1.46x: little to win.",
+  "**3, compiling.** `compileSchema` of new content: the meta-schema check (TypeBox's compiled 2020-12 meta-schema: 3.4k/s on ship-logs' input schema, where Ajv's meta-schema validator does 24k/s) about 20%, TypeBox's `Schema.Compile` about 20%, the content key computed twice (`cachedEngine`, then `checkSchema`) about 9%, garbage collection about 18%. TypeBox alone compiles that schema at about 4.6k/s, Ajv at 140-160/s.",
+  "**3, validateInput on an empty schema.** The check itself is a few ns (the JIT inlines it), so the ~100 ns of resolution dominate; on a real schema (ship-logs) the catalog costs nothing measurable.",
+  "**4, registrations.** Every registration copies the whole catalog: `memoryStore.commit` deep-copies every module and decision (`structuredClone`, 51% of the server's CPU at about 500 modules), `applyRegistrations` copies the modules and decisions, and a new `CatalogIndex` is built and sorted for every commit. In process, one registration cost 9.5 ms on a catalog of 100 modules, 52 ms at 1,000 and 630 ms at 10,000. With a memory store that copies only records it has not seen (records are never changed once committed), 3.5, 4.6 and 74 ms, and HTTP registrations went from 110-150/s to 230-250/s; what remains grows with the catalog too (the index rebuild, the copies in the core). The file store writes the whole catalog per commit by design (case 5: about 0.9 s at 10,000 modules of 5 capabilities).",
+  "**4, reads.** Server CPU per request is the steadier figure. Beyond the bare route: `JSON.stringify` of the view (about 11 µs for ship-logs), `capabilityView` (about 8 µs), and fastify's route machinery (an async `onRequest` hook, TypeBox parameter validation with `Value.Convert`). The socket write (`writev`) is 25-30% of the server's time on both sides (system calls are slow on this virtual machine).",
+  "**Not ours, whatever the code:** autocannon runs in the bench's own process, beside the servers on the same 2 cores; other work on the machine (see the load average) slows some rounds more than others, which the spreads show.",
+];
+
+const only = args.only?.split(",").map((id) => id.trim());
+const selected = only ? cases.filter((c) => only.includes(c.id)) : cases;
+const partial = quick || only !== undefined;
+
+const started = performance.now();
+const load = loadavg()
+  .map((value) => value.toFixed(2))
+  .join(", ");
+const sections = [];
+for (const { id, run } of selected) {
+  const caseStart = performance.now();
+  log(`case ${id}...`);
+  sections.push(await run());
+  log(`case ${id} took ${((performance.now() - caseStart) / 1000).toFixed(1)} s`);
+}
+
+const report = renderReport({
+  machine: {
+    cpu: cpus()[0]?.model.trim() ?? "unknown",
+    cores: cpus().length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    os: `${type()} ${release()}`,
+    load,
+  },
+  date: new Date().toISOString(),
+  durationMs: performance.now() - started,
+  rounds: `${settings.rounds} for the micro cases, ${settings.slowRounds} for sessions, HTTP, files and lom start; after one unrecorded warm-up round`,
+  sections,
+  notes: PROFILES,
+  rerun: [
+    "```sh",
+    "pnpm install && pnpm bench      # builds what it measures (turbo), then runs every bench",
+    "cd tooling/bench && pnpm bench  # this suite alone, on what is built",
+    "node src/main.mjs --only 1,3    # some cases (from tooling/bench): prints, writes nothing",
+    "```",
+    "",
+    "`pnpm bench` also runs `packages/adapter-file`'s own bench (console output only); case 5 covers",
+    "the same operations against baselines. A full run takes a few minutes on 2 cores.",
+  ],
+});
+
+const target = args.out ?? (partial ? undefined : new URL("../../../BENCHMARKS.md", import.meta.url));
+if (target === undefined) {
+  console.log(report);
+} else {
+  writeFileSync(target, report);
+  log(`wrote ${target instanceof URL ? target.pathname : target}`);
+}

@@ -190,3 +190,16 @@ describe("mrsHttpApi on a host's own fastify", () => {
     }
   });
 });
+
+describe("errors before routing", () => {
+  it("MRS-E1 a malformed percent-encoding answers 400 in the MRS error format", async () => {
+    const api = await startApi();
+    try {
+      const response = await fetch(`${api.url}/v1/modules/%E0%A4%A`);
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ errors: [{ code: "INVALID_REQUEST", rule: "I1" }] });
+    } finally {
+      await api.close();
+    }
+  });
+});

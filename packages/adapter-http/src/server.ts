@@ -1,6 +1,7 @@
 import { mrsError } from "@rune/mrs-core";
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from "fastify";
 import { MAX_BODY_BYTES, type MrsHttpApiOptions, mrsErrorHandler, mrsHttpApi } from "./plugin.js";
+import { toAnswer } from "./status.js";
 
 /** Options of {@link createMrsServer}: the plugin's, and a logger. */
 export type MrsServerOptions = MrsHttpApiOptions & {
@@ -35,6 +36,12 @@ export function createMrsServer(options: MrsServerOptions): FastifyInstance {
     // `module/action` references: two names of up to 64 characters and the slash, %2F-encoded.
     routerOptions: { maxParamLength: 256 },
     return503OnClosing: true,
+    // Errors fastify meets before routing (a malformed percent-encoding: FST_ERR_BAD_URL) answer
+    // in the MRS error format too.
+    frameworkErrors: (error, _request, reply) => {
+      const answer = toAnswer(error);
+      void (reply as FastifyReply).code(answer.status).send({ errors: answer.errors });
+    },
   });
   server.setErrorHandler(mrsErrorHandler);
   server.setNotFoundHandler((request, reply) =>

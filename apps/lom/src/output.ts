@@ -33,14 +33,26 @@ export const yellow = paint(33);
 export const dim = paint(2);
 export const bold = paint(1);
 
+/**
+ * Text from a payload made safe for a terminal: control characters (escape sequences, carriage
+ * returns, new lines) and bidirectional overrides are shown as `\u{...}`, so that a module name
+ * cannot repaint the screen or forge a line of `lom` output.
+ */
+export function printable(text: string): string {
+  return text.replace(
+    /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu,
+    (c) => `\\u{${(c.codePointAt(0) as number).toString(16)}}`,
+  );
+}
+
 /** One error or warning, readable: code, rule, where, what, and how to fix it. */
 export function formatIssue(issue: MrsError | MrsWarning, indent = "  "): string {
   const mark = issue.code === "UNKNOWN_FORMAT" ? yellow("!") : red("✗");
-  const where = issue.pointer === "" ? "(document)" : issue.pointer;
+  const where = issue.pointer === "" ? "(document)" : printable(issue.pointer);
   const lines = [
     `${indent}${mark} ${bold(issue.code)} ${dim(`MRS-${issue.rule}`)} at ${where}`,
-    `${indent}    ${issue.message}`,
+    `${indent}    ${printable(issue.message)}`,
   ];
-  if (issue.hint) lines.push(`${indent}    ${dim("hint:")} ${issue.hint}`);
+  if (issue.hint) lines.push(`${indent}    ${dim("hint:")} ${printable(issue.hint)}`);
   return lines.join("\n");
 }

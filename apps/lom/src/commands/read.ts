@@ -1,6 +1,6 @@
 import type { Decision } from "@rune/mrs-core";
 import { type Answer, type CapabilityView, type CatalogReader, localReader, remoteReader } from "../catalog.js";
-import { bold, dim, EXIT, Exit, formatIssue, green, printJson, red, say, yellow } from "../output.js";
+import { bold, dim, EXIT, Exit, formatIssue, green, printable, printJson, red, say, yellow } from "../output.js";
 import { describeSchema } from "../schema-fields.js";
 
 /** Options every reading command takes. */
@@ -110,6 +110,7 @@ export function printDecision(d: Decision): void {
     d.outcome === "rejected" ? red("rejected") : d.outcome === "upgraded" ? yellow("upgraded") : green("accepted");
   const version = d.version ?? "?";
   const from = d.previousVersion ? ` (from ${d.previousVersion})` : "";
-  say(`${dim(d.at)} ${outcome} ${d.module ?? "(unnamed)"}@${version}${from}  ${dim(`from ${d.source}`)}`);
+  const name = printable(`${d.module ?? "(unnamed)"}@${version}`);
+  say(`${dim(d.at)} ${outcome} ${name}${from}  ${dim(`from ${printable(d.source)}`)}`);
   for (const issue of [...d.errors, ...d.warnings]) say(formatIssue(issue, "    "));
 }

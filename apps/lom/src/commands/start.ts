@@ -5,7 +5,7 @@ import { createRegistry, type Decision, type DiscoveryReport, MrsFailure } from 
 import pino from "pino";
 import { openSources, openStore, shippedExamples } from "../compose.js";
 import { loadConfig, parseListen } from "../config.js";
-import { bold, dim, EXIT, Exit, formatIssue, green, red, say, warn, yellow } from "../output.js";
+import { bold, dim, EXIT, Exit, formatIssue, green, printable, red, say, warn, yellow } from "../output.js";
 
 /** Options of `lom start`. */
 export interface StartOptions {
@@ -102,11 +102,11 @@ function printReport(report: DiscoveryReport, print: (line?: string) => void): v
       `${green(`${count("accepted")} accepted`)}, ${yellow(`${count("upgraded")} upgraded`)}, ${red(`${count("rejected")} rejected`)}`,
   );
   for (const d of report.decisions) {
-    const name = `${d.module ?? "(unnamed)"}${d.version ? `@${d.version}` : ""}`;
+    const name = printable(`${d.module ?? "(unnamed)"}${d.version ? `@${d.version}` : ""}`);
     if (d.outcome === "accepted") print(`  ${green("+")} ${name}`);
     else if (d.outcome === "upgraded") print(`  ${yellow("↑")} ${name} ${dim(`(from ${d.previousVersion})`)}`);
     else {
-      print(`  ${red("✗")} ${name} ${dim(d.source)}`);
+      print(`  ${red("✗")} ${name} ${dim(printable(d.source))}`);
       for (const e of d.errors) print(formatIssue(e, "      "));
     }
   }

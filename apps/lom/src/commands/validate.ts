@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { checkRegistration, MAX_PAYLOAD_BYTES, type MrsError, type MrsWarning, mrsError } from "@rune/mrs-core";
 import { EXIT, Exit, formatIssue, green, printJson, red, say } from "../output.js";
 
@@ -14,14 +14,12 @@ export interface FileResult {
 export function validateFile(file: string): FileResult {
   let text: Buffer;
   try {
-    // Refuse before reading: a 100 MiB file is not read into memory to be told it is too large.
-    const size = statSync(file).size;
-    if (size > MAX_PAYLOAD_BYTES) {
-      const error = mrsError("PAYLOAD_TOO_LARGE", "", `${size} bytes; a payload is at most ${MAX_PAYLOAD_BYTES} bytes`);
-      return { file, valid: false, errors: [error], warnings: [] };
-    }
-    text = readFileSync(file);
+    text = readBounded(file);
   } catch (error) {
+    if (error instanceof TooLarge) {
+      const message = `more than ${MAX_PAYLOAD_BYTES} bytes; a payload is at most ${MAX_PAYLOAD_BYTES} bytes`;
+      return { file, valid: false, errors: [mrsError("PAYLOAD_TOO_LARGE", "", message)], warnings: [] };
+    }
     const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message;
     return {
       file,
@@ -32,6 +30,31 @@ export function validateFile(file: string): FileResult {
   }
   const result = checkRegistration({ text });
   return { file, valid: result.ok, errors: result.errors, warnings: result.warnings };
+}
+
+class TooLarge extends Error {}
+
+/**
+ * Reads at most one byte past the payload limit (E11), whatever the file is: a regular file is
+ * refused by its size before reading, and a pipe or a device (`/dev/zero`) is never read whole.
+ */
+function readBounded(file: string): Buffer {
+  const fd = openSync(file, "r");
+  try {
+    const stat = fstatSync(fd);
+    if (stat.isFile() && stat.size > MAX_PAYLOAD_BYTES) throw new TooLarge();
+    const buffer = Buffer.alloc(MAX_PAYLOAD_BYTES + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const read = readSync(fd, buffer, length, buffer.length - length, null);
+      if (read === 0) break;
+      length += read;
+    }
+    if (length > MAX_PAYLOAD_BYTES) throw new TooLarge();
+    return buffer.subarray(0, length);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** `lom validate FILE...` */

@@ -139,7 +139,8 @@ describe("the checks can fail", () => {
     const schema = PUBLISHED.find((p) => p.name === "@rune/mrs-schema");
     if (!schema) throw new Error("no schema package");
     const copy = alteredCopy(schema.dir, join(work, "broken-schema"), (manifest) => {
-      (manifest.exports as Record<string, { import: { default: string } }>)["."].import.default = "./dist/missing.js";
+      const root = (manifest.exports as Record<string, { import: { default: string } }>)["."];
+      if (root) root.import.default = "./dist/missing.js";
     });
     const tarball = execFileSync("npm", ["pack", "--silent", "--pack-destination", work], {
       cwd: copy,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { checkSchemaOnce } from "./schema-verdicts.js";
 
-const options = { requireObjectRoot: true, label: "input_schema" } as const;
+const options = { requireObjectRoot: true, label: "input_schema", deadline: Number.POSITIVE_INFINITY } as const;
 
 describe("schema verdicts remembered by content", () => {
   it("MRS-E9b a remembered verdict points under the schema's own place each time", () => {

@@ -11,7 +11,7 @@ import { memoryStore } from "@rune/mrs-adapter-memory";
 import { type CatalogData, type CommitResult, createRegistry, type RegistryStore } from "@rune/mrs-core";
 import { faultyStore } from "@rune/mrs-testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { freePort, LOM, lom, type RunningLom, startLom, tempDir, writeConfig } from "./harness.js";
+import { freePort, LOM, lom, type RunningLom, startLom, tempDir, whenReady, writeConfig } from "./harness.js";
 import { ALL, call, serve, validPayload } from "./hostile/http.js";
 
 // ---- a store that fails on the n-th write, behind the HTTP API ----
@@ -190,37 +190,7 @@ async function startApp(
     env: { ...process.env, NO_COLOR: "1" },
     ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.uid }),
   });
-  let output = "";
-  child.stdout?.on("data", (d) => {
-    output += d;
-  });
-  child.stderr?.on("data", (d) => {
-    output += d;
-  });
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    if (child.exitCode !== null) throw new Error(`lom start exited with ${child.exitCode}: ${output}`);
-    const ok = await fetch(`${url}/healthz`).then(
-      (r) => r.status === 200,
-      () => false,
-    );
-    if (ok) break;
-    if (i === 150) {
-      child.kill("SIGKILL");
-      throw new Error(`lom start never became ready: ${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return {
-    child,
-    url,
-    output: () => output,
-    async stop(signal = "SIGTERM") {
-      if (child.exitCode === null) child.kill(signal);
-      return exited;
-    },
-  };
+  return whenReady(child, port);
 }
 
 /**

@@ -45,7 +45,7 @@ export interface RunningLom {
 }
 
 /** Starts `lom start ARGS` and waits until `/healthz` answers 200. */
-export async function startLom(
+export function startLom(
   args: readonly string[],
   cwd: string,
   port: number,
@@ -56,6 +56,11 @@ export async function startLom(
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, NO_COLOR: "1", ...env },
   });
+  return whenReady(child, port);
+}
+
+/** Follows a `lom start` child (spawned however the test needs) until `/healthz` answers 200 on `port`. */
+export async function whenReady(child: ChildProcess, port: number): Promise<RunningLom> {
   let output = "";
   child.stdout?.on("data", (d) => {
     output += d;
@@ -65,14 +70,14 @@ export async function startLom(
   });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 150; i++) {
+  for (let i = 0; ; i++) {
     if (child.exitCode !== null) throw new Error(`lom start exited with ${child.exitCode}: ${output}`);
     const ok = await fetch(`${url}/healthz`).then(
       (r) => r.status === 200,
       () => false,
     );
     if (ok) break;
-    if (i === 149) {
+    if (i === 150) {
       child.kill("SIGKILL");
       throw new Error(`lom start never became ready: ${output}`);
     }

@@ -10,6 +10,7 @@ describe("human output", () => {
     const line = formatIssue(
       mrsError("INVALID_MODULE_NAME", "/registration_metadata/module_name", `"${name}" is not a name`),
     );
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: no control character may reach the terminal
     expect(line).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u202e]/u);
     expect(line.split("\n")).toHaveLength(2);
   });

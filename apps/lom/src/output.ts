@@ -40,6 +40,7 @@ export const bold = paint(1);
  */
 export function printable(text: string): string {
   return text.replace(
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
     /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu,
     (c) => `\\u{${(c.codePointAt(0) as number).toString(16)}}`,
   );

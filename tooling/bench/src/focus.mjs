@@ -4,6 +4,7 @@
 //   validate [EXAMPLE]   validateRegistration of one shipped example (default s3-log-sink)
 //   compile              compileSchema of new content each call (s3-log-sink's ship-logs input)
 //   register [MODULES]   registry.register of new modules on a memory store holding MODULES (1,000)
+//   session [MODULES]    createRegistry(memoryStore, memorySource of MODULES modules).start() (2,000)
 import { memorySource, memoryStore } from "@rune/mrs-adapter-memory";
 import { compileSchema, createRegistry, validateRegistration } from "@rune/mrs-core";
 import { examples, modulePayload } from "./fixtures.mjs";
@@ -41,6 +42,15 @@ if (scenario === "validate") {
     if (!result.ok) throw new Error(JSON.stringify(result.errors));
   });
   await registry.close();
+} else if (scenario === "session") {
+  const modules = Number(argument ?? 2000);
+  const entries = Array.from({ length: modules }, (_, i) => ({ name: `m${i}`, payload: modulePayload(i) }));
+  for (const { payload } of entries) validateRegistration(payload); // as case 2's warm-up round
+  await loop(async () => {
+    const registry = createRegistry({ store: memoryStore(), sources: [memorySource(entries)] });
+    await registry.start();
+    await registry.close();
+  });
 } else {
-  throw new Error(`unknown scenario ${scenario}: validate, compile or register`);
+  throw new Error(`unknown scenario ${scenario}: validate, compile, register or session`);
 }

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { ERROR_CODES, type MrsError, WARNING_CODES } from "./errors.js";
@@ -8,21 +10,10 @@ import { INTERNAL_FAULT } from "./validation/registration.js";
 // Bounded so that the whole file stays within a few seconds on a 2-core machine.
 const RUNS = { numRuns: 250 };
 
-const SPEC_PAYLOAD = {
-  registration_metadata: {
-    module_name: "restart-nomad",
-    module_version: "1.0.0",
-    registered_at: "2025-12-01T00:00:00Z",
-  },
-  capabilities: [
-    {
-      action: "restart-nomad",
-      description: "Restarts Nomad systemd unit",
-      input_schema: { type: "object", properties: {}, required: [] },
-      output_schema: { type: "object", properties: { result: { type: "string" } }, required: ["result"] },
-    },
-  ],
-};
+// The spec's own example, as the schema package ships it: one copy for every test that needs it.
+const SPEC_PAYLOAD: Record<string, unknown> = JSON.parse(
+  readFileSync(createRequire(import.meta.url).resolve("@rune/mrs-schema/examples/restart-nomad.json"), "utf8"),
+);
 
 const prototypeNames = Object.getOwnPropertyNames(Object.prototype).sort();
 afterAll(() => {

@@ -145,10 +145,18 @@ describe("reading the catalog", () => {
     });
   });
 
-  it("an unknown route answers 404 in the MRS error format", async () => {
-    const r = await call(`${api.url}/v1/nothing-here`);
-    expect(r.status).toBe(404);
-    expect(r.body.errors[0]).toMatchObject({ code: "INVALID_REQUEST" });
+  it("MRS-H1 an unknown route answers 404 NOT_FOUND in the MRS error format", async () => {
+    for (const [method, path] of [
+      ["GET", "/v1/nothing-here"],
+      ["POST", "/v1/modules"],
+      ["GET", "/v2/modules"],
+    ] as const) {
+      const r = await call(`${api.url}${path}`, { method });
+      expect(r.status, `${method} ${path}`).toBe(404);
+      expect(r.body.errors).toEqual([
+        expect.objectContaining({ code: "NOT_FOUND", rule: "H1", pointer: "", message: `no route ${method} ${path}` }),
+      ]);
+    }
   });
 });
 

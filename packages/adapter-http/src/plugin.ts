@@ -183,20 +183,8 @@ async function routes(scope: FastifyInstance, options: MrsHttpApiOptions): Promi
     };
   const security = (access: Access) => (access === "read" && readOpen ? [] : [{ bearer: [] }]);
 
-  /** Reads of a registry that has not opened its session yet answer 503, not 500. */
-  const reading = <T>(read: () => T): T => {
-    try {
-      return read();
-    } catch (error) {
-      if (error instanceof MrsFailure) throw error;
-      return fail("STORE_UNAVAILABLE", "", "the registry has no session yet: it is starting, or its store is lost", {
-        hint: "GET /healthz answers 200 once it is ready",
-      });
-    }
-  };
-
   const resolve = (ref: string): CapabilityEntry => {
-    const resolved = reading(() => registry.resolveAction(ref));
+    const resolved = registry.resolveAction(ref);
     if (!resolved.ok) throw new HttpFailure(resolved.errors);
     return resolved.value;
   };
@@ -297,7 +285,7 @@ async function routes(scope: FastifyInstance, options: MrsHttpApiOptions): Promi
         response: { 200: Type.Object({ modules: List(ModuleView) }), ...readErrors() },
       },
     },
-    async () => ({ modules: reading(() => registry.modules()).map(moduleView) }),
+    async () => ({ modules: registry.modules().map(moduleView) }),
   );
 
   api.get(
@@ -315,7 +303,7 @@ async function routes(scope: FastifyInstance, options: MrsHttpApiOptions): Promi
     },
     async (request) => {
       const { name } = request.params;
-      const record = reading(() => registry.module(name));
+      const record = registry.module(name);
       if (record === undefined) {
         fail("UNKNOWN_MODULE", "", `no module named ${name} is held in this session`, {
           hint: `GET /v1/decisions?module=${encodeURIComponent(name)} says what happened to it`,
@@ -337,7 +325,7 @@ async function routes(scope: FastifyInstance, options: MrsHttpApiOptions): Promi
         response: { 200: Type.Object({ capabilities: List(CapabilityView) }), ...readErrors() },
       },
     },
-    async () => ({ capabilities: reading(() => registry.capabilities()).map(capabilityView) }),
+    async () => ({ capabilities: registry.capabilities().map(capabilityView) }),
   );
 
   // `{action}` is a bare action or `module/action`, its slash sent as is or as %2F (find-my-way
@@ -424,7 +412,7 @@ async function routes(scope: FastifyInstance, options: MrsHttpApiOptions): Promi
         response: { 200: List(ActionView), ...readErrors() },
       },
     },
-    async () => reading(() => registry.capabilities()).map(actionView),
+    async () => registry.capabilities().map(actionView),
   );
 
   api.get(
@@ -442,7 +430,7 @@ async function routes(scope: FastifyInstance, options: MrsHttpApiOptions): Promi
     },
     async (request) => {
       const { module } = request.query;
-      return { decisions: [...reading(() => registry.decisions(module === undefined ? {} : { module }))] };
+      return { decisions: [...registry.decisions(module === undefined ? {} : { module })] };
     },
   );
 
@@ -460,7 +448,7 @@ async function routes(scope: FastifyInstance, options: MrsHttpApiOptions): Promi
         response: { 200: SessionView, ...readErrors() },
       },
     },
-    async () => reading(() => registry.session()),
+    async () => registry.session(),
   );
 
   api.post(
@@ -478,7 +466,7 @@ async function routes(scope: FastifyInstance, options: MrsHttpApiOptions): Promi
     },
     async () => {
       await storeCall(() => registry.refresh());
-      return reading(() => registry.session());
+      return registry.session();
     },
   );
 
@@ -613,9 +601,14 @@ async function routes(scope: FastifyInstance, options: MrsHttpApiOptions): Promi
  */
 export function mrsErrorHandler(this: unknown, error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   const answer = toAnswer(error);
-  if (answer.internal) request.log.error({ err: error }, "request failed");
-  else if (answer.status >= 500) request.log.warn({ errors: answer.errors }, "request failed");
   if (answer.status === 401) reply.header("www-authenticate", 'Bearer realm="mrs"');
+  if (answer.internal) {
+    // H2: the client gets the request id, the log gets the fault under the same id.
+    request.log.error({ err: error, request_id: request.id }, "request failed");
+    const errors = answer.errors.map((e) => ({ ...e, message: `${e.message} under request id ${request.id}` }));
+    return reply.code(answer.status).send({ errors, request_id: request.id });
+  }
+  if (answer.status >= 500) request.log.warn({ errors: answer.errors }, "request failed");
   return reply.code(answer.status).send({ errors: answer.errors });
 }
 

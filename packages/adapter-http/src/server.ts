@@ -46,7 +46,11 @@ export function createMrsServer(options: MrsServerOptions): FastifyInstance {
   server.setErrorHandler(mrsErrorHandler);
   server.setNotFoundHandler((request, reply) =>
     reply.code(404).send({
-      errors: [mrsError("INVALID_REQUEST", "", `no route ${request.method} ${request.url.split("?")[0]}`)],
+      errors: [
+        mrsError("NOT_FOUND", "", `no route ${request.method} ${request.url.split("?")[0]}`, {
+          hint: "GET /openapi.json lists every route",
+        }),
+      ],
     }),
   );
   server.register(mrsHttpApi, api);

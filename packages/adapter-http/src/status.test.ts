@@ -59,9 +59,9 @@ describe("toAnswer", () => {
     expect(validation.errors[0]).toMatchObject({ code: "INVALID_REQUEST", pointer: "/expected" });
   });
 
-  it("an unexpected error is a 500 that reveals nothing of it", () => {
+  it("MRS-H2 an unexpected error is a 500 INTERNAL_ERROR that reveals nothing of it", () => {
     const answer = toAnswer(new Error("secret internals at /etc/lom"));
-    expect(answer).toMatchObject({ status: 500, internal: true });
+    expect(answer).toMatchObject({ status: 500, internal: true, errors: [{ code: "INTERNAL_ERROR", rule: "H2" }] });
     expect(JSON.stringify(answer.errors)).not.toContain("secret");
   });
 });

@@ -12,6 +12,7 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   UNAUTHORIZED: 401,
   FORBIDDEN_MODULE: 403,
   UNKNOWN_MODULE: 404,
+  NOT_FOUND: 404,
   UNKNOWN_ACTION: 404,
   AMBIGUOUS_ACTION: 409,
   DUPLICATE_REGISTRATION: 409,
@@ -21,6 +22,7 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   SOURCE_UNAVAILABLE: 502,
   STORE_UNAVAILABLE: 503,
   STORE_CORRUPT: 503,
+  INTERNAL_ERROR: 500,
 };
 
 /** The HTTP status of a set of errors: the first error's (the core reports one kind at a time). */
@@ -94,9 +96,9 @@ export function toAnswer(error: unknown): Answered {
   if (status >= 400 && status < 500) {
     return one(status, "INVALID_REQUEST", typeof e.message === "string" ? e.message : "bad request");
   }
-  // No MRS code names a server fault; INVALID_REQUEST with a 500 keeps the body in the one
-  // format, and the message tells the client it is not their request's fault.
-  return { ...one(500, "INVALID_REQUEST", "the server failed on this request; it is logged"), internal: true };
+  // H2: nothing of the fault itself reaches the client; the error handler adds the request id
+  // under which the log holds the details.
+  return { ...one(500, "INTERNAL_ERROR", "the LOM failed on this request; its log has the details"), internal: true };
 }
 
 function one(status: number, code: ErrorCode, message: string, extra: { hint?: string } = {}): Answered {

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { ERROR_CODES, mrsError, mrsWarning, toPointer, WARNING_CODES } from "./errors.js";
 
-const RULES = readFileSync(new URL("../../../../shared/design/RULES.md", import.meta.url), "utf8");
+const RULES = readFileSync(new URL("../../../docs/RULES.md", import.meta.url), "utf8");
 const README = readFileSync(new URL("../README.md", import.meta.url), "utf8");
 
 interface RuleRow {
@@ -21,7 +21,7 @@ function ruleRows(markdown: string): RuleRow[] {
   for (const line of markdown.split("\n")) {
     const cells = line.split("|").map((cell) => cell.trim());
     const rule = cells[1];
-    if (cells.length < 4 || rule === undefined || !/^[ESIA]\d+b?$/.test(rule)) continue;
+    if (cells.length < 4 || rule === undefined || !/^[A-Z]\d+b?$/.test(rule)) continue;
     const last = cells[cells.length - 2] ?? "";
     const codes = [...last.matchAll(/`([A-Z][A-Z0-9_]+)`/g)].map((match) => match[1] as string);
     const isWarning = /\bwarning\b/i.test(last);
@@ -30,58 +30,86 @@ function ruleRows(markdown: string): RuleRow[] {
   return rows;
 }
 
+/**
+ * Codes that docs/RULES.md documents for rules the code does not implement yet, each with the
+ * open issue that builds it. The list can only shrink: a code listed here that appears in the
+ * registry fails the test below, so building a rule means deleting its line.
+ */
+const NOT_YET_BUILT: Readonly<Record<string, string>> = {
+  REVISION_COMPACTED: "R3, issue 17 (the change feed)",
+  INVALID_LEASE: "L1, issue 18 (liveness)",
+  NO_LEASE: "L2, issue 18 (liveness)",
+  MODULE_EXPIRED: "L3, issue 18 (liveness)",
+  BREAKING_CHANGE_UNDECLARED: "C2, issue 19 (compatibility)",
+};
+
 const rows = ruleRows(RULES);
-const documentedErrors = rows.flatMap((row) => row.errors.map((code) => ({ code, rule: row.rule })));
-const documentedWarnings = rows.flatMap((row) => row.warnings.map((code) => ({ code, rule: row.rule })));
+const ruleIds = new Set(rows.map((row) => row.rule));
+/** Every row that lists each code: a code may be listed by several rules (`UNAUTHORIZED`: L7 and A1). */
+function rowsListing(kind: "errors" | "warnings"): Map<string, string[]> {
+  const listing = new Map<string, string[]>();
+  for (const row of rows) {
+    for (const code of row[kind]) listing.set(code, [...(listing.get(code) ?? []), row.rule]);
+  }
+  return listing;
+}
+const documentedErrors = rowsListing("errors");
+const documentedWarnings = rowsListing("warnings");
 const registry = [
   ...Object.entries(ERROR_CODES).map(([code, info]) => ({ code, kind: "error", ...info })),
   ...Object.entries(WARNING_CODES).map(([code, info]) => ({ code, kind: "warning", ...info })),
 ] as { code: string; kind: "error" | "warning"; rule: string; description: string; operational?: true }[];
+const registered = new Set(registry.map((entry) => entry.code));
 
-describe("the error registry and RULES.md agree (STYLE.md 8)", () => {
-  it("reads the rule tables of RULES.md (E, S, I and A rules, with their codes)", () => {
-    expect(rows.map((row) => row.rule)).toEqual(
-      expect.arrayContaining(["E1", "E9b", "E12", "S1", "S11", "I1", "I2", "A3"]),
-    );
-    expect(documentedErrors.length).toBeGreaterThanOrEqual(20);
-    expect(documentedWarnings).toEqual([{ code: "UNKNOWN_FORMAT", rule: "E9b" }]);
+describe("the error registry and docs/RULES.md agree (STYLE.md 8)", () => {
+  it("reads the rule tables of RULES.md (every family, with their codes)", () => {
+    for (const id of ["E1", "E9b", "E12", "S1", "S11", "R1", "R3", "L1", "L7", "C1", "C4", "I1", "I2", "H1", "H2", "A3"]) {
+      expect(ruleIds, id).toContain(id);
+    }
+    expect(documentedErrors.size).toBeGreaterThanOrEqual(30);
+    expect(documentedWarnings.get("UNKNOWN_FORMAT")).toEqual(["E9b"]);
+    expect(documentedErrors.get("UNAUTHORIZED")).toEqual(["L7", "A1"]);
   });
 
-  it("every error code of RULES.md exists in ERROR_CODES with the same rule", () => {
-    for (const { code, rule } of documentedErrors) {
+  it("every error code of RULES.md exists in ERROR_CODES, citing one of the rules that list it", () => {
+    for (const [code, rules] of documentedErrors) {
+      if (Object.hasOwn(NOT_YET_BUILT, code)) continue;
       expect(ERROR_CODES, code).toHaveProperty(code);
-      expect(ERROR_CODES[code as keyof typeof ERROR_CODES].rule, code).toBe(rule);
+      expect(rules, code).toContain(ERROR_CODES[code as keyof typeof ERROR_CODES].rule);
     }
   });
 
-  it("every warning code of RULES.md exists in WARNING_CODES with the same rule", () => {
-    for (const { code, rule } of documentedWarnings) {
+  it("every warning code of RULES.md exists in WARNING_CODES, citing one of the rules that list it", () => {
+    for (const [code, rules] of documentedWarnings) {
+      if (Object.hasOwn(NOT_YET_BUILT, code)) continue;
       expect(WARNING_CODES, code).toHaveProperty(code);
-      expect(WARNING_CODES[code as keyof typeof WARNING_CODES].rule, code).toBe(rule);
+      expect(rules, code).toContain(WARNING_CODES[code as keyof typeof WARNING_CODES].rule);
+    }
+  });
+
+  it("codes not built yet are documented in RULES.md and absent from the registry (the list only shrinks)", () => {
+    for (const [code, why] of Object.entries(NOT_YET_BUILT)) {
+      expect(documentedErrors.has(code) || documentedWarnings.has(code), `${code} (${why})`).toBe(true);
+      expect(registered.has(code), `${code} is built now: remove it from NOT_YET_BUILT`).toBe(false);
     }
   });
 
   it("every registry code not marked operational is in RULES.md, on its rule's row", () => {
     for (const entry of registry.filter((entry) => !entry.operational)) {
       const documented = entry.kind === "error" ? documentedErrors : documentedWarnings;
-      expect(documented, entry.code).toContainEqual({ code: entry.code, rule: entry.rule });
+      expect(documented.get(entry.code) ?? [], entry.code).toContain(entry.rule);
     }
   });
 
   it("operational codes are not in RULES.md, and cite a rule that is", () => {
-    const ruleIds = new Set(rows.map((row) => row.rule));
     for (const entry of registry.filter((entry) => entry.operational)) {
-      expect(
-        documentedErrors.map((documented) => documented.code),
-        entry.code,
-      ).not.toContain(entry.code);
+      expect(documentedErrors.has(entry.code) || documentedWarnings.has(entry.code), entry.code).toBe(false);
       expect(ruleIds.has(entry.rule), `${entry.code} cites ${entry.rule}`).toBe(true);
     }
   });
 
-  it("no code is listed twice, in RULES.md or across the error and warning registries", () => {
-    const listed = [...documentedErrors, ...documentedWarnings].map((entry) => entry.code);
-    expect(new Set(listed).size).toBe(listed.length);
+  it("no code is both an error and a warning, in RULES.md or in the registries", () => {
+    expect([...documentedErrors.keys()].filter((code) => documentedWarnings.has(code))).toEqual([]);
     const shared = Object.keys(ERROR_CODES).filter((code) => Object.hasOwn(WARNING_CODES, code));
     expect(shared).toEqual([]);
   });
@@ -95,9 +123,9 @@ describe("the error registry and RULES.md agree (STYLE.md 8)", () => {
 
   it("the package README lists every code with its rule, and no other", () => {
     const section = README.slice(README.indexOf("## Error codes"));
-    const listed = [
-      ...section.matchAll(/^\| `([A-Z][A-Z0-9_]+)` \| (?:warning|error) \| (E\d+b?|S\d+|I\d+|A\d+) \|/gm),
-    ].map((match) => ({ code: match[1], rule: match[2] }));
+    const listed = [...section.matchAll(/^\| `([A-Z][A-Z0-9_]+)` \| (?:warning|error) \| ([A-Z]\d+b?) \|/gm)].map(
+      (match) => ({ code: match[1], rule: match[2] }),
+    );
     expect(listed.sort((a, b) => String(a.code).localeCompare(String(b.code)))).toEqual(
       registry.map(({ code, rule }) => ({ code, rule })).sort((a, b) => a.code.localeCompare(b.code)),
     );

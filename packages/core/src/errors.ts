@@ -4,8 +4,11 @@
  * enforces; `errors.test.ts` checks this file against RULES.md both ways.
  */
 
-/** A rule id of RULES.md (`E3`, `S5`, `I1`, `A2`, ...). */
-export type RuleId = `${"E" | "S" | "I" | "A"}${number}${"" | "b"}`;
+/**
+ * A rule id of the project's rules (`E3`, `S5`, `R3`, `L2`, `C2`, `I1`, `H1`, `A2`, ...): E envelope,
+ * S sessions, R revisions, L liveness, C compatibility, I invocation, H HTTP, A access.
+ */
+export type RuleId = `${"E" | "S" | "R" | "L" | "C" | "I" | "H" | "A"}${number}${"" | "b"}`;
 
 interface CodeInfo {
   /** The RULES.md rule the code enforces. */
@@ -45,7 +48,7 @@ export const ERROR_CODES = {
   DUPLICATE_ACTION: { rule: "E7", description: "Two capabilities of one module declare the same `action`." },
   INVALID_DESCRIPTION: {
     rule: "E8",
-    description: "`description` is not a non-empty string of at most 1,024 characters.",
+    description: "`description` is not a non-empty string of at most 4,096 characters.",
   },
   INVALID_JSON_SCHEMA: {
     rule: "E9",
@@ -76,6 +79,12 @@ export const ERROR_CODES = {
   STORE_UNAVAILABLE: { rule: "S11", description: "The store could not be read or written; nothing was recorded." },
   INPUT_INVALID: { rule: "I1", description: "An action's input does not match its `input_schema`." },
   OUTPUT_INVALID: { rule: "I1", description: "An action's output does not match its `output_schema`." },
+  UNKNOWN_MODULE: { rule: "L4", description: "No module of this name is held in the session." },
+  NOT_FOUND: { rule: "H1", description: "The API has no such route (method and path)." },
+  INTERNAL_ERROR: {
+    rule: "H2",
+    description: "The LOM itself failed on this request; the answer carries a request id, the log the details.",
+  },
   UNAUTHORIZED: { rule: "A1", description: "No valid bearer token was given for a request that needs one." },
   FORBIDDEN_MODULE: { rule: "A2", description: "The token is not allowed to register this module name." },
   // Operational codes: not in RULES.md, each citing the nearest rule.
@@ -84,7 +93,6 @@ export const ERROR_CODES = {
     operational: true,
     description: "A request body that is not `application/json`.",
   },
-  UNKNOWN_MODULE: { rule: "S1", operational: true, description: "No module of this name is held in the session." },
   STORE_CORRUPT: {
     rule: "S11",
     operational: true,

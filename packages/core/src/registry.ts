@@ -274,7 +274,14 @@ class RegistryImpl implements Registry {
   }
 
   private current(): StoreSnapshot {
-    if (this.snapshot === null) throw new Error("the registry is not started: call start() first");
+    if (this.snapshot === null) {
+      // An MrsFailure, so every edge answers "not ready" (HTTP 503) rather than a fault of its own.
+      throw new MrsFailure([
+        mrsError("STORE_UNAVAILABLE", "", "the registry has no session yet: it is starting, or its store is lost", {
+          hint: "call start() first; over HTTP, GET /healthz answers 200 once it is ready",
+        }),
+      ]);
+    }
     return this.snapshot;
   }
 

@@ -21,7 +21,7 @@ export interface ActionDefinition<
   Input extends ObjectSchema = ObjectSchema,
   Output extends ObjectSchema = ObjectSchema,
 > {
-  /** What the action does: 1 to 1,024 characters (E8). */
+  /** What the action does: 1 to 4,096 characters (E8). */
   readonly description: string;
   /** The action's input; becomes the capability's `input_schema`. */
   readonly input: Input;
@@ -223,7 +223,7 @@ const FIELD_MESSAGES: Readonly<Record<string, string>> = {
   E5: 'registered_at must be an RFC 3339 UTC timestamp ending in Z that exists, such as "2025-12-01T00:00:00Z"',
   E6: "a module must declare 1 to 256 capabilities",
   E7: "action name must be 1-64 lowercase letters and digits, words joined by single - or _, starting with a letter",
-  E8: "description must be a string of 1 to 1,024 characters",
+  E8: "description must be a string of 1 to 4,096 characters",
   E9: 'capability schema root must be a JSON Schema object with "type": "object"',
 };
 

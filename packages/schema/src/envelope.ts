@@ -76,7 +76,7 @@ export const Capability = Type.Object(
     description: Type.String({
       minLength: 1,
       maxLength: DESCRIPTION_MAX_LENGTH,
-      description: "What the action does, at most 1,024 characters (MRS-E8).",
+      description: "What the action does, at most 4,096 characters (MRS-E8).",
     }),
     input_schema: ObjectJsonSchema,
     output_schema: ObjectJsonSchema,

@@ -33,7 +33,7 @@ export const MIN_CAPABILITIES = 1;
 export const MAX_CAPABILITIES = 256;
 
 /** E8: the longest `description`, in characters (Unicode code points, as JSON Schema counts). */
-export const DESCRIPTION_MAX_LENGTH = 1024;
+export const DESCRIPTION_MAX_LENGTH = 4096;
 
 /** E2: members whose name starts with `x-` are vendor extensions, kept and never interpreted. */
 export const EXTENSION_PATTERN = "^x-";

@@ -153,7 +153,7 @@ const capability = fc.record({
   ),
   description: fc.oneof(
     { weight: 5, arbitrary: fc.string({ minLength: 1, maxLength: 40 }) },
-    { weight: 1, arbitrary: fc.constantFrom("", "x".repeat(1025), "\ud800", "\ud83d\ude00".repeat(1024)) },
+    { weight: 1, arbitrary: fc.constantFrom("", "x".repeat(4097), "\ud800", "\ud83d\ude00".repeat(4096)) },
   ),
   input_schema: capabilitySchema,
   output_schema: capabilitySchema,

@@ -25,7 +25,7 @@ import {
 } from "./corpus.js";
 
 const corpus = loadCorpus();
-const RULES = readFileSync(new URL("../../../../../shared/design/RULES.md", import.meta.url), "utf8");
+const RULES = readFileSync(new URL("../../../../docs/RULES.md", import.meta.url), "utf8");
 
 /** The bytes of a case; the streamed ones are assembled here once, as a client of the core would hold them. */
 function bytesOf(c: HostileCase): Buffer {

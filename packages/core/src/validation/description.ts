@@ -2,7 +2,7 @@ import { DESCRIPTION_MAX_LENGTH } from "@rune/mrs-schema";
 import { type MrsError, mrsError } from "../errors.js";
 import { describeValue } from "./describe.js";
 
-/** RULES.md E8: a non-empty string of at most 1,024 characters (Unicode code points, as JSON Schema counts). */
+/** RULES.md E8: a non-empty string of at most 4,096 characters (Unicode code points, as JSON Schema counts). */
 export function checkDescription(value: unknown, pointer: string): MrsError | undefined {
   if (typeof value !== "string") {
     return mrsError("INVALID_DESCRIPTION", pointer, `description must be a string, not ${describeValue(value)}`);

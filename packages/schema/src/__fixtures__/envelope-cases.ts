@@ -119,11 +119,11 @@ export const validCases: readonly ValidCase[] = [
   },
   { rule: "E6", name: "accepts 256 capabilities", payload: capabilitiesOf(256) },
   { rule: "E7", name: "accepts an action with digits and _", payload: capability("action", "restart_nomad2") },
-  { rule: "E8", name: "accepts a 1,024-character description", payload: capability("description", "d".repeat(1024)) },
+  { rule: "E8", name: "accepts a 4,096-character description", payload: capability("description", "d".repeat(4096)) },
   {
     rule: "E8",
-    name: "counts description length in characters, not UTF-16 units (1,024 emoji)",
-    payload: capability("description", "🚀".repeat(1024)),
+    name: "counts description length in characters, not UTF-16 units (4,096 emoji)",
+    payload: capability("description", "🚀".repeat(4096)),
   },
   {
     rule: "E9",
@@ -367,8 +367,8 @@ export const invalidCases: readonly InvalidCase[] = [
   },
   {
     rule: "E8",
-    name: "rejects a 1,025-character description",
-    payload: capability("description", "d".repeat(1025)),
+    name: "rejects a 4,097-character description",
+    payload: capability("description", "d".repeat(4097)),
     pointer: "/capabilities/0/description",
   },
   {

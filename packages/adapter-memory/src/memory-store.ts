@@ -1,9 +1,21 @@
-import type { CatalogData, CommitResult, RegistryStore, StoreSnapshot } from "@rune/mrs-core";
+import {
+  applyChanges,
+  type CatalogData,
+  type Change,
+  type ChangesPage,
+  type CommitResult,
+  MIN_CHANGES_KEPT,
+  type RegistryStore,
+  type RevisionedChange,
+  type StoreSnapshot,
+} from "@rune/mrs-core";
 
 /** Options of {@link memoryStore}. */
 export interface MemoryStoreOptions {
-  /** A snapshot to start from (tests, or a catalog loaded elsewhere). */
+  /** A state to start from (tests, or a catalog loaded elsewhere); its changes before it are not kept. */
   readonly initial?: StoreSnapshot;
+  /** How many of the latest changes to keep for `changesSince` (RULES.md R3). Default and minimum: 10,000. */
+  readonly keepChanges?: number;
 }
 
 /**
@@ -11,23 +23,45 @@ export interface MemoryStoreOptions {
  * survives the process; use it for tests, embedding, and a LOM whose catalog is rebuilt by
  * discovery at every start.
  *
- * Data is copied in and out (`structuredClone`), so callers can never change what is stored
- * behind the store's back, as with a real backend.
+ * It holds the state and the latest changes. A commit applies its changes to the state in
+ * place (RULES.md R1: it costs what it changes, never the catalog's size); changes are copied
+ * on the way in and states and changes on the way out (`structuredClone`), so callers can never
+ * change what is stored behind the store's back, as with a real backend.
  *
  * @example
  * const registry = createRegistry({ store: memoryStore() });
  */
 export function memoryStore(options: MemoryStoreOptions = {}): RegistryStore {
-  let current: StoreSnapshot | null = options.initial ? structuredClone(options.initial) : null;
+  const keep = Math.max(MIN_CHANGES_KEPT, options.keepChanges ?? MIN_CHANGES_KEPT);
+  let state: CatalogData | null = options.initial ? structuredClone(options.initial.data) : null;
+  let revision = options.initial?.revision ?? 0;
+  /** The latest changes, oldest first: `log[i]` has revision `revision - log.length + 1 + i`. */
+  let log: RevisionedChange[] = [];
+
   return {
     name: "memory",
     async load() {
-      return current === null ? null : structuredClone(current);
+      return state === null ? null : { revision, data: structuredClone(state) };
     },
-    async commit(expected: number | null, data: CatalogData): Promise<CommitResult> {
-      if ((current?.revision ?? null) !== expected) return { ok: false, conflict: true };
-      current = { revision: (current?.revision ?? 0) + 1, data: structuredClone(data) };
-      return { ok: true, revision: current.revision };
+    async commit(expected: number, changes: readonly Change[]): Promise<CommitResult> {
+      if (expected !== revision) return { ok: false, conflict: true };
+      const copies = structuredClone(changes) as Change[];
+      // All or nothing: applyChanges throws on a batch that makes no sense before changing anything
+      // only for a change before any session, which is checked first.
+      if (state === null && copies[0]?.type !== "session.opened") {
+        throw new Error("the first change of an empty store must open a session");
+      }
+      state = applyChanges(state, copies);
+      for (const change of copies) log.push({ ...change, revision: ++revision });
+      // Trim in chunks, so that a commit does not move the whole log each time.
+      if (log.length > keep * 2) log = log.slice(log.length - keep);
+      return { ok: true, revision };
+    },
+    async changesSince(since: number, limit = Number.POSITIVE_INFINITY): Promise<ChangesPage> {
+      const oldest = revision - log.length + 1;
+      if (since < oldest - 1) return { ok: false, compacted: true, oldest };
+      const from = Math.max(0, since - oldest + 1);
+      return { ok: true, changes: structuredClone(log.slice(from, from + limit)), revision };
     },
   };
 }

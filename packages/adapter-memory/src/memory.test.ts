@@ -17,14 +17,17 @@ describe("the conformance suite catches a broken store", () => {
     return {
       name: "careless",
       load: () => inner.load(),
-      async commit(_expected, data) {
-        const now = await inner.load();
-        return inner.commit(now?.revision ?? null, data);
+      changesSince: (since, limit) => inner.changesSince(since, limit),
+      async commit(_expected, changes) {
+        return inner.commit((await inner.load())?.revision ?? 0, changes);
       },
     };
   };
-  const options = { largeCatalog: 10, writers: 4, writesEach: 3 };
-  for (const name of ["a commit that names a stale revision is refused and changes nothing"]) {
+  const options = { largeCatalog: 10, writers: 4, writesEach: 3, changesKept: 10_000 };
+  for (const name of [
+    "MRS-R1 a commit that names a stale revision is refused and changes nothing",
+    "MRS-R1 two handles on the same backing share one sequence of revisions",
+  ]) {
     it(`fails "${name}"`, async () => {
       const check = storeChecks.find((c) => c.name === name);
       expect(check).toBeDefined();

@@ -1,47 +1,68 @@
+import type { Capability } from "@rune/mrs-schema";
+import type { Change } from "./changes.js";
 import { mrsError } from "./errors.js";
 import type { CatalogData, ModuleRecord } from "./model.js";
 import type { CapabilityEntry } from "./registry-types.js";
 import type { ValidationResult } from "./validation-types.js";
 
+/** A capability as the index holds it: everything of its entry but the name, which depends on the other modules (S8). */
+interface Declared {
+  readonly address: string;
+  readonly module: string;
+  readonly version: string;
+  readonly capability: Capability;
+}
+
+const byKey = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 /**
- * A read-only index of one session's catalog, built once per committed snapshot so that reads
- * (`resolveAction` on every action call) are a map lookup.
+ * The catalog's index for reads (`resolveAction` on every action call is a map lookup). It
+ * follows the store's changes one by one (`apply`), so a registration costs the index what the
+ * registration changes, never the size of the catalog; the sorted lists are built on the first
+ * read after a change.
  */
 export class CatalogIndex {
-  readonly modules: readonly ModuleRecord[];
-  readonly capabilities: readonly CapabilityEntry[];
   private readonly byModule = new Map<string, ModuleRecord>();
-  private readonly byAddress = new Map<string, CapabilityEntry>();
-  /** bare action -> every entry that declares it (S8). */
-  private readonly byAction = new Map<string, CapabilityEntry[]>();
+  private readonly byAddress = new Map<string, Declared>();
+  /** bare action -> module -> what it declares (S8). */
+  private readonly byAction = new Map<string, Map<string, Declared>>();
+  private sortedModules: readonly ModuleRecord[] | null = null;
+  private sortedCapabilities: readonly CapabilityEntry[] | null = null;
 
-  constructor(readonly data: CatalogData) {
-    const modules = Object.keys(data.modules)
-      .sort()
-      .map((name) => data.modules[name] as ModuleRecord);
-    const declaredBy = new Map<string, number>();
-    for (const record of modules) {
-      for (const { action } of record.payload.capabilities) declaredBy.set(action, (declaredBy.get(action) ?? 0) + 1);
+  constructor(data: CatalogData | null) {
+    if (data === null) return;
+    for (const name of Object.keys(data.modules)) this.put(data.modules[name] as ModuleRecord);
+  }
+
+  /** Follows `changes` (already applied to the data it indexes). */
+  apply(changes: readonly Change[]): void {
+    for (const change of changes) {
+      if (change.type === "session.opened") this.clear();
+      else if (change.type === "module.put") this.put(change.record);
+      else if (change.type === "module.removed") this.remove(change.module);
     }
-    const entries: CapabilityEntry[] = [];
-    for (const record of modules) {
-      const { module_name: module, module_version: version } = record.payload.registration_metadata;
-      this.byModule.set(module, record);
-      for (const capability of record.payload.capabilities) {
-        const address = `${module}/${capability.action}`;
-        // The shortest name that resolves: bare where one module declares the action (S8).
-        const name = declaredBy.get(capability.action) === 1 ? capability.action : address;
-        const entry: CapabilityEntry = { address, module, version, capability, name };
-        entries.push(entry);
-        this.byAddress.set(address, entry);
-        const list = this.byAction.get(capability.action);
-        if (list) list.push(entry);
-        else this.byAction.set(capability.action, [entry]);
-      }
-    }
-    entries.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
-    this.modules = modules;
-    this.capabilities = entries;
+  }
+
+  /** Every module held, sorted by name. */
+  get modules(): readonly ModuleRecord[] {
+    this.sortedModules ??= [...this.byModule.keys()].sort(byKey).map((name) => this.byModule.get(name) as ModuleRecord);
+    return this.sortedModules;
+  }
+
+  /** Every capability with its address and shortest name, sorted by address. */
+  get capabilities(): readonly CapabilityEntry[] {
+    this.sortedCapabilities ??= [...this.byAddress.keys()]
+      .sort(byKey)
+      .map((address) => this.entry(this.byAddress.get(address) as Declared));
+    return this.sortedCapabilities;
+  }
+
+  get moduleCount(): number {
+    return this.byModule.size;
+  }
+
+  get capabilityCount(): number {
+    return this.byAddress.size;
   }
 
   /** The module held under `name`. */
@@ -56,8 +77,8 @@ export class CatalogIndex {
   resolveAction(ref: string): ValidationResult<CapabilityEntry> {
     const slash = ref.indexOf("/");
     if (slash >= 0) {
-      const entry = this.byAddress.get(ref);
-      if (entry) return { ok: true, value: entry, errors: [], warnings: [] };
+      const declared = this.byAddress.get(ref);
+      if (declared) return { ok: true, value: this.entry(declared), errors: [], warnings: [] };
       const module = ref.slice(0, slash);
       const held = this.byModule.get(module);
       return unknown(
@@ -67,21 +88,75 @@ export class CatalogIndex {
           : `no module named ${module} is registered`,
       );
     }
-    const list = this.byAction.get(ref);
-    if (list === undefined || list.length === 0)
+    const declaring = this.byAction.get(ref);
+    if (declaring === undefined || declaring.size === 0) {
       return unknown(ref, "list the catalog's actions with `lom capabilities`");
-    if (list.length === 1) return { ok: true, value: list[0] as CapabilityEntry, errors: [], warnings: [] };
-    const candidates = list.map((e) => e.address);
+    }
+    if (declaring.size === 1) {
+      const [only] = declaring.values();
+      return { ok: true, value: this.entry(only as Declared), errors: [], warnings: [] };
+    }
+    const candidates = [...declaring.values()].map((d) => d.address).sort(byKey);
     return {
       ok: false,
       errors: [
-        mrsError("AMBIGUOUS_ACTION", "", `${list.length} modules declare the action ${ref}: ${candidates.join(", ")}`, {
-          candidates,
-          hint: `address it as module/action, for example ${candidates[0]}`,
-        }),
+        mrsError(
+          "AMBIGUOUS_ACTION",
+          "",
+          `${candidates.length} modules declare the action ${ref}: ${candidates.join(", ")}`,
+          { candidates, hint: `address it as module/action, for example ${candidates[0]}` },
+        ),
       ],
       warnings: [],
     };
+  }
+
+  /** The entry of a declared capability: bare name where one module declares the action (S8). */
+  private entry(declared: Declared): CapabilityEntry {
+    const unique = this.byAction.get(declared.capability.action)?.size === 1;
+    return { ...declared, name: unique ? declared.capability.action : declared.address };
+  }
+
+  private put(record: ModuleRecord): void {
+    const { module_name: module, module_version: version } = record.payload.registration_metadata;
+    this.remove(module);
+    this.byModule.set(module, record);
+    for (const capability of record.payload.capabilities) {
+      const declared: Declared = { address: `${module}/${capability.action}`, module, version, capability };
+      this.byAddress.set(declared.address, declared);
+      let declaring = this.byAction.get(capability.action);
+      if (declaring === undefined) {
+        declaring = new Map();
+        this.byAction.set(capability.action, declaring);
+      }
+      declaring.set(module, declared);
+    }
+    this.changed();
+  }
+
+  private remove(module: string): void {
+    const held = this.byModule.get(module);
+    if (held === undefined) return;
+    this.byModule.delete(module);
+    for (const { action } of held.payload.capabilities) {
+      this.byAddress.delete(`${module}/${action}`);
+      const declaring = this.byAction.get(action);
+      declaring?.delete(module);
+      if (declaring?.size === 0) this.byAction.delete(action);
+    }
+    this.changed();
+  }
+
+  private clear(): void {
+    this.byModule.clear();
+    this.byAddress.clear();
+    this.byAction.clear();
+    this.changed();
+  }
+
+  private changed(): void {
+    this.sortedModules = null;
+    this.sortedCapabilities = null;
   }
 }
 

@@ -1,5 +1,5 @@
 export { canonicalJson } from "./canonical-json.js";
-export { CatalogIndex } from "./catalog.js";
+export { applyChanges, CHANGE_TYPES, type Change, emptyCatalog, type RevisionedChange } from "./changes.js";
 export * from "./errors.js";
 export type * from "./model.js";
 export { MAX_DECISIONS } from "./model.js";
@@ -7,6 +7,6 @@ export { createRegistry } from "./registry.js";
 export type * from "./registry-types.js";
 export { type Resolution, resolveRegistration } from "./resolution.js";
 export type * from "./source.js";
-export type * from "./store.js";
+export { type ChangesPage, type CommitResult, MIN_CHANGES_KEPT, type RegistryStore, type StoreSnapshot } from "./store.js";
 export * from "./validate.js";
 export type * from "./validation-types.js";

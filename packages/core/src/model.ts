@@ -44,14 +44,16 @@ export interface Decision {
   readonly warnings: readonly MrsWarning[];
 }
 
-/** Everything a store keeps: the current session and its catalog. */
+/**
+ * The state of a store: the current session and its catalog. Stores keep it as a log of changes
+ * (`Change`, RULES.md R1); this is what the log adds up to. A registration replaced by an upgrade
+ * (S3) stays in the log (its `module.put`) and in the decisions (`previousVersion`).
+ */
 export interface CatalogData {
   readonly session: Session;
   /** The accepted registration of each module name (S1), by name. */
   readonly modules: Readonly<Record<string, ModuleRecord>>;
-  /** Registrations replaced by an upgrade (S3), oldest first. */
-  readonly superseded: readonly ModuleRecord[];
-  /** The session's decisions (S9), oldest first; the oldest are dropped past {@link MAX_DECISIONS}. */
+  /** The session's latest decisions (S9), oldest first; the oldest are dropped past {@link MAX_DECISIONS}. */
   readonly decisions: readonly Decision[];
 }
 

@@ -70,10 +70,23 @@ export interface CapabilityEntry {
   readonly name: string;
 }
 
-/** A decision as an event, for the HTTP API's event stream and the dashboard. */
+/**
+ * A change of the catalog as an event, for the HTTP API's event stream and the dashboard, with
+ * the revision of the store's change it comes from (RULES.md R1, R2).
+ */
 export type RegistryEvent =
-  | { readonly type: "decision"; readonly decision: Decision }
-  | { readonly type: "session"; readonly session: Session };
+  | { readonly type: "decision"; readonly revision: number; readonly decision: Decision }
+  | { readonly type: "session"; readonly revision: number; readonly session: Session };
+
+/** Which decisions {@link Registry.decisions} returns. */
+export interface DecisionQuery {
+  /** Only the decisions about this module name. */
+  readonly module?: string;
+  /** Only the decisions older than the one with this id (the next page back). */
+  readonly before?: string;
+  /** At most this many, the newest of those that match. */
+  readonly limit?: number;
+}
 
 /**
  * The registry: sessions, version resolution and the catalog (RULES.md S1-S11, I1-I2),
@@ -86,7 +99,7 @@ export interface Registry {
   register(input: RegistrationInput, source: string): Promise<RegisterResult>;
   /** Opens a new session, built off to the side from the sources and swapped in at once (S10). */
   refresh(): Promise<DiscoveryReport>;
-  /** Reads the store again (after another writer changed it). */
+  /** Follows the store: applies the changes other writers committed since the revision held. */
   reload(): Promise<void>;
 
   /** The current session with its counts. Throws before {@link Registry.start}. */
@@ -99,8 +112,11 @@ export interface Registry {
   capabilities(): readonly CapabilityEntry[];
   /** Resolves `action` or `module/action` (S8): `UNKNOWN_ACTION`, or `AMBIGUOUS_ACTION` with the candidates. */
   resolveAction(ref: string): ValidationResult<CapabilityEntry>;
-  /** The session's decisions, oldest first, optionally for one module name. */
-  decisions(filter?: { readonly module?: string }): readonly Decision[];
+  /**
+   * The session's decisions (the latest `MAX_DECISIONS`), oldest first. Page back through them
+   * with `limit` and `before` (the id of the oldest decision of the page already read).
+   */
+  decisions(query?: DecisionQuery): readonly Decision[];
   /**
    * Validates an action's input against its `input_schema` (I1, I2), with a validator compiled
    * once per schema. An unresolvable `ref` gives `UNKNOWN_ACTION` / `AMBIGUOUS_ACTION` errors.
@@ -113,6 +129,8 @@ export interface Registry {
   subscribe(listener: (event: RegistryEvent) => void): () => void;
   /** `true` once started and while the store answers. */
   readonly ready: boolean;
+  /** The revision of the store's state this registry holds (RULES.md R1); 0 before it has one. */
+  readonly revision: number;
   /** Stops watching, closes sources and the store. */
   close(): Promise<void>;
 }

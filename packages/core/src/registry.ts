@@ -1,8 +1,11 @@
-import { type Applied, applyRegistrations, type CheckedRegistration, emptyCatalog } from "./apply.js";
+import type { Change } from "./changes.js";
+import { applyChanges } from "./changes.js";
 import { CatalogIndex } from "./catalog.js";
+import { type CheckedRegistration, type Decided, decideRegistrations } from "./decide.js";
 import { type MrsError, MrsFailure, mrsError } from "./errors.js";
 import type { CatalogData, Decision } from "./model.js";
 import type {
+  DecisionQuery,
   DiscoveryReport,
   RegisterResult,
   Registry,
@@ -11,19 +14,22 @@ import type {
   SessionInfo,
 } from "./registry-types.js";
 import type { Discovery, RegistrationInput } from "./source.js";
-import type { StoreSnapshot } from "./store.js";
 import { checkRegistration, compileSchema, parseRegistration } from "./validate.js";
 import type { InstanceCheck } from "./validation-types.js";
 
-/** How often a writer re-reads and re-decides after losing a compare-and-set race before giving up. */
+/** How often a writer catches up and decides again after losing a compare-and-set race before giving up. */
 const MAX_COMMIT_ATTEMPTS = 50;
 /** The longest pause between two attempts (ms): 50 attempts wait out a burst of a few seconds. */
 const MAX_BACKOFF_MS = 200;
+/** The most registrations decided and committed together (group commit, RULES.md R1). */
+const MAX_BATCH = 1_000;
+/** How many changes one catch-up asks the store for at a time. */
+const CATCH_UP_PAGE = 5_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Creates a registry on a store (RULES.md S1-S11, I1-I2). Call {@link Registry.start} first:
+ * Creates a registry on a store (RULES.md S1-S11, R1, I1-I2). Call {@link Registry.start} first:
  * it resumes the store's session (or opens one) and runs discovery on the sources.
  *
  * @example
@@ -36,17 +42,29 @@ export function createRegistry(options: RegistryOptions): Registry {
   return new RegistryImpl(options);
 }
 
+/** A registration waiting for the next group commit. */
+interface Pending {
+  readonly checked: CheckedRegistration;
+  readonly settle: (result: RegisterResult) => void;
+}
+
 class RegistryImpl implements Registry {
   private readonly store;
   private readonly sources;
   private readonly clock;
   private readonly newId;
-  private snapshot: StoreSnapshot | null = null;
-  private index: CatalogIndex | null = null;
+  /** The state at {@link revision}, changed in place as changes are applied; `null` before a session. */
+  private state: CatalogData | null = null;
+  private held = 0;
+  private loaded = false;
+  private index = new CatalogIndex(null);
   private storeOk = false;
   private readonly listeners = new Set<(event: RegistryEvent) => void>();
-  /** Writes from this process go one at a time: fewer compare-and-set conflicts, same result. */
+  /** Store work from this process goes one task at a time: commits, catch-ups, starts. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** Registrations that arrived since the last group commit started. */
+  private pending: Pending[] = [];
+  private flushQueued = false;
   private unwatch: (() => void) | undefined;
 
   constructor(options: RegistryOptions) {
@@ -57,7 +75,11 @@ class RegistryImpl implements Registry {
   }
 
   get ready(): boolean {
-    return this.snapshot !== null && this.storeOk;
+    return this.state !== null && this.storeOk;
+  }
+
+  get revision(): number {
+    return this.held;
   }
 
   start(options: { readonly refresh?: boolean } = {}): Promise<DiscoveryReport> {
@@ -75,45 +97,26 @@ class RegistryImpl implements Registry {
   }
 
   register(input: RegistrationInput, source: string): Promise<RegisterResult> {
-    // Validation is pure CPU work: done before taking the write queue.
+    // Validation is pure CPU work: done before joining the queue.
     const checked = toChecked(input, source);
-    return this.serial(async () => {
-      let applied: Applied;
-      try {
-        // A registration before any session (no start() yet, or an empty store) opens one.
-        applied = await this.commitWith((held) =>
-          applyRegistrations(held ?? this.newSession(), [checked], this.stamp()),
-        );
-      } catch (error) {
-        return storeFailure(checked, error);
-      }
-      return toResult(applied.decisions[0] as Decision, checked);
+    return new Promise((settle) => {
+      this.pending.push({ checked, settle });
+      this.queueFlush();
     });
   }
 
-  async reload(): Promise<void> {
-    const snapshot = await this.loadStore();
-    if (snapshot === null) return;
-    // A load that raced a newer commit of ours may bring an older revision: keep the newer one.
-    if (this.snapshot !== null && snapshot.revision <= this.snapshot.revision) return;
-    const newSession = this.snapshot?.data.session.id !== snapshot.data.session.id;
-    const known = new Set(this.snapshot?.data.decisions.map((d) => d.id));
-    this.install(snapshot);
-    // Another writer (a second LOM on the same store) decided something: pass it on.
-    if (newSession) this.emit({ type: "session", session: snapshot.data.session });
-    for (const decision of snapshot.data.decisions) {
-      if (!known.has(decision.id)) this.emit({ type: "decision", decision });
-    }
+  reload(): Promise<void> {
+    return this.serial(() => this.catchUp());
   }
 
   session(): SessionInfo {
-    const { data } = this.current();
+    const data = this.current();
     let rejected = 0;
     for (const d of data.decisions) if (d.outcome === "rejected") rejected += 1;
     return {
       ...data.session,
-      modules: this.catalog().modules.length,
-      capabilities: this.catalog().capabilities.length,
+      modules: this.index.moduleCount,
+      capabilities: this.index.capabilityCount,
       decisions: data.decisions.length,
       rejected,
     };
@@ -135,9 +138,20 @@ class RegistryImpl implements Registry {
     return this.catalog().resolveAction(ref);
   }
 
-  decisions(filter: { readonly module?: string } = {}): readonly Decision[] {
-    const all = this.current().data.decisions;
-    return filter.module === undefined ? all : all.filter((d) => d.module === filter.module);
+  decisions(query: DecisionQuery = {}): readonly Decision[] {
+    const all = this.current().decisions;
+    let end = all.length;
+    if (query.before !== undefined) {
+      const at = all.findLastIndex((d) => d.id === query.before);
+      end = at < 0 ? 0 : at;
+    }
+    const limit = query.limit ?? Number.POSITIVE_INFINITY;
+    const found: Decision[] = [];
+    for (let i = end - 1; i >= 0 && found.length < limit; i--) {
+      const decision = all[i] as Decision;
+      if (query.module === undefined || decision.module === query.module) found.push(decision);
+    }
+    return found.reverse();
   }
 
   validateInput(ref: string, input: unknown): InstanceCheck {
@@ -183,22 +197,22 @@ class RegistryImpl implements Registry {
     const found = await this.collect();
     const checked = found.map((d) => toChecked(d, d.origin));
     let resumed = false;
-    const applied = await this.commitWith((held) => {
+    const decided = await this.commitDecided((held) => {
       resumed = held !== null && !fresh;
       return resumed
-        ? applyRegistrations(held as CatalogData, checked, this.stamp(), { quietIdentical: true })
-        : applyRegistrations(this.newSession(), checked, this.stamp());
+        ? decideRegistrations(held, checked, this.stamp(), { quietIdentical: true })
+        : decideRegistrations(null, checked, this.stamp(), { openSession: this.newSession() });
     });
     return {
-      session: this.current().data.session,
+      session: this.current().session,
       resumed,
       sources: this.sources.length,
-      decisions: applied.decisions,
+      decisions: decided.decisions,
     };
   }
 
-  private newSession(): CatalogData {
-    return emptyCatalog({ id: this.newId(), startedAt: this.clock().toISOString() });
+  private newSession() {
+    return { id: this.newId(), startedAt: this.clock().toISOString() };
   }
 
   /** Every registration the sources hold; a source that fails becomes one rejected input (S9). */
@@ -212,33 +226,56 @@ class RegistryImpl implements Registry {
     });
   }
 
+  /** Makes sure one group commit is queued for the registrations pending. */
+  private queueFlush(): void {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    void this.serial(() => this.flush());
+  }
+
   /**
-   * Read, decide, compare-and-set; on a conflict (another writer went first) read and decide
-   * again. Emits the decisions once stored. Throws when the store fails: the caller reports
-   * STORE_UNAVAILABLE (S11).
+   * One group commit (R1): every registration that arrived while the previous commit was in
+   * flight is decided in order and committed in one append. None is answered before the store
+   * said its commit is durable (S11).
    */
-  private async commitWith(decide: (held: CatalogData | null) => Applied): Promise<Applied> {
-    let snapshot = this.snapshot ?? (await this.loadStore());
+  private async flush(): Promise<void> {
+    this.flushQueued = false;
+    const batch = this.pending.splice(0, MAX_BATCH);
+    if (this.pending.length > 0) this.queueFlush();
+    if (batch.length === 0) return;
+    const items = batch.map((p) => p.checked);
+    try {
+      // A registration before any session (no start() yet, or an empty store) opens one.
+      const decided = await this.commitDecided((held) =>
+        held === null
+          ? decideRegistrations(null, items, this.stamp(), { openSession: this.newSession() })
+          : decideRegistrations(held, items, this.stamp()),
+      );
+      batch.forEach((p, i) => p.settle(toResult(decided.decisions[i] as Decision, p.checked)));
+    } catch (error) {
+      for (const p of batch) p.settle(storeFailure(p.checked, error));
+    }
+  }
+
+  /**
+   * Decide on the state held, compare-and-set its changes; on a conflict (another writer went
+   * first) catch up with the store and decide again. Applies and emits the changes once stored.
+   * Throws when the store fails: the caller reports STORE_UNAVAILABLE (S11).
+   */
+  private async commitDecided(decide: (held: CatalogData | null) => Decided): Promise<Decided> {
+    if (!this.loaded) await this.load();
     for (let attempt = 0; attempt < MAX_COMMIT_ATTEMPTS; attempt++) {
-      const applied = decide(snapshot?.data ?? null);
-      const newSession = applied.data.session !== snapshot?.data.session;
-      if (snapshot !== null && !newSession && !applied.changed) {
-        this.install(snapshot);
-        return applied;
-      }
-      const result = await this.guard(() => this.store.commit(snapshot?.revision ?? null, applied.data));
+      const decided = decide(this.state);
+      if (decided.changes.length === 0) return decided;
+      const result = await this.guard(() => this.store.commit(this.held, decided.changes));
       if (result.ok) {
-        this.install({ revision: result.revision, data: applied.data });
-        if (newSession) this.emit({ type: "session", session: applied.data.session });
-        for (const decision of applied.decisions) {
-          if (!applied.unrecorded.has(decision)) this.emit({ type: "decision", decision });
-        }
-        return applied;
+        this.follow(decided.changes, result.revision - decided.changes.length + 1);
+        return decided;
       }
-      // Lost to another writer. Back off a random, growing while before reading again: the
-      // winner holds a fresh snapshot and would otherwise win every race of a burst.
+      // Lost to another writer. Back off a random, growing while before catching up: the
+      // winner is already caught up and would otherwise win every race of a burst.
       await sleep(Math.random() * Math.min(MAX_BACKOFF_MS, 2 ** attempt));
-      snapshot = await this.loadStore();
+      await this.catchUp();
     }
     throw new MrsFailure([
       mrsError(
@@ -249,8 +286,46 @@ class RegistryImpl implements Registry {
     ]);
   }
 
-  private async loadStore(): Promise<StoreSnapshot | null> {
-    return this.guard(() => this.store.load());
+  /** Reads the whole state from the store (the first time, or when the changes since ours were compacted away). */
+  private async load(): Promise<void> {
+    const snapshot = await this.guard(() => this.store.load());
+    const before = this.state?.session.id;
+    this.state = snapshot?.data ?? null;
+    this.held = snapshot?.revision ?? 0;
+    this.index = new CatalogIndex(this.state);
+    this.loaded = true;
+    if (this.state !== null && before !== undefined && before !== this.state.session.id) {
+      this.emit({ type: "session", revision: this.held, session: this.state.session });
+    }
+  }
+
+  /** Applies what other writers committed since the revision held, and passes it on as events. */
+  private async catchUp(): Promise<void> {
+    if (!this.loaded) return this.load();
+    for (;;) {
+      const page = await this.guard(() => this.store.changesSince(this.held, CATCH_UP_PAGE));
+      if (!page.ok) return this.load();
+      const fresh = page.changes.filter((change) => change.revision > this.held);
+      if (fresh.length > 0) {
+        const first = fresh[0]?.revision as number;
+        if (first !== this.held + 1) throw new Error(`the store skipped revisions ${this.held + 1}-${first - 1}`);
+        this.follow(fresh, first);
+      }
+      if (fresh.length === 0 || this.held >= page.revision) return;
+    }
+  }
+
+  /** Applies stored changes (the first with revision `first`) to the state and the index, and emits them. */
+  private follow(changes: readonly Change[], first: number): void {
+    // One synchronous step: readers see the catalog before the changes or after, never a mix (S10).
+    this.state = applyChanges(this.state, changes);
+    this.index.apply(changes);
+    this.held = first + changes.length - 1;
+    changes.forEach((change, i) => {
+      const revision = first + i;
+      if (change.type === "decision.recorded") this.emit({ type: "decision", revision, decision: change.decision });
+      else if (change.type === "session.opened") this.emit({ type: "session", revision, session: change.session });
+    });
   }
 
   /** Runs a store call, tracking whether the store answers (for readiness and `/healthz`). */
@@ -265,16 +340,8 @@ class RegistryImpl implements Registry {
     }
   }
 
-  private install(snapshot: StoreSnapshot): void {
-    // One assignment of both: readers see the old catalog or the new one, never a mix (S10).
-    if (this.snapshot?.data !== snapshot.data || this.index === null) {
-      this.index = new CatalogIndex(snapshot.data);
-    }
-    this.snapshot = snapshot;
-  }
-
-  private current(): StoreSnapshot {
-    if (this.snapshot === null) {
+  private current(): CatalogData {
+    if (this.state === null) {
       // An MrsFailure, so every edge answers "not ready" (HTTP 503) rather than a fault of its own.
       throw new MrsFailure([
         mrsError("STORE_UNAVAILABLE", "", "the registry has no session yet: it is starting, or its store is lost", {
@@ -282,12 +349,12 @@ class RegistryImpl implements Registry {
         }),
       ]);
     }
-    return this.snapshot;
+    return this.state;
   }
 
   private catalog(): CatalogIndex {
     this.current();
-    return this.index as CatalogIndex;
+    return this.index;
   }
 
   private stamp() {

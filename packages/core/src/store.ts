@@ -1,42 +1,78 @@
+import type { Change, RevisionedChange } from "./changes.js";
 import type { CatalogData } from "./model.js";
 
-/** What a store holds, with the revision that a later {@link RegistryStore.commit} must name. */
+/** What a store holds, with the revision of the last change in it. */
 export interface StoreSnapshot {
-  /** Increases by one on every commit; `0` is never used. */
+  /**
+   * The revision of the last change applied (RULES.md R1): it grows by one per change and is
+   * never reused. `0` is an empty store; a store that holds a session has a revision of 1 or more.
+   */
   readonly revision: number;
+  /** The state after every change up to `revision`. The caller owns it and may change it. */
   readonly data: CatalogData;
 }
 
-/** The answer to a commit: written (with the new revision), or refused because another writer went first. */
+/** The answer to a commit: appended (with the revision of its last change), or refused because another writer went first. */
 export type CommitResult =
   | { readonly ok: true; readonly revision: number }
   | { readonly ok: false; readonly conflict: true };
+
+/** The changes after a revision, or the news that the store no longer keeps them (R3). */
+export type ChangesPage =
+  | {
+      readonly ok: true;
+      /** In revision order, consecutive, starting right after the `since` asked for. */
+      readonly changes: readonly RevisionedChange[];
+      /** The store's latest revision when it answered: more changes follow when it is beyond the last one returned. */
+      readonly revision: number;
+    }
+  | {
+      readonly ok: false;
+      /** `since` is older than the oldest change kept: read the state again with {@link RegistryStore.load}. */
+      readonly compacted: true;
+      /** The oldest revision whose change the store still holds (a `since` of `oldest - 1` or later is answered). */
+      readonly oldest: number;
+    };
+
+/** How many changes every store keeps at least, for readers that follow it (RULES.md R3). */
+export const MIN_CHANGES_KEPT = 10_000;
 
 /**
  * Where a registry keeps its session and catalog: memory, a file, another LOM over HTTP, a
  * database. Implemented by the adapters; the core never does I/O itself.
  *
- * The contract is compare-and-set on a whole snapshot, so several writers (two LOMs on one
- * file, many clients of one HTTP store) can work safely: the registry reads, decides, and
- * commits naming the revision it read; on a conflict it reads again and decides again.
- * `@rune/mrs-testkit` checks every part of this contract.
+ * The contract is a log of changes with revisions (RULES.md R1), appended by compare-and-set:
+ * a registry decides on the state at the revision it holds and commits only what changed; if
+ * another writer (a second LOM on the same store) went first, the commit is refused, the
+ * registry reads the changes since its revision, and decides again. So a commit costs what it
+ * changes, never the size of the catalog. `@rune/mrs-testkit` checks every part of this contract.
  *
  * A store signals failure by throwing (or rejecting); the registry turns that into
  * `STORE_UNAVAILABLE` (RULES.md S11). A store that throws an `MrsFailure` keeps its codes
  * (for example `STORE_CORRUPT`).
  */
 export interface RegistryStore {
-  /** A short name for logs and errors: `memory`, `file`, `http`. */
+  /** A short name for logs and errors: `memory`, `file`, `http`, `postgres`. */
   readonly name: string;
-  /** The latest snapshot, or `null` when the store holds no session yet. */
+  /** The latest state and its revision, or `null` when the store holds no session yet (revision 0). */
   load(): Promise<StoreSnapshot | null>;
   /**
-   * Writes `data` if and only if the stored revision is still `expected` (`null`: the store must
-   * be empty). Resolves once the write is durable. Never leaves a half-written state.
+   * Appends `changes` if and only if the store's revision is still `expected` (`0`: the store
+   * must be empty). All or nothing: the changes take revisions `expected + 1` to
+   * `expected + changes.length`, and resolve once durable; a failure leaves nothing of them.
    */
-  commit(expected: number | null, data: CatalogData): Promise<CommitResult>;
-  /** Optional: calls `onChange` when another writer changed the store. Returns an unsubscribe function. */
-  watch?(onChange: () => void): () => void;
+  commit(expected: number, changes: readonly Change[]): Promise<CommitResult>;
+  /**
+   * The changes with a revision above `since`, oldest first, at most `limit` of them (the store
+   * may return fewer; default: all it has). Changes committed by every writer of the backing
+   * store, this handle's own included.
+   */
+  changesSince(since: number, limit?: number): Promise<ChangesPage>;
+  /**
+   * Optional: calls `onChange` with the store's new revision when another writer (another handle
+   * or process on the same backing) committed. Returns an unsubscribe function.
+   */
+  watch?(onChange: (revision: number) => void): () => void;
   /** Optional: releases handles, timers, connections. */
   close?(): Promise<void>;
 }

@@ -268,7 +268,7 @@ describe("the catalog", () => {
       properties: { a: { type: "string", pattern: "^(a+)+$" } },
     };
     const record = { payload: hostile, source: "by hand", acceptedAt: "2026-01-01T00:00:00Z", decisionId: "d" };
-    await store.commit(snapshot.revision, { ...snapshot.data, modules: { "hand-written": record } } as never);
+    await store.commit(snapshot.revision, [{ type: "module.put", record } as never]);
     const registry = createRegistry({ store });
     await registry.reload();
     const answer = registry.validateInput("hand-written", { a: "aaaa" });

@@ -1,23 +1,37 @@
 // Test support for the core's own tests: the core may not import an adapter (dependencies
-// point one way), so its tests use this minimal compare-and-set store.
-import type { CatalogData, CommitResult, RegistryStore, StoreSnapshot } from "../src/index.js";
+// point one way), so its tests use this minimal log of changes.
+import {
+  applyChanges,
+  type CatalogData,
+  type Change,
+  type ChangesPage,
+  type CommitResult,
+  type RegistryStore,
+  type RevisionedChange,
+} from "../src/index.js";
 
 export function testStore(): RegistryStore & { fail: boolean; commits: number } {
-  let current: StoreSnapshot | null = null;
+  const log: RevisionedChange[] = [];
   return {
     name: "test",
     fail: false,
     commits: 0,
     async load() {
       if (this.fail) throw new Error("disk on fire");
-      return current;
+      if (log.length === 0) return null;
+      const data: CatalogData = applyChanges(null, structuredClone(log));
+      return { revision: log.length, data };
     },
-    async commit(expected: number | null, data: CatalogData): Promise<CommitResult> {
+    async commit(expected: number, changes: readonly Change[]): Promise<CommitResult> {
       if (this.fail) throw new Error("disk on fire");
-      if ((current?.revision ?? null) !== expected) return { ok: false, conflict: true };
+      if (log.length !== expected) return { ok: false, conflict: true };
       this.commits += 1;
-      current = { revision: (current?.revision ?? 0) + 1, data: structuredClone(data) };
-      return { ok: true, revision: current.revision };
+      for (const change of structuredClone(changes)) log.push({ ...change, revision: log.length + 1 });
+      return { ok: true, revision: log.length };
+    },
+    async changesSince(since: number, limit = Number.POSITIVE_INFINITY): Promise<ChangesPage> {
+      if (this.fail) throw new Error("disk on fire");
+      return { ok: true, changes: structuredClone(log.slice(since, since + limit)), revision: log.length };
     },
   };
 }

@@ -37,12 +37,15 @@ export function faultyStore(
       if (hits(plan.failLoad, loads)) fail();
       return store.load();
     },
-    async commit(expected, data) {
+    async commit(expected, changes) {
       commits += 1;
       if (hits(plan.failCommit, commits)) fail();
-      return store.commit(expected, data);
+      return store.commit(expected, changes);
     },
-    ...(store.watch ? { watch: (onChange: () => void) => store.watch?.(onChange) ?? (() => undefined) } : {}),
+    changesSince: (since, limit) => store.changesSince(since, limit),
+    ...(store.watch
+      ? { watch: (onChange: (revision: number) => void) => store.watch?.(onChange) ?? (() => undefined) }
+      : {}),
     ...(store.close ? { close: () => store.close?.() ?? Promise.resolve() } : {}),
   };
 }

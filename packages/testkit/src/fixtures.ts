@@ -1,4 +1,4 @@
-import type { CatalogData, Decision, ModuleRecord } from "@rune/mrs-core";
+import { applyChanges, type CatalogData, type Change, type Decision, type ModuleRecord } from "@rune/mrs-core";
 import type { RegistrationPayload } from "@rune/mrs-schema";
 
 /** A valid registration payload with one capability per action (default: one named like the module). */
@@ -18,32 +18,37 @@ export function samplePayload(
   };
 }
 
-/** Catalog data with `count` modules, for round-trip and size checks. */
-export function sampleCatalog(count: number, sessionId = "session-1"): CatalogData {
-  const modules: Record<string, ModuleRecord> = {};
-  const decisions: Decision[] = [];
-  for (let i = 0; i < count; i++) {
+/**
+ * The changes that open session `sessionId` and accept `count` modules (`module-0`, ...), each
+ * with its decision: what a registry commits for a first start with `count` manifests.
+ */
+export function sampleChanges(count: number, sessionId = "session-1", from = 0): Change[] {
+  const at = "2026-01-01T00:00:00.000Z";
+  const changes: Change[] = from === 0 ? [{ type: "session.opened", session: { id: sessionId, startedAt: at } }] : [];
+  for (let i = from; i < from + count; i++) {
     const name = `module-${i}`;
     const decisionId = `decision-${i}`;
-    modules[name] = {
-      payload: samplePayload(name, `1.${i}.0`),
-      source: "testkit",
-      acceptedAt: "2026-01-01T00:00:00.000Z",
-      decisionId,
-    };
-    decisions.push({
+    const version = `1.${i}.0`;
+    const decision: Decision = {
       id: decisionId,
       sessionId,
-      at: "2026-01-01T00:00:00.000Z",
+      at,
       source: "testkit",
       outcome: "accepted",
       module: name,
-      version: `1.${i}.0`,
+      version,
       errors: [],
       warnings: [],
-    });
+    };
+    const record: ModuleRecord = { payload: samplePayload(name, version), source: "testkit", acceptedAt: at, decisionId };
+    changes.push({ type: "decision.recorded", decision }, { type: "module.put", record });
   }
-  return { session: { id: sessionId, startedAt: "2026-01-01T00:00:00.000Z" }, modules, superseded: [], decisions };
+  return changes;
+}
+
+/** The state that {@link sampleChanges} adds up to: `count` modules and their decisions. */
+export function sampleCatalog(count: number, sessionId = "session-1"): CatalogData {
+  return applyChanges(null, sampleChanges(count, sessionId));
 }
 
 /**

@@ -1,5 +1,5 @@
 export { type FaultPlan, faultyStore } from "./faults.js";
-export { sampleCatalog, samplePayload, trickyPayload } from "./fixtures.js";
+export { sampleCatalog, sampleChanges, samplePayload, trickyPayload } from "./fixtures.js";
 export { type SourceCheck, type SourceEntry, type SourceFactory, sourceChecks, testSource } from "./source-suite.js";
 export {
   type StoreCheck,

@@ -1,7 +1,7 @@
-import { type CatalogData, createRegistry, type RegistryStore } from "@rune/mrs-core";
+import { applyChanges, type Change, createRegistry, type RegistryStore, type RevisionedChange } from "@rune/mrs-core";
 import { describe, expect, it } from "vitest";
 import { faultyStore } from "./faults.js";
-import { sampleCatalog, samplePayload, trickyPayload } from "./fixtures.js";
+import { sampleCatalog, sampleChanges, samplePayload, trickyPayload } from "./fixtures.js";
 
 /** How the suite gets stores of the adapter under test. */
 export interface StoreFactory {
@@ -22,6 +22,8 @@ export interface StoreSuiteOptions {
   readonly writers?: number;
   /** Registrations each writer makes. Default 5. */
   readonly writesEach?: number;
+  /** Changes the store must keep for readers (RULES.md R3). Default 10,000: lower it only to test the suite itself. */
+  readonly changesKept?: number;
 }
 
 /** One check of the store contract: a name and a function that throws when the store breaks it. */
@@ -30,7 +32,7 @@ export interface StoreCheck {
   run(factory: StoreFactory, options: Required<StoreSuiteOptions>): Promise<void>;
 }
 
-const defaults: Required<StoreSuiteOptions> = { largeCatalog: 2_000, writers: 8, writesEach: 5 };
+const defaults: Required<StoreSuiteOptions> = { largeCatalog: 2_000, writers: 8, writesEach: 5, changesKept: 10_000 };
 
 async function withStores<T>(
   factory: StoreFactory,
@@ -47,62 +49,147 @@ async function withStores<T>(
   }
 }
 
+/** Commits `changes` on `store` at `expected`, failing the check if the store refuses. */
+async function commitOk(store: RegistryStore, expected: number, changes: readonly Change[]): Promise<number> {
+  const result = await store.commit(expected, changes);
+  if (!result.ok) throw new Error(`commit at revision ${expected} refused`);
+  return result.revision;
+}
+
+/** The changes after `since`, failing the check if the store says they were compacted. */
+async function changesAfter(store: RegistryStore, since: number, limit?: number): Promise<RevisionedChange[]> {
+  const page = await store.changesSince(since, limit);
+  if (!page.ok) throw new Error(`changes after ${since} were compacted (oldest kept: ${page.oldest})`);
+  return [...page.changes];
+}
+
 /**
  * The store contract, check by check (exported so that a third-party adapter can run them one
  * by one, and so that the testkit can show that each check catches a broken store).
  */
 export const storeChecks: readonly StoreCheck[] = [
   {
-    name: "an empty store loads as null",
-    run: (f) =>
-      withStores(f, async ([s]) => {
-        expect(await s?.load()).toBeNull();
-      }),
-  },
-  {
-    name: "a commit on an empty store (expected null) is stored and loads back equal",
+    name: "an empty store loads as null, at revision 0 with no changes",
     run: (f) =>
       withStores(f, async ([s]) => {
         const store = s as RegistryStore;
-        const data = sampleCatalog(3);
-        const result = await store.commit(null, data);
-        expect(result.ok).toBe(true);
+        expect(await store.load()).toBeNull();
+        expect(await store.changesSince(0)).toEqual({ ok: true, changes: [], revision: 0 });
+      }),
+  },
+  {
+    name: "MRS-R1 a commit on an empty store (expected 0) takes one revision per change and loads back as their sum",
+    run: (f) =>
+      withStores(f, async ([s]) => {
+        const store = s as RegistryStore;
+        const changes = sampleChanges(3);
+        expect(await store.commit(0, changes)).toEqual({ ok: true, revision: changes.length });
         const loaded = await store.load();
-        expect(loaded?.revision).toBe(result.ok ? result.revision : -1);
-        expect(loaded?.data).toEqual(data);
+        expect(loaded?.revision).toBe(changes.length);
+        expect(loaded?.data).toEqual(applyChanges(null, sampleChanges(3)));
       }),
   },
   {
-    name: "a commit that names a stale revision is refused and changes nothing",
+    name: "MRS-R1 a commit that names a stale revision is refused and changes nothing",
     run: (f) =>
       withStores(f, async ([s]) => {
         const store = s as RegistryStore;
-        const first = await store.commit(null, sampleCatalog(1));
-        if (!first.ok) throw new Error("first commit refused");
-        const second = await store.commit(first.revision, sampleCatalog(2));
-        expect(second.ok).toBe(true);
-        expect(await store.commit(first.revision, sampleCatalog(5))).toEqual({ ok: false, conflict: true });
-        expect(await store.commit(null, sampleCatalog(5))).toEqual({ ok: false, conflict: true });
+        const first = await commitOk(store, 0, sampleChanges(1));
+        const second = await commitOk(store, first, sampleChanges(1, "session-1", 1));
+        expect(await store.commit(first, sampleChanges(5, "session-1", 2))).toEqual({ ok: false, conflict: true });
+        expect(await store.commit(0, sampleChanges(5))).toEqual({ ok: false, conflict: true });
+        expect(await store.commit(second + 1, sampleChanges(1, "session-1", 9))).toEqual({ ok: false, conflict: true });
         const loaded = await store.load();
-        expect(Object.keys(loaded?.data.modules ?? {})).toHaveLength(2);
-        expect(loaded?.revision).toBe(second.ok ? second.revision : -1);
+        expect(Object.keys(loaded?.data.modules ?? {}).sort()).toEqual(["module-0", "module-1"]);
+        expect(loaded?.revision).toBe(second);
+        expect((await changesAfter(store, 0)).map((c) => c.revision)).toEqual(
+          Array.from({ length: second }, (_, i) => i + 1),
+        );
       }),
   },
   {
-    name: "revisions increase with every commit",
+    name: "MRS-R1 MRS-R2 changesSince returns every change after a revision, in order, with its revision, within the limit",
     run: (f) =>
       withStores(f, async ([s]) => {
         const store = s as RegistryStore;
-        let revision: number | null = null;
-        const seen: number[] = [];
-        for (let i = 1; i <= 4; i++) {
-          const result = await store.commit(revision, sampleCatalog(i));
-          if (!result.ok) throw new Error(`commit ${i} refused`);
-          seen.push(result.revision);
-          revision = result.revision;
+        const first = sampleChanges(2);
+        const second = sampleChanges(2, "session-1", 2);
+        const end = await commitOk(store, await commitOk(store, 0, first), second);
+        const all = [...first, ...second].map((change, i) => ({ ...change, revision: i + 1 }));
+        expect(end).toBe(all.length);
+        expect(await changesAfter(store, 0)).toEqual(all);
+        expect(await changesAfter(store, 3)).toEqual(all.slice(3));
+        expect(await changesAfter(store, end)).toEqual([]);
+        const page = await store.changesSince(1, 2);
+        expect(page).toEqual({ ok: true, changes: all.slice(1, 3), revision: end });
+      }),
+  },
+  {
+    name: "MRS-R1 a batch is all or nothing: one that cannot be written leaves nothing of it",
+    run: (f) =>
+      withStores(f, async ([s]) => {
+        const store = s as RegistryStore;
+        const before = await commitOk(store, 0, sampleChanges(1));
+        // The last change holds a value that neither JSON nor structured cloning can carry.
+        const unwritable = { type: "module.put", record: { payload: { n: 10n, f: () => 1 } } } as unknown as Change;
+        await expect(store.commit(before, [...sampleChanges(2, "session-1", 1), unwritable])).rejects.toBeDefined();
+        expect((await store.load())?.revision).toBe(before);
+        expect(Object.keys((await store.load())?.data.modules ?? {})).toEqual(["module-0"]);
+        expect(await changesAfter(store, before)).toEqual([]);
+        expect(await store.commit(before, sampleChanges(1, "session-1", 1))).toEqual({ ok: true, revision: before + 2 });
+      }),
+  },
+  {
+    name: "MRS-R1 two handles on the same backing share one sequence of revisions",
+    run: (f) =>
+      withStores(
+        f,
+        async ([a, b]) => {
+          const one = a as RegistryStore;
+          const two = b as RegistryStore;
+          const first = await commitOk(one, 0, sampleChanges(1));
+          expect((await two.load())?.revision).toBe(first);
+          expect(await two.commit(0, sampleChanges(1))).toEqual({ ok: false, conflict: true });
+          const second = await commitOk(two, first, sampleChanges(1, "session-1", 1));
+          expect(second).toBe(first + 2);
+          expect(await one.commit(first, sampleChanges(1, "session-1", 5))).toEqual({ ok: false, conflict: true });
+          expect((await changesAfter(one, first)).map((c) => c.revision)).toEqual([first + 1, first + 2]);
+          expect(Object.keys((await one.load())?.data.modules ?? {}).sort()).toEqual(["module-0", "module-1"]);
+        },
+        1,
+      ),
+  },
+  {
+    name: "MRS-R1 a session.opened change starts the state over",
+    run: (f) =>
+      withStores(f, async ([s]) => {
+        const store = s as RegistryStore;
+        const first = await commitOk(store, 0, sampleChanges(3, "old"));
+        await commitOk(store, first, sampleChanges(1, "new"));
+        const loaded = await store.load();
+        expect(loaded?.data.session.id).toBe("new");
+        expect(Object.keys(loaded?.data.modules ?? {})).toEqual(["module-0"]);
+        expect(loaded?.data.decisions.map((d) => d.sessionId)).toEqual(["new"]);
+      }),
+  },
+  {
+    name: "MRS-R3 keeps at least the last 10,000 changes",
+    run: (f, o) =>
+      withStores(f, async ([s]) => {
+        const store = s as RegistryStore;
+        let revision = await commitOk(store, 0, sampleChanges(1));
+        const wanted = o.changesKept + 50;
+        for (let from = 1; revision < wanted; from += 500) revision = await commitOk(store, revision, sampleChanges(500, "session-1", from));
+        const since = revision - o.changesKept;
+        const kept: RevisionedChange[] = [];
+        while (kept.length < o.changesKept) {
+          const page = await changesAfter(store, since + kept.length);
+          if (page.length === 0) break;
+          kept.push(...page);
         }
-        expect([...seen].sort((a, b) => a - b)).toEqual(seen);
-        expect(new Set(seen).size).toBe(seen.length);
+        expect(kept).toHaveLength(o.changesKept);
+        expect(kept[0]?.revision).toBe(since + 1);
+        expect(kept.at(-1)?.revision).toBe(revision);
       }),
   },
   {
@@ -111,18 +198,16 @@ export const storeChecks: readonly StoreCheck[] = [
       withStores(f, async ([s]) => {
         const store = s as RegistryStore;
         const payload = trickyPayload();
-        const data: CatalogData = {
-          ...sampleCatalog(0),
-          modules: { tricky: { payload, source: "testkit", acceptedAt: "2026-01-01T00:00:00.000Z", decisionId: "d" } },
-        };
-        await store.commit(null, data);
+        const record = { payload, source: "testkit", acceptedAt: "2026-01-01T00:00:00.000Z", decisionId: "d" };
+        await commitOk(store, 0, [...sampleChanges(0), { type: "module.put", record }]);
         const loaded = await store.load();
-        expect(loaded?.data.modules.tricky?.payload).toEqual(payload);
-        const schema = loaded?.data.modules.tricky?.payload.capabilities[0]?.input_schema as unknown as {
-          properties: Record<string, unknown>;
-        };
-        expect(Object.hasOwn(schema.properties, "__proto__")).toBe(true);
-        expect(Object.getPrototypeOf(schema.properties)).toBe(Object.prototype);
+        const [change] = (await changesAfter(store, 1)) as { record?: typeof record }[];
+        for (const got of [loaded?.data.modules.tricky?.payload, change?.record?.payload]) {
+          expect(got).toEqual(payload);
+          const schema = got?.capabilities[0]?.input_schema as unknown as { properties: Record<string, unknown> };
+          expect(Object.hasOwn(schema.properties, "__proto__")).toBe(true);
+          expect(Object.getPrototypeOf(schema.properties)).toBe(Object.prototype);
+        }
         expect(({} as Record<string, unknown>).type).toBeUndefined();
       }),
   },
@@ -131,12 +216,34 @@ export const storeChecks: readonly StoreCheck[] = [
     run: (f, o) =>
       withStores(f, async ([s]) => {
         const store = s as RegistryStore;
-        const data = sampleCatalog(o.largeCatalog);
-        await store.commit(null, data);
+        await commitOk(store, 0, sampleChanges(o.largeCatalog));
         const loaded = await store.load();
         expect(Object.keys(loaded?.data.modules ?? {})).toHaveLength(o.largeCatalog);
-        expect(loaded?.data).toEqual(data);
+        expect(loaded?.data).toEqual(sampleCatalog(o.largeCatalog));
       }),
+  },
+  {
+    name: "watch (where offered) tells one handle of another's commit, with the new revision",
+    run: (f) =>
+      withStores(
+        f,
+        async ([a, b]) => {
+          const watched = a as RegistryStore;
+          const writer = b as RegistryStore;
+          if (watched.watch === undefined || watched === writer) return;
+          const told = new Promise<number>((resolve) => {
+            const stop = watched.watch?.((revision) => {
+              if (revision >= 3) {
+                stop?.();
+                resolve(revision);
+              }
+            });
+          });
+          await commitOk(writer, 0, sampleChanges(1));
+          expect(await told).toBe(3);
+        },
+        1,
+      ),
   },
   {
     name: "several writers (registries on separate handles) lose no acknowledged registration",

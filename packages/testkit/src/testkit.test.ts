@@ -1,7 +1,7 @@
 import { type RegistryStore, validateRegistration } from "@rune/mrs-core";
 import { describe, expect, it } from "vitest";
 import { faultyStore } from "./faults.js";
-import { sampleCatalog, samplePayload, trickyPayload } from "./fixtures.js";
+import { sampleCatalog, sampleChanges, samplePayload, trickyPayload } from "./fixtures.js";
 
 describe("fixtures", () => {
   it("MRS-E1 samplePayload is a valid registration", () => {
@@ -26,12 +26,13 @@ describe("faultyStore", () => {
     name: "stub",
     load: async () => null,
     commit: async () => ({ ok: true, revision: 1 }),
+    changesSince: async () => ({ ok: true, changes: [], revision: 0 }),
   });
   it("fails exactly the planned commit and passes the others through", async () => {
     const store = faultyStore(stub(), { failCommit: 2 });
-    await expect(store.commit(null, sampleCatalog(0))).resolves.toEqual({ ok: true, revision: 1 });
-    await expect(store.commit(null, sampleCatalog(0))).rejects.toThrow("injected fault");
-    await expect(store.commit(null, sampleCatalog(0))).resolves.toEqual({ ok: true, revision: 1 });
+    await expect(store.commit(0, sampleChanges(0))).resolves.toEqual({ ok: true, revision: 1 });
+    await expect(store.commit(0, sampleChanges(0))).rejects.toThrow("injected fault");
+    await expect(store.commit(0, sampleChanges(0))).resolves.toEqual({ ok: true, revision: 1 });
     expect(store.commits).toBe(3);
   });
   it("fails loads chosen by a predicate, with the planned error", async () => {

@@ -1,0 +1,64 @@
+import { type CatalogData, type Decision, MAX_DECISIONS, type ModuleRecord, type Session } from "./model.js";
+
+/**
+ * One change of a store's log (RULES.md R1). A commit is a list of these; each takes the next
+ * revision. Plain JSON, like the rest of the model.
+ */
+export type Change =
+  /** A new session opens: every module and decision of the previous one is dropped (S10: a refresh). */
+  | { readonly type: "session.opened"; readonly session: Session }
+  /** A registration is held under its name (S2 accepted, S3 upgraded: it replaces the one held). */
+  | { readonly type: "module.put"; readonly record: ModuleRecord }
+  /** The module of this name leaves the catalog. */
+  | { readonly type: "module.removed"; readonly module: string }
+  /** A decision is recorded (S9). */
+  | { readonly type: "decision.recorded"; readonly decision: Decision };
+
+/** Every kind of change, for readers and validators. */
+export const CHANGE_TYPES = ["session.opened", "module.put", "module.removed", "decision.recorded"] as const;
+
+/** A change with the revision its store gave it. */
+export type RevisionedChange = Change & { readonly revision: number };
+
+/** A new, empty session. */
+export function emptyCatalog(session: Session): CatalogData {
+  return { session, modules: {}, decisions: [] };
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * Applies changes in order to `data`, in place, and returns the state after them: `data` itself,
+ * or a new object from the last `session.opened` on (a new session starts from nothing). Costs
+ * what the changes are, never the size of the catalog: stores replaying their log and registries
+ * following one both use it. Decisions past {@link MAX_DECISIONS} drop off, oldest first.
+ *
+ * `data` may be `null` (an empty store): the first change must then open a session.
+ */
+export function applyChanges(data: CatalogData | null, changes: readonly Change[]): CatalogData {
+  let state = data as Mutable<CatalogData> | null;
+  for (const change of changes) {
+    if (change.type === "session.opened") {
+      state = emptyCatalog(change.session) as Mutable<CatalogData>;
+      continue;
+    }
+    if (state === null) throw new Error(`a ${change.type} change before any session.opened`);
+    switch (change.type) {
+      case "module.put":
+        (state.modules as Record<string, ModuleRecord>)[change.record.payload.registration_metadata.module_name] =
+          change.record;
+        break;
+      case "module.removed":
+        delete (state.modules as Record<string, ModuleRecord>)[change.module];
+        break;
+      case "decision.recorded": {
+        const decisions = state.decisions as Decision[];
+        decisions.push(change.decision);
+        if (decisions.length > MAX_DECISIONS) decisions.splice(0, decisions.length - MAX_DECISIONS);
+        break;
+      }
+    }
+  }
+  if (state === null) throw new Error("no session: the changes open none");
+  return state;
+}

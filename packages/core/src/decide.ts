@@ -1,0 +1,122 @@
+import type { RegistrationPayload } from "@rune/mrs-schema";
+import type { Change } from "./changes.js";
+import type { MrsError, MrsWarning } from "./errors.js";
+import type { CatalogData, Decision, ModuleRecord, Session } from "./model.js";
+import { resolveRegistration } from "./resolution.js";
+import type { ValidationResult } from "./validation-types.js";
+
+/** A registration after validation, ready to be decided on. */
+export interface CheckedRegistration {
+  readonly result: ValidationResult<RegistrationPayload>;
+  readonly source: string;
+  /** Best-effort name and version of a rejected payload, so that `lom why NAME` finds it. */
+  readonly module: string | null;
+  readonly version: string | null;
+}
+
+/** How {@link decideRegistrations} stamps what it records. */
+export interface Stamp {
+  readonly now: () => string;
+  readonly newId: () => string;
+}
+
+/** What a batch of registrations comes to: the changes to commit, and one decision per registration, in order. */
+export interface Decided {
+  /** What to commit (empty: nothing to record). */
+  readonly changes: readonly Change[];
+  readonly decisions: readonly Decision[];
+  /** Decisions that change nothing and are not recorded (identical duplicates found by discovery). */
+  readonly unrecorded: ReadonlySet<Decision>;
+}
+
+/** Options of {@link decideRegistrations}. */
+export interface DecideOptions {
+  /** Open this new session first and decide against its empty catalog (a first start, or a refresh: S10). */
+  readonly openSession?: Session;
+  /**
+   * Discovery into a resumed session: an identical duplicate changes nothing and is not recorded
+   * (a LOM that restarts does not fill its log with "duplicate" decisions).
+   */
+  readonly quietIdentical?: boolean;
+}
+
+/**
+ * Decides registrations in order against a session (RULES.md S1-S6, S9) and returns the changes
+ * that record them. Pure: `held` is only read. Later registrations of a batch see the earlier
+ * ones, so a batch decides exactly as the same registrations one by one would (S7).
+ *
+ * @param held - the state at the revision the changes will be committed on; `null` (an empty
+ *   store) needs `options.openSession`.
+ */
+export function decideRegistrations(
+  held: CatalogData | null,
+  items: readonly CheckedRegistration[],
+  stamp: Stamp,
+  options: DecideOptions = {},
+): Decided {
+  const opening = options.openSession;
+  if (opening === undefined && held === null) throw new Error("no session to decide in: pass openSession");
+  const session = opening ?? (held as CatalogData).session;
+  const base = opening === undefined ? (held as CatalogData).modules : {};
+  /** Modules put by this batch so far, over `base`. */
+  const put = new Map<string, ModuleRecord>();
+  const heldUnder = (name: string) => put.get(name) ?? (Object.hasOwn(base, name) ? base[name] : undefined);
+
+  const changes: Change[] = opening === undefined ? [] : [{ type: "session.opened", session: opening }];
+  const decisions: Decision[] = [];
+  const unrecorded = new Set<Decision>();
+  const record = (decision: Decision) => {
+    decisions.push(decision);
+    changes.push({ type: "decision.recorded", decision });
+  };
+
+  for (const item of items) {
+    const at = stamp.now();
+    const id = stamp.newId();
+    const stamped = { id, sessionId: session.id, at, source: item.source };
+    if (!item.result.ok) {
+      record(rejected(stamped, item.module, item.version, item.result.errors, item.result.warnings));
+      continue;
+    }
+    const payload = item.result.value;
+    const { module_name: name, module_version: version } = payload.registration_metadata;
+    const resolution = resolveRegistration(heldUnder(name), payload);
+    if (resolution.kind === "rejected") {
+      const decision = rejected(stamped, name, version, [resolution.error], item.result.warnings);
+      if (options.quietIdentical && resolution.error.identical) {
+        decisions.push(decision);
+        unrecorded.add(decision);
+      } else {
+        record(decision);
+      }
+      continue;
+    }
+    const accepted: ModuleRecord = { payload, source: item.source, acceptedAt: at, decisionId: id };
+    put.set(name, accepted);
+    record(
+      resolution.kind === "upgraded"
+        ? {
+            ...stamped,
+            outcome: "upgraded",
+            module: name,
+            version,
+            previousVersion: resolution.previous.payload.registration_metadata.module_version,
+            errors: [],
+            warnings: item.result.warnings,
+          }
+        : { ...stamped, outcome: "accepted", module: name, version, errors: [], warnings: item.result.warnings },
+    );
+    changes.push({ type: "module.put", record: accepted });
+  }
+  return { changes, decisions, unrecorded };
+}
+
+function rejected(
+  stamped: Pick<Decision, "id" | "sessionId" | "at" | "source">,
+  module: string | null,
+  version: string | null,
+  errors: readonly MrsError[],
+  warnings: readonly MrsWarning[],
+): Decision {
+  return { ...stamped, outcome: "rejected", module, version, errors, warnings };
+}

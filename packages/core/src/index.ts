@@ -7,6 +7,12 @@ export { createRegistry } from "./registry.js";
 export type * from "./registry-types.js";
 export { type Resolution, resolveRegistration } from "./resolution.js";
 export type * from "./source.js";
-export { type ChangesPage, type CommitResult, MIN_CHANGES_KEPT, type RegistryStore, type StoreSnapshot } from "./store.js";
+export {
+  type ChangesPage,
+  type CommitResult,
+  MIN_CHANGES_KEPT,
+  type RegistryStore,
+  type StoreSnapshot,
+} from "./store.js";
 export * from "./validate.js";
 export type * from "./validation-types.js";

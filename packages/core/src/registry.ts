@@ -1,6 +1,6 @@
+import { CatalogIndex } from "./catalog.js";
 import type { Change } from "./changes.js";
 import { applyChanges } from "./changes.js";
-import { CatalogIndex } from "./catalog.js";
 import { type CheckedRegistration, type Decided, decideRegistrations } from "./decide.js";
 import { type MrsError, MrsFailure, mrsError } from "./errors.js";
 import type { CatalogData, Decision } from "./model.js";
@@ -143,7 +143,7 @@ class RegistryImpl implements Registry {
     let end = all.length;
     if (query.before !== undefined) {
       const at = all.findLastIndex((d) => d.id === query.before);
-      end = at < 0 ? 0 : at;
+      end = Math.max(at, 0);
     }
     const limit = query.limit ?? Number.POSITIVE_INFINITY;
     const found: Decision[] = [];
@@ -251,7 +251,9 @@ class RegistryImpl implements Registry {
           ? decideRegistrations(null, items, this.stamp(), { openSession: this.newSession() })
           : decideRegistrations(held, items, this.stamp()),
       );
-      batch.forEach((p, i) => p.settle(toResult(decided.decisions[i] as Decision, p.checked)));
+      batch.forEach((p, i) => {
+        p.settle(toResult(decided.decisions[i] as Decision, p.checked));
+      });
     } catch (error) {
       for (const p of batch) p.settle(storeFailure(p.checked, error));
     }

@@ -40,7 +40,12 @@ export function sampleChanges(count: number, sessionId = "session-1", from = 0):
       errors: [],
       warnings: [],
     };
-    const record: ModuleRecord = { payload: samplePayload(name, version), source: "testkit", acceptedAt: at, decisionId };
+    const record: ModuleRecord = {
+      payload: samplePayload(name, version),
+      source: "testkit",
+      acceptedAt: at,
+      decisionId,
+    };
     changes.push({ type: "decision.recorded", decision }, { type: "module.put", record });
   }
   return changes;

@@ -136,7 +136,10 @@ export const storeChecks: readonly StoreCheck[] = [
         expect((await store.load())?.revision).toBe(before);
         expect(Object.keys((await store.load())?.data.modules ?? {})).toEqual(["module-0"]);
         expect(await changesAfter(store, before)).toEqual([]);
-        expect(await store.commit(before, sampleChanges(1, "session-1", 1))).toEqual({ ok: true, revision: before + 2 });
+        expect(await store.commit(before, sampleChanges(1, "session-1", 1))).toEqual({
+          ok: true,
+          revision: before + 2,
+        });
       }),
   },
   {
@@ -179,7 +182,8 @@ export const storeChecks: readonly StoreCheck[] = [
         const store = s as RegistryStore;
         let revision = await commitOk(store, 0, sampleChanges(1));
         const wanted = o.changesKept + 50;
-        for (let from = 1; revision < wanted; from += 500) revision = await commitOk(store, revision, sampleChanges(500, "session-1", from));
+        for (let from = 1; revision < wanted; from += 500)
+          revision = await commitOk(store, revision, sampleChanges(500, "session-1", from));
         const since = revision - o.changesKept;
         const kept: RevisionedChange[] = [];
         while (kept.length < o.changesKept) {

@@ -8,7 +8,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { dirname, join } from "node:path";
 import { memoryStore } from "@rune/mrs-adapter-memory";
-import { type CatalogData, type CommitResult, createRegistry, type RegistryStore } from "@rune/mrs-core";
+import { type CatalogData, type Change, type CommitResult, createRegistry, type RegistryStore } from "@rune/mrs-core";
 import { faultyStore } from "@rune/mrs-testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { freePort, LOM, lom, type RunningLom, startLom, tempDir, whenReady, writeConfig } from "./harness.js";
@@ -35,7 +35,6 @@ function essence(data: CatalogData | undefined): unknown {
   if (data === undefined) return null;
   return {
     modules: Object.fromEntries(Object.entries(data.modules).map(([n, m]) => [n, m.payload])),
-    superseded: data.superseded.map((m) => m.payload),
     decisions: data.decisions.map((d) => [d.outcome, d.module, d.version, d.errors.map((e) => e.code)]),
   };
 }
@@ -102,8 +101,9 @@ describe("MRS-S11 a store that fails on the n-th write, behind POST /v1/registra
     const store: RegistryStore = {
       name: "lossy-ack",
       load: () => inner.load(),
-      async commit(expected: number | null, data: CatalogData): Promise<CommitResult> {
-        const result = await inner.commit(expected, data);
+      changesSince: (since, limit) => inner.changesSince(since, limit),
+      async commit(expected: number, changes: readonly Change[]): Promise<CommitResult> {
+        const result = await inner.commit(expected, changes);
         if (dropNextAck && result.ok) {
           dropNextAck = false;
           throw new Error("connection reset after the write");

@@ -196,7 +196,7 @@ describe("lom start on the embedded defaults", () => {
     const running = await startLom(["--listen", `127.0.0.1:${port}`, "--log", "pretty"], dir, port);
     try {
       const out = running.output();
-      expect(out).toMatch(/4 accepted, 1 upgraded, 1 rejected/);
+      expect(out).toMatch(/4 accepted, 1 upgraded, 1 rejected, 0 unchanged/);
       expect(out).toContain(`http://127.0.0.1:${port}/`);
       expect(existsSync(join(dir, ".lom/catalog.json"))).toBe(true);
       const modules = (await (await fetch(`${running.url}/v1/modules`)).json()) as unknown;
@@ -205,6 +205,26 @@ describe("lom start on the embedded defaults", () => {
       expect(page.headers.get("content-type")).toContain("text/html");
     } finally {
       expect(await running.stop("SIGINT")).toBe(0);
+    }
+  });
+
+  it("a restart on the same store finds every shipped manifest unchanged: no rejection, no new decision", async () => {
+    const dir = tempDir();
+    const port = await freePort();
+    const decisionsAfter = async (running: { url: string }) =>
+      ((await (await fetch(`${running.url}/v1/session`)).json()) as { decisions: number }).decisions;
+    const first = await startLom(["--listen", `127.0.0.1:${port}`, "--log", "pretty"], dir, port);
+    const recorded = await decisionsAfter(first);
+    expect(await first.stop("SIGTERM")).toBe(0);
+    for (let restart = 0; restart < 2; restart++) {
+      const again = await startLom(["--listen", `127.0.0.1:${port}`, "--log", "pretty"], dir, port);
+      try {
+        expect(again.output()).toMatch(/resumed session \S+: 0 accepted, 0 upgraded, 0 rejected, 6 unchanged/);
+        expect(again.output()).not.toContain("DUPLICATE_REGISTRATION");
+        expect(await decisionsAfter(again)).toBe(recorded);
+      } finally {
+        expect(await again.stop("SIGTERM")).toBe(0);
+      }
     }
   });
 });

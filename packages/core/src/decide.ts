@@ -12,6 +12,8 @@ export interface CheckedRegistration {
   /** Best-effort name and version of a rejected payload, so that `lom why NAME` finds it. */
   readonly module: string | null;
   readonly version: string | null;
+  /** What was received, as a SHA-256 (see `Decision.digest`); `null` when nothing was (a source that failed). */
+  readonly digest: string | null;
 }
 
 /** How {@link decideRegistrations} stamps what it records. */
@@ -20,13 +22,16 @@ export interface Stamp {
   readonly newId: () => string;
 }
 
-/** What a batch of registrations comes to: the changes to commit, and one decision per registration, in order. */
+/**
+ * What a batch of registrations comes to: the changes to commit, and the decisions, in order:
+ * one per registration, but for those found `unchanged` (only with {@link DecideOptions.rediscovery}).
+ */
 export interface Decided {
   /** What to commit (empty: nothing to record). */
   readonly changes: readonly Change[];
   readonly decisions: readonly Decision[];
-  /** Decisions that change nothing and are not recorded (identical duplicates found by discovery). */
-  readonly unrecorded: ReadonlySet<Decision>;
+  /** Registrations identical to one the session already decided on: not decided again, not recorded. */
+  readonly unchanged: number;
 }
 
 /** Options of {@link decideRegistrations}. */
@@ -34,10 +39,12 @@ export interface DecideOptions {
   /** Open this new session first and decide against its empty catalog (a first start, or a refresh: S10). */
   readonly openSession?: Session;
   /**
-   * Discovery into a resumed session: an identical duplicate changes nothing and is not recorded
-   * (a LOM that restarts does not fill its log with "duplicate" decisions).
+   * Discovery into a resumed session (RULES.md, "Sessions"): a payload identical to one the
+   * session already decided on, whatever that decision was, is `unchanged`: not a new
+   * rejection, no new decision. A LOM that restarts neither paints every module red nor grows
+   * its decision log.
    */
-  readonly quietIdentical?: boolean;
+  readonly rediscovery?: boolean;
 }
 
 /**
@@ -64,16 +71,21 @@ export function decideRegistrations(
 
   const changes: Change[] = opening === undefined ? [] : [{ type: "session.opened", session: opening }];
   const decisions: Decision[] = [];
-  const unrecorded = new Set<Decision>();
+  let unchanged = 0;
+  const decided = options.rediscovery && held !== null ? digestsOf(held) : new Set<string>();
   const record = (decision: Decision) => {
     decisions.push(decision);
     changes.push({ type: "decision.recorded", decision });
   };
 
   for (const item of items) {
+    if (item.digest !== null && decided.has(item.digest)) {
+      unchanged += 1;
+      continue;
+    }
     const at = stamp.now();
     const id = stamp.newId();
-    const stamped = { id, sessionId: session.id, at, source: item.source };
+    const stamped = { id, sessionId: session.id, at, source: item.source, ...digestOf(item) };
     if (!item.result.ok) {
       record(rejected(stamped, item.module, item.version, item.result.errors, item.result.warnings));
       continue;
@@ -82,13 +94,9 @@ export function decideRegistrations(
     const { module_name: name, module_version: version } = payload.registration_metadata;
     const resolution = resolveRegistration(heldUnder(name), payload);
     if (resolution.kind === "rejected") {
-      const decision = rejected(stamped, name, version, [resolution.error], item.result.warnings);
-      if (options.quietIdentical && resolution.error.identical) {
-        decisions.push(decision);
-        unrecorded.add(decision);
-      } else {
-        record(decision);
-      }
+      // The accepted decision of the payload held may have left the bounded log: still unchanged.
+      if (options.rediscovery && resolution.error.identical) unchanged += 1;
+      else record(rejected(stamped, name, version, [resolution.error], item.result.warnings));
       continue;
     }
     const accepted: ModuleRecord = { payload, source: item.source, acceptedAt: at, decisionId: id };
@@ -108,11 +116,22 @@ export function decideRegistrations(
     );
     changes.push({ type: "module.put", record: accepted });
   }
-  return { changes, decisions, unrecorded };
+  return { changes, decisions, unchanged };
+}
+
+/** The digests of the decisions a session holds. */
+function digestsOf(held: CatalogData): Set<string> {
+  const digests = new Set<string>();
+  for (const decision of held.decisions) if (decision.digest !== undefined) digests.add(decision.digest);
+  return digests;
+}
+
+function digestOf(item: CheckedRegistration): { digest?: string } {
+  return item.digest === null ? {} : { digest: item.digest };
 }
 
 function rejected(
-  stamped: Pick<Decision, "id" | "sessionId" | "at" | "source">,
+  stamped: Pick<Decision, "id" | "sessionId" | "at" | "source" | "digest">,
   module: string | null,
   version: string | null,
   errors: readonly MrsError[],

@@ -40,6 +40,11 @@ export interface Decision {
   readonly version: string | null;
   /** For `upgraded`: the version it replaced. */
   readonly previousVersion?: string;
+  /**
+   * A SHA-256 (hex) of what was received (the payload as JSON, or the text that did not parse),
+   * so that a payload rediscovered at a restart is known as one already decided on.
+   */
+  readonly digest?: string;
   readonly errors: readonly MrsError[];
   readonly warnings: readonly MrsWarning[];
 }

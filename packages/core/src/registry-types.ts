@@ -48,7 +48,10 @@ export interface DiscoveryReport {
   /** `true` when a session held by the store was resumed, `false` when a new one was opened. */
   readonly resumed: boolean;
   readonly sources: number;
+  /** The decisions made and recorded, one per registration found but for those unchanged. */
   readonly decisions: readonly Decision[];
+  /** Registrations found identical to one the session already decided on: not decided again (RULES.md, "Sessions"). */
+  readonly unchanged: number;
 }
 
 /** The session with its counts, as `GET /v1/session` shows it. */

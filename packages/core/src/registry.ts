@@ -2,6 +2,7 @@ import { CatalogIndex } from "./catalog.js";
 import type { Change } from "./changes.js";
 import { applyChanges } from "./changes.js";
 import { type CheckedRegistration, type Decided, decideRegistrations } from "./decide.js";
+import { registrationDigest } from "./digest.js";
 import { type MrsError, MrsFailure, mrsError } from "./errors.js";
 import type { CatalogData, Decision } from "./model.js";
 import type {
@@ -200,7 +201,7 @@ class RegistryImpl implements Registry {
     const decided = await this.commitDecided((held) => {
       resumed = held !== null && !fresh;
       return resumed
-        ? decideRegistrations(held, checked, this.stamp(), { quietIdentical: true })
+        ? decideRegistrations(held, checked, this.stamp(), { rediscovery: true })
         : decideRegistrations(null, checked, this.stamp(), { openSession: this.newSession() });
     });
     return {
@@ -208,6 +209,7 @@ class RegistryImpl implements Registry {
       resumed,
       sources: this.sources.length,
       decisions: decided.decisions,
+      unchanged: decided.unchanged,
     };
   }
 
@@ -386,13 +388,20 @@ function toChecked(input: RegistrationInput, source: string): CheckedRegistratio
   const parsed = "text" in input ? parseRegistration(input.text) : null;
   const value = parsed === null ? input : parsed.ok ? { payload: parsed.value } : { errors: parsed.errors };
   const result = checkRegistration(value);
+  const digest = registrationDigest("payload" in value ? value : "text" in input ? input : null);
   if (result.ok) {
     const meta = result.value.registration_metadata;
-    return { result, source, module: meta.module_name, version: meta.module_version };
+    return { result, source, module: meta.module_name, version: meta.module_version, digest };
   }
   const hinted = "errors" in input && input.module !== undefined ? input.module : null;
   const payload = "payload" in value ? value.payload : undefined;
-  return { result, source, module: hinted ?? pick(payload, "module_name"), version: pick(payload, "module_version") };
+  return {
+    result,
+    source,
+    module: hinted ?? pick(payload, "module_name"),
+    version: pick(payload, "module_version"),
+    digest,
+  };
 }
 
 /** The name or version of a rejected payload when it has one that is a plain string. */

@@ -137,17 +137,51 @@ describe("the session lives in the store", () => {
     expect(second.module("echo")).toBeDefined();
   });
 
-  it("discovery of a module already held with an identical payload changes nothing", async () => {
+  it("a restart rediscovering what the session decided on finds it unchanged: no decision, no commit", async () => {
     const store = testStore();
+    const broken = '{"registration_metadata": {"module_name": "broken"';
+    const found = [
+      { origin: "fixed:echo", payload: payload("echo", "1.0.0") },
+      { origin: "fixed:old", payload: payload("old", "1.0.0") },
+      { origin: "fixed:old-2", payload: payload("old", "2.0.0") },
+      { origin: "fixed:broken", text: broken },
+      { origin: "fixed:invalid", payload: payload("Invalid", "1.0.0") },
+    ];
+    const source: RegistrationSource = { name: "fixed", discover: async () => found };
+    const first = await createRegistry({ store, sources: [source] }).start();
+    expect(first.decisions.map((d) => d.outcome)).toEqual(["accepted", "accepted", "upgraded", "rejected", "rejected"]);
+    expect(first.unchanged).toBe(0);
+    const commits = store.commits;
+    const restarted = createRegistry({ store, sources: [source] });
+    const report = await restarted.start();
+    // Held, superseded since, and rejected (unparsable and invalid): same content, same verdict.
+    expect(report).toMatchObject({ resumed: true, decisions: [], unchanged: 5 });
+    expect(store.commits).toBe(commits);
+    expect(restarted.decisions()).toHaveLength(5);
+  });
+
+  it("a restart that finds a changed payload decides on it, and only on it", async () => {
+    const store = testStore();
+    let version = "1.0.0";
     const source: RegistrationSource = {
       name: "fixed",
-      discover: async () => [{ origin: "fixed:echo", payload: payload("echo", "1.0.0") }],
+      discover: async () => [
+        { origin: "fixed:echo", payload: payload("echo", version) },
+        { origin: "fixed:other", payload: payload("other", "1.0.0") },
+      ],
     };
     await createRegistry({ store, sources: [source] }).start();
-    const commits = store.commits;
+    version = "1.1.0";
     const report = await createRegistry({ store, sources: [source] }).start();
-    expect(report.decisions[0]?.errors[0]).toMatchObject({ code: "DUPLICATE_REGISTRATION", identical: true });
-    expect(store.commits).toBe(commits);
+    expect(report.decisions.map((d) => [d.outcome, d.module])).toEqual([["upgraded", "echo"]]);
+    expect(report.unchanged).toBe(1);
+  });
+
+  it("MRS-S5 over register(), the same payload again is still a duplicate (identical: true)", async () => {
+    const { registry } = await started();
+    await registry.register({ payload: payload("echo", "1.0.0") }, "http");
+    const again = await registry.register({ payload: payload("echo", "1.0.0") }, "http");
+    expect(again.ok ? null : again.errors[0]).toMatchObject({ code: "DUPLICATE_REGISTRATION", identical: true });
   });
 
   it("a source that fails is recorded as a rejected decision, and the others still load", async () => {

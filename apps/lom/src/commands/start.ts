@@ -99,7 +99,7 @@ function printReport(report: DiscoveryReport, print: (line?: string) => void): v
   const count = (outcome: Decision["outcome"]) => report.decisions.filter((d) => d.outcome === outcome).length;
   print(
     `${report.resumed ? "resumed" : "opened"} session ${report.session.id}: ` +
-      `${green(`${count("accepted")} accepted`)}, ${yellow(`${count("upgraded")} upgraded`)}, ${red(`${count("rejected")} rejected`)}`,
+      `${green(`${count("accepted")} accepted`)}, ${yellow(`${count("upgraded")} upgraded`)}, ${red(`${count("rejected")} rejected`)}, ${dim(`${report.unchanged} unchanged`)}`,
   );
   for (const d of report.decisions) {
     const name = printable(`${d.module ?? "(unnamed)"}${d.version ? `@${d.version}` : ""}`);

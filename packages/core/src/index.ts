@@ -16,3 +16,4 @@ export {
 } from "./store.js";
 export * from "./validate.js";
 export type * from "./validation-types.js";
+export { MAX_VERIFY_ERRORS, type VerifyChangesOptions, verifyChanges } from "./verify-changes.js";

@@ -1,0 +1,494 @@
+import type { RegistrationPayload } from "@rune/mrs-schema";
+import { CHANGE_TYPES, type Change } from "./changes.js";
+import { type MrsError, type MrsWarning, mrsError, toPointer } from "./errors.js";
+import type { CatalogData, ModuleRecord, Session } from "./model.js";
+import { resolveRegistration } from "./resolution.js";
+import { MAX_PAYLOAD_BYTES, validateRegistration } from "./validate.js";
+import type { ValidationResult } from "./validation-types.js";
+
+/** Options of {@link verifyChanges}. */
+export interface VerifyChangesOptions {
+  /**
+   * The JSON Pointer of the list of changes in the document that carried it, prefixed to every
+   * error's pointer. Default `/changes` (the body of `POST /v1/store/commit`).
+   */
+  readonly at?: string;
+}
+
+/** The most errors one call reports: a batch of a thousand broken payloads is refused all the same. */
+export const MAX_VERIFY_ERRORS = 100;
+
+/** The members each part of a change may have: anything else is malformed. */
+const MEMBERS = {
+  "session.opened": ["type", "session"],
+  "module.put": ["type", "record"],
+  "module.removed": ["type", "module"],
+  "decision.recorded": ["type", "decision"],
+  session: ["id", "startedAt"],
+  record: ["payload", "source", "acceptedAt", "decisionId"],
+  decision: [
+    "id",
+    "sessionId",
+    "at",
+    "source",
+    "outcome",
+    "module",
+    "version",
+    "previousVersion",
+    "digest",
+    "errors",
+    "warnings",
+  ],
+  issue: ["code", "rule", "pointer", "message", "hint", "identical", "candidates"],
+} as const;
+
+/** A SHA-256 in hex, as `Decision.digest` holds it. */
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/** An ISO 8601 UTC time as `Date.prototype.toISOString` writes it (fractional seconds optional). */
+const UTC_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/;
+
+type Json = Record<string, unknown>;
+
+/** A `module.put` of the batch that passed its own checks, waiting for its decision. */
+interface Put {
+  readonly index: number;
+  readonly segment: number;
+  readonly decisionId: string;
+  readonly module: string;
+  readonly version: string;
+  readonly outcome: "accepted" | "upgraded";
+  readonly previousVersion?: string;
+}
+
+/** An accepted or upgraded `decision.recorded` of the batch, waiting for its put. */
+interface Claim {
+  readonly index: number;
+  readonly segment: number;
+  readonly decision: Json;
+}
+
+/**
+ * Checks a batch of changes that a writer outside this process (an `httpStore` client) wants
+ * committed on a store whose state is `held`, as the registry itself would have decided them:
+ * nothing is stored that the rules (RULES.md E1-E12, S1-S11) would not have let through. Pure:
+ * `held` is only read. It checks that
+ *
+ * - every change has the shape of a {@link Change} (`INVALID_REQUEST` at the offending member);
+ * - a batch on an empty store (`held` null) opens a session first;
+ * - every `module.put` carries a payload that passes `validateRegistration` (E1-E12, with their
+ *   codes, at `/changes/N/record/payload/...`) and is a legal step against `held` and the
+ *   changes of the batch before it: a new name (S2) or a higher version (S3, S6), never one
+ *   that S4 (`VERSION_SUPERSEDED`) or S5 (`DUPLICATE_REGISTRATION`) would refuse (S1 follows);
+ * - each put is paired with its `decision.recorded` in the same session: the decision whose id
+ *   is the record's `decisionId`, with the outcome the put is (`accepted` or `upgraded`, with the
+ *   version it replaced), the same module and version; and each accepted or upgraded decision
+ *   has its put (S9: the log says why every module is there);
+ * - every decision belongs to the session in force where it stands (S9), and decision ids are
+ *   not reused within the batch;
+ * - a `module.removed` names a module held at that point.
+ *
+ * It reads only `held.session` and `held.modules` under the names the batch touches (never
+ * `held.decisions`), so a caller may pass a partial view holding just those: the check costs
+ * what the batch is, never the size of the catalog.
+ *
+ * @returns the changes, typed, when every check passes; otherwise every fault found (at most
+ *   {@link MAX_VERIFY_ERRORS}), each with its code, rule and JSON Pointer. Warnings are the
+ *   payloads' own (E9b), at their pointers in the batch.
+ *
+ * @example
+ * const verdict = verifyChanges(held, body.changes);
+ * if (!verdict.ok) return reply.code(statusOf(verdict.errors)).send({ errors: verdict.errors });
+ * await store.commit(expected, verdict.value);
+ */
+export function verifyChanges(
+  held: CatalogData | null,
+  changes: unknown,
+  options: VerifyChangesOptions = {},
+): ValidationResult<readonly Change[]> {
+  const base = options.at ?? "/changes";
+  const errors: MrsError[] = [];
+  const warnings: MrsWarning[] = [];
+  const report = (error: MrsError) => {
+    if (errors.length < MAX_VERIFY_ERRORS) errors.push(error);
+  };
+  const malformed = (pointer: string, message: string, hint?: string) =>
+    report(mrsError("INVALID_REQUEST", pointer, message, hint === undefined ? {} : { hint }));
+
+  if (!Array.isArray(changes)) {
+    malformed(base, "the changes must be an array of changes");
+    return { ok: false, errors, warnings };
+  }
+  if (changes.length === 0) {
+    malformed(base, "a commit needs at least one change");
+    return { ok: false, errors, warnings };
+  }
+
+  // The state as the batch goes: the session in force and the modules put or removed so far.
+  let session: Session | null = held?.session ?? null;
+  /** The batch's own view of the modules, over `held.modules` until a session.opened drops them. */
+  const touched = new Map<string, ModuleRecord | undefined>();
+  let heldModules: CatalogData["modules"] = held?.modules ?? {};
+  /** Counts the session.opened changes so far: a put and its decision must share one session. */
+  let segment = 0;
+  const moduleUnder = (name: string): ModuleRecord | undefined =>
+    touched.has(name) ? touched.get(name) : Object.hasOwn(heldModules, name) ? heldModules[name] : undefined;
+
+  const puts: Put[] = [];
+  const claims = new Map<string, Claim>();
+  const decisionIds = new Map<string, number>();
+  /** Ids of puts and decisions refused for faults of their own: their partners are not blamed as well. */
+  const excused = new Set<string>();
+
+  if (held === null && !(isObject(changes[0]) && changes[0].type === "session.opened")) {
+    malformed(
+      `${base}/0`,
+      "the store holds no session yet: the first change of its first commit must be a session.opened",
+      'start the batch with {"type": "session.opened", "session": {...}}',
+    );
+  }
+
+  for (const [index, change] of (changes as unknown[]).entries()) {
+    const at = `${base}/${index}`;
+    if (!isObject(change)) {
+      malformed(at, "a change must be an object with a type");
+      continue;
+    }
+    const type = change.type;
+    if (typeof type !== "string" || !(CHANGE_TYPES as readonly string[]).includes(type)) {
+      malformed(`${at}/type`, `a change's type must be one of ${CHANGE_TYPES.join(", ")}`);
+      continue;
+    }
+    if (!onlyMembers(change, MEMBERS[type as Change["type"]], at, malformed)) continue;
+
+    switch (type as Change["type"]) {
+      case "session.opened": {
+        const opened = change.session;
+        if (!checkSession(opened, `${at}/session`, malformed)) continue;
+        if (session !== null && opened.id === session.id) {
+          malformed(
+            `${at}/session/id`,
+            `session ${opened.id} is already the session in force`,
+            "a new session needs an id of its own",
+          );
+          continue;
+        }
+        session = { id: opened.id, startedAt: opened.startedAt };
+        touched.clear();
+        heldModules = {};
+        segment += 1;
+        continue;
+      }
+      case "module.removed": {
+        const name = change.module;
+        if (typeof name !== "string" || name.length === 0) {
+          malformed(`${at}/module`, "module must be the name of a module held");
+          continue;
+        }
+        if (moduleUnder(name) === undefined) {
+          report(mrsError("UNKNOWN_MODULE", `${at}/module`, `no module named ${name} is held at this point`));
+          continue;
+        }
+        touched.set(name, undefined);
+        continue;
+      }
+      case "decision.recorded": {
+        const decision = change.decision;
+        if (!checkDecision(decision, `${at}/decision`, malformed)) {
+          if (isObject(decision) && isText(decision.id)) excused.add(decision.id);
+          continue;
+        }
+        const id = decision.id as string;
+        const first = decisionIds.get(id);
+        if (first !== undefined) {
+          malformed(`${at}/decision/id`, `decision id ${id} is already used by change ${first} of this batch`);
+          continue;
+        }
+        decisionIds.set(id, index);
+        if (session !== null && decision.sessionId !== session.id) {
+          malformed(
+            `${at}/decision/sessionId`,
+            `the decision names session ${String(decision.sessionId)}, but the session in force is ${session.id}`,
+            "a decision belongs to the session in force where it stands (S9)",
+          );
+        }
+        if (decision.outcome !== "rejected") claims.set(id, { index, segment, decision });
+        continue;
+      }
+      case "module.put": {
+        const record = change.record;
+        const put = checkPut(record, `${at}/record`, index, segment, moduleUnder, report, malformed, warnings);
+        if (put === null) {
+          if (isObject(record) && isText(record.decisionId)) excused.add(record.decisionId);
+          continue;
+        }
+        puts.push(put.put);
+        touched.set(put.put.module, put.record);
+        continue;
+      }
+    }
+  }
+
+  // S9: every put has its decision, and every accepted or upgraded decision its put.
+  const paired = new Set<string>();
+  for (const put of puts) {
+    const at = `${base}/${put.index}/record/decisionId`;
+    const claim = claims.get(put.decisionId);
+    if (claim === undefined || claim.segment !== put.segment) {
+      if (excused.has(put.decisionId)) continue;
+      malformed(
+        at,
+        `no accepted or upgraded decision.recorded of this batch and session has the id ${put.decisionId}`,
+        "commit each module.put with the decision that accepted it",
+      );
+      continue;
+    }
+    if (paired.has(put.decisionId)) {
+      malformed(at, `decision ${put.decisionId} already accepted another module.put of this batch`);
+      continue;
+    }
+    paired.add(put.decisionId);
+    const d = `${base}/${claim.index}/decision`;
+    const decision = claim.decision;
+    if (decision.module !== put.module) {
+      malformed(`${d}/module`, `the decision names ${String(decision.module)}, its module.put holds ${put.module}`);
+    }
+    if (decision.version !== put.version) {
+      malformed(`${d}/version`, `the decision names ${String(decision.version)}, its module.put holds ${put.version}`);
+    }
+    if (decision.outcome !== put.outcome) {
+      malformed(
+        `${d}/outcome`,
+        `the decision says ${String(decision.outcome)}, but its module.put is ${put.outcome === "accepted" ? "a name new in the session (S2): accepted" : "a higher version (S3): upgraded"}`,
+      );
+    } else if (put.outcome === "upgraded" && decision.previousVersion !== put.previousVersion) {
+      malformed(
+        `${d}/previousVersion`,
+        `the upgrade replaced ${String(put.previousVersion)}, but the decision names ${String(decision.previousVersion)}`,
+      );
+    }
+  }
+  for (const [id, claim] of claims) {
+    if (!paired.has(id) && !excused.has(id)) {
+      malformed(
+        `${base}/${claim.index}/decision/outcome`,
+        `the decision says ${String(claim.decision.outcome)}, but no module.put of this batch and session holds it`,
+        "an accepted or upgraded decision is committed with its module.put",
+      );
+    }
+  }
+
+  return errors.length === 0
+    ? { ok: true, value: changes as Change[], errors: [], warnings }
+    : { ok: false, errors, warnings };
+}
+
+type Malformed = (pointer: string, message: string, hint?: string) => void;
+
+function isObject(value: unknown): value is Json {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Reports every member of `value` that `allowed` does not list; `true` when there is none. */
+function onlyMembers(value: Json, allowed: readonly string[], at: string, malformed: Malformed): boolean {
+  let ok = true;
+  for (const key of Object.keys(value)) {
+    if (!allowed.includes(key)) {
+      malformed(`${at}${toPointer([key])}`, `"${key}" is not a member here (allowed: ${allowed.join(", ")})`);
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+function isText(value: unknown): value is string {
+  return typeof value === "string" && value.length > 0;
+}
+
+/** `value` is an ISO 8601 UTC time that exists on the calendar. */
+function isUtcTime(value: unknown): value is string {
+  return typeof value === "string" && UTC_TIME.test(value) && !Number.isNaN(Date.parse(value));
+}
+
+function checkSession(value: unknown, at: string, malformed: Malformed): value is Session & Json {
+  if (!isObject(value)) {
+    malformed(at, "session must be an object with an id and startedAt");
+    return false;
+  }
+  let ok = onlyMembers(value, MEMBERS.session, at, malformed);
+  if (!isText(value.id)) {
+    malformed(`${at}/id`, "a session's id must be a non-empty string");
+    ok = false;
+  }
+  if (!isUtcTime(value.startedAt)) {
+    malformed(`${at}/startedAt`, "startedAt must be an ISO 8601 UTC time (2026-01-01T00:00:00.000Z)");
+    ok = false;
+  }
+  return ok;
+}
+
+function checkDecision(value: unknown, at: string, malformed: Malformed): value is Json {
+  if (!isObject(value)) {
+    malformed(at, "decision must be an object");
+    return false;
+  }
+  let ok = onlyMembers(value, MEMBERS.decision, at, malformed);
+  const bad = (member: string, message: string) => {
+    malformed(`${at}/${member}`, message);
+    ok = false;
+  };
+  if (!isText(value.id)) bad("id", "a decision's id must be a non-empty string");
+  if (!isText(value.sessionId)) bad("sessionId", "sessionId must be a non-empty string");
+  if (!isUtcTime(value.at)) bad("at", "at must be an ISO 8601 UTC time (2026-01-01T00:00:00.000Z)");
+  if (!isText(value.source)) bad("source", "source must be a non-empty string");
+  const outcome = value.outcome;
+  if (outcome !== "accepted" && outcome !== "upgraded" && outcome !== "rejected") {
+    bad("outcome", "outcome must be accepted, upgraded or rejected");
+  }
+  for (const member of ["module", "version"] as const) {
+    if (!Object.hasOwn(value, member)) bad(member, `${member} must be present: a string, or null`);
+    else if (value[member] !== null && typeof value[member] !== "string")
+      bad(member, `${member} must be a string or null`);
+    else if (outcome !== "rejected" && !isText(value[member]))
+      bad(member, `an ${String(outcome)} decision names its ${member}`);
+  }
+  if (Object.hasOwn(value, "previousVersion")) {
+    if (outcome !== "upgraded") bad("previousVersion", "only an upgraded decision names a previousVersion");
+    else if (!isText(value.previousVersion)) bad("previousVersion", "previousVersion must be a non-empty string");
+  } else if (outcome === "upgraded") {
+    bad("previousVersion", "an upgraded decision names the version it replaced (S3)");
+  }
+  if (Object.hasOwn(value, "digest") && !(typeof value.digest === "string" && SHA256_HEX.test(value.digest))) {
+    bad("digest", "digest must be a SHA-256 in lowercase hex (64 characters)");
+  }
+  const errors = value.errors;
+  if (!checkIssues(errors, `${at}/errors`, malformed)) ok = false;
+  else if (outcome === "rejected" && (errors as unknown[]).length === 0) bad("errors", "a rejected decision says why");
+  else if (outcome !== "rejected" && (errors as unknown[]).length > 0)
+    bad("errors", `an ${String(outcome)} decision has no errors`);
+  if (!checkIssues(value.warnings, `${at}/warnings`, malformed)) ok = false;
+  return ok;
+}
+
+/** A list of errors or warnings as data: `{code, rule, pointer, message, hint?}`. */
+function checkIssues(value: unknown, at: string, malformed: Malformed): boolean {
+  if (!Array.isArray(value)) {
+    malformed(at, "must be an array of {code, rule, pointer, message}");
+    return false;
+  }
+  let ok = true;
+  value.forEach((issue: unknown, i) => {
+    const here = `${at}/${i}`;
+    if (!isObject(issue)) {
+      malformed(here, "must be an object {code, rule, pointer, message}");
+      ok = false;
+      return;
+    }
+    if (!onlyMembers(issue, MEMBERS.issue, here, malformed)) ok = false;
+    for (const member of ["code", "rule", "pointer", "message"]) {
+      if (typeof issue[member] !== "string") {
+        malformed(`${here}/${member}`, `${member} must be a string`);
+        ok = false;
+      }
+    }
+  });
+  return ok;
+}
+
+/**
+ * Checks one `module.put`'s record: its shape, its payload (E1-E12) and its step against the
+ * module held under its name (S2-S6). `null` when it does not pass.
+ */
+function checkPut(
+  value: unknown,
+  at: string,
+  index: number,
+  segment: number,
+  moduleUnder: (name: string) => ModuleRecord | undefined,
+  report: (error: MrsError) => void,
+  malformed: Malformed,
+  warnings: MrsWarning[],
+): { put: Put; record: ModuleRecord } | null {
+  if (!isObject(value)) {
+    malformed(at, "record must be an object {payload, source, acceptedAt, decisionId}");
+    return null;
+  }
+  let ok = onlyMembers(value, MEMBERS.record, at, malformed);
+  if (!isText(value.source)) {
+    malformed(`${at}/source`, "source must be a non-empty string");
+    ok = false;
+  }
+  if (!isUtcTime(value.acceptedAt)) {
+    malformed(`${at}/acceptedAt`, "acceptedAt must be an ISO 8601 UTC time (2026-01-01T00:00:00.000Z)");
+    ok = false;
+  }
+  if (!isText(value.decisionId)) {
+    malformed(`${at}/decisionId`, "decisionId must be the id of the decision that accepted it");
+    ok = false;
+  }
+  const where = `${at}/payload`;
+  if (!Object.hasOwn(value, "payload")) {
+    report(mrsError("INVALID_PAYLOAD", where, "record must hold the registration payload"));
+    return null;
+  }
+  // E11: a payload no registration could have carried.
+  let json: string;
+  try {
+    json = JSON.stringify(value.payload) ?? "";
+  } catch {
+    report(mrsError("INVALID_PAYLOAD", where, "the payload is not JSON data"));
+    return null;
+  }
+  // At most three UTF-8 bytes per UTF-16 unit: most payloads need no counting.
+  const size = json.length * 3 <= MAX_PAYLOAD_BYTES ? 0 : utf8Length(json);
+  if (size > MAX_PAYLOAD_BYTES) {
+    report(
+      mrsError("PAYLOAD_TOO_LARGE", where, `the payload is ${size} bytes of JSON, more than ${MAX_PAYLOAD_BYTES}`),
+    );
+    return null;
+  }
+  const validated = validateRegistration(value.payload);
+  for (const w of validated.warnings) warnings.push({ ...w, pointer: where + w.pointer });
+  if (!validated.ok) {
+    for (const e of validated.errors) report({ ...e, pointer: where + e.pointer });
+    return null;
+  }
+  if (!ok) return null;
+  const payload: RegistrationPayload = validated.value;
+  const { module_name: name, module_version: version } = payload.registration_metadata;
+  const resolution = resolveRegistration(moduleUnder(name), payload);
+  if (resolution.kind === "rejected") {
+    report({ ...resolution.error, pointer: where + resolution.error.pointer });
+    return null;
+  }
+  const record = value as unknown as ModuleRecord;
+  return {
+    record,
+    put: {
+      index,
+      segment,
+      decisionId: value.decisionId as string,
+      module: name,
+      version,
+      outcome: resolution.kind,
+      ...(resolution.kind === "upgraded"
+        ? { previousVersion: resolution.previous.payload.registration_metadata.module_version }
+        : {}),
+    },
+  };
+}
+
+/** The UTF-8 length of a string, without encoding it. */
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x80) bytes += 1;
+    else if (unit < 0x800) bytes += 2;
+    else if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length) {
+      bytes += 4;
+      i += 1;
+    } else bytes += 3;
+  }
+  return bytes;
+}

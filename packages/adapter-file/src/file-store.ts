@@ -1,27 +1,49 @@
 import { type BigIntStats, promises as fs, mkdirSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import {
+  applyChanges,
   type CatalogData,
+  CHANGE_TYPES,
+  type Change,
+  type ChangesPage,
   type CommitResult,
+  MIN_CHANGES_KEPT,
   MrsFailure,
   mrsError,
   type RegistryStore,
+  type RevisionedChange,
   type StoreSnapshot,
 } from "@rune/mrs-core";
-import { decodeCatalog, encodeCatalog } from "./catalog-format.js";
+import {
+  CATALOG_FORMAT_VERSION,
+  type DecodedSnapshot,
+  decodeSnapshot,
+  encodeSnapshot,
+  readSnapshotHead,
+} from "./catalog-format.js";
 import { replaceBackup, syncFolder, writeFlushed } from "./durable-write.js";
-import { acquireLock } from "./file-lock.js";
+import { acquireLock, type FileLock } from "./file-lock.js";
 import { watchFolder } from "./folder-watch.js";
 import { errorCode } from "./fs-errors.js";
+import {
+  decodeJournalHeader,
+  decodeRecord,
+  encodeJournalHeader,
+  encodeRecord,
+  type RecordRef,
+  type ScanResult,
+  scanRecords,
+} from "./journal-format.js";
 import { removeLeftovers, tempSibling } from "./temp-files.js";
 
 /** Options of {@link fileStore}. */
 export interface FileStoreOptions {
   /**
-   * The catalog file (the LOM's default is `.lom/catalog.json`), relative to the working
-   * folder or absolute. Missing parent folders are created on the first commit. Beside it live
-   * `FILE.bak` (the previous good version), `FILE.lock` while a commit runs, and short-lived
-   * hidden temporary files.
+   * The snapshot file (the LOM's default is `.lom/catalog.json`), relative to the working folder
+   * or absolute. Missing parent folders are created on the first commit. Beside it live
+   * `FILE.journal` (the changes since, one line per commit), `FILE.journal.prev` (the previous
+   * journal segment, kept for readers), `FILE.bak` (the previous snapshot), `FILE.lock` while a
+   * commit runs, and short-lived hidden temporary files. See the README's "Files on disk".
    */
   readonly path: string;
   /** How long a commit waits while another process holds the lock, then fails. Default 10,000 ms. */
@@ -34,38 +56,102 @@ export interface FileStoreOptions {
   readonly staleLockMs?: number;
   /** Offer `watch`, so a registry notices commits of other processes. Default `true`. */
   readonly watch?: boolean;
-  /** How long the file must be quiet before watchers are told of a change. Default 50 ms. */
+  /** How long the files must be quiet before watchers are told of a change. Default 50 ms. */
   readonly watchDebounceMs?: number;
+  /**
+   * The journal is compacted into a new snapshot once the changes it holds after the snapshot
+   * take more bytes than this and than half the snapshot. Default 1 MiB: a commit then costs
+   * its own append, and a compaction's cost, spread over the commits, stays a small fraction.
+   */
+  readonly compactAfterBytes?: number;
 }
 
-/** A {@link RegistryStore} in one JSON file. */
-export interface FileStore extends RegistryStore {
-  /** The catalog file, as an absolute path. */
-  readonly path: string;
-}
-
-/** The catalog file as this handle last read or wrote it. */
-interface KnownFile {
-  /** Identity of the file's version: device, inode, size and times. Any replace or edit changes it. */
-  readonly id: string;
+/** What one handle did, since it was made: for tests, benchmarks and logs. */
+export interface FileStoreStats {
+  /** Commits this handle appended (one journal record and one `fsync` of the journal each, plus those of a compaction). */
+  readonly commits: number;
+  /** The changes in those commits. */
+  readonly changes: number;
+  /** Commits refused because another writer had gone first (the caller's `expected` was stale). */
+  readonly conflicts: number;
+  /**
+   * Every `fsync` this handle asked for, of files and folders: journal appends, a new journal
+   * file, a cut torn tail, snapshots, backups, folders. Group commit shows here: many
+   * registrations, few `fsync`s.
+   */
+  readonly fsyncs: number;
+  /** Snapshots this handle wrote (compactions of the journal). */
+  readonly compactions: number;
+  /** Compactions that failed (the commit before them stood; the next try waits for more journal). */
+  readonly compactionFailures: number;
+  /** Torn tails (a crashed append's bytes) this handle cut off the journal. */
+  readonly tornTailsCut: number;
+  /** The store's latest revision as this handle last saw it. */
   readonly revision: number;
-  /** Its permission bits, kept across our replacements. */
+}
+
+/** A {@link RegistryStore} in a folder: a snapshot file and a journal of changes beside it. */
+export interface FileStore extends RegistryStore {
+  /** The snapshot file, as an absolute path. */
+  readonly path: string;
+  /** The journal file (`path` + `.journal`), as an absolute path. */
+  readonly journalPath: string;
+  /** What this handle did: commits, `fsync`s, compactions. See {@link FileStoreStats}. */
+  stats(): FileStoreStats;
+}
+
+/** A journal segment as this handle last read it: its records' places, never their changes. */
+interface Segment {
+  /** Device and inode: the same file across appends and renames. */
+  readonly id: string;
+  /** The revision of its first record (from its header line): its first record, or the next one. */
+  readonly first: number;
+  readonly records: RecordRef[];
+  /** The offset just past its last whole record. */
+  end: number;
+  /** The revision of its last record (`first - 1` when it holds none). */
+  head: number;
   readonly mode: number;
 }
 
+/** The snapshot file as this handle last read it. */
+interface KnownSnapshot {
+  /** Device, inode, size and times: any replace or edit changes it. */
+  readonly id: string;
+  readonly revision: number;
+  readonly size: number;
+  readonly mode: number;
+  readonly version: number;
+}
+
+/** Raised when a segment was renamed or removed between two reads without the lock: read again. */
+class Moved extends Error {}
+
+/** A journal since the snapshot of more than half the snapshot's bytes is compacted. */
+const SNAPSHOT_SHARE = 0.5;
+/** The most bytes of records read at once when replaying or answering `changesSince`. */
+const READ_CHUNK = 4 * 1024 * 1024;
+/** Reads without the lock that raced another writer's compaction are tried again this often. */
+const UNLOCKED_ATTEMPTS = 4;
+
 /**
- * A store that keeps the catalog (the session, the accepted registrations, the decisions) in
- * one JSON file, for a LOM on one machine or several LOMs sharing the file.
+ * A store that keeps the catalog (the session, the accepted registrations, the decisions) as a
+ * snapshot file and a journal of the changes since, for a LOM on one machine or several LOMs
+ * sharing the folder. A commit costs what it changes (RULES.md R1): one appended line and one
+ * `fsync`, whatever the size of the catalog.
  *
- * - Atomic: a commit writes a temporary file beside the catalog, flushes it, renames it over
- *   the catalog and flushes the folder; a reader sees the old version or the new one, never a
- *   mix, and a crash at any moment leaves a file that loads.
- * - Locked across processes (`FILE.lock`): a commit takes the lock, re-reads the revision on
- *   disk, compares, writes, releases. A second writer waits (up to `lockTimeoutMs`, then a
- *   clear `STORE_UNAVAILABLE`).
- * - Nothing is lost: a file that does not parse, or is of another format or format version, is
- *   refused by `load` and `commit` with `STORE_CORRUPT` naming the file and what is wrong, and
- *   is never written over. Before each replace, the previous good version becomes `FILE.bak`.
+ * - Durable: a commit appends one record (a line with a CRC-32) to the journal and flushes it
+ *   before it resolves. A crash in the middle of an append leaves a torn tail, which the next
+ *   load or commit cuts off (under the lock); it is never applied.
+ * - Compacted: once the journal since the snapshot outgrows half the snapshot, the commit that
+ *   saw it writes a new snapshot (temporary file, `fsync`, rename, folder `fsync`; the previous
+ *   one becomes `FILE.bak`). The journal moves to `FILE.journal.prev` once it holds 10,000
+ *   changes, so that `changesSince` always answers for at least the last 10,000 (R3).
+ * - Locked across processes (`FILE.lock`): a commit takes the lock, reads the records other
+ *   processes appended since its last look, compares revisions, appends, releases.
+ * - Nothing is lost: a file that does not parse, is of another format or a newer version, or a
+ *   damaged record with whole records after it, is refused with `STORE_CORRUPT` naming the file
+ *   and what is wrong, and nothing is written.
  *
  * @example
  * import { createRegistry } from "@rune/mrs-core";
@@ -77,158 +163,780 @@ export function fileStore(options: FileStoreOptions): FileStore {
   const file = resolve(options.path);
   const folder = dirname(file);
   const backup = `${file}.bak`;
+  const journalPath = `${file}.journal`;
+  const prevPath = `${file}.journal.prev`;
   const lockPath = `${file}.lock`;
   const lockOptions = { timeoutMs: options.lockTimeoutMs ?? 10_000, staleMs: options.staleLockMs ?? 30_000 };
   const debounceMs = options.watchDebounceMs ?? 50;
-  let known: KnownFile | null = null;
-  /** Identity of the version this handle wrote last: a change notice for it is our own write. */
-  let written: string | null = null;
+  const compactAfterBytes = Math.max(0, options.compactAfterBytes ?? 1024 * 1024);
+
+  /** The snapshot as last read; `null`: there is none; `undefined`: not looked at yet. */
+  let snapshot: KnownSnapshot | null | undefined;
+  /** Whether this handle has read a snapshot whole: then a newer one is learnt from its first bytes. */
+  let snapshotChecked = false;
+  let prev: Segment | null = null;
+  let current: Segment | null = null;
+  /** Compaction is not tried again, after a failure, until the journal since the snapshot is this long. */
+  let compactRetryAt = 0;
   let cleaned = false;
+  const counts = {
+    commits: 0,
+    changes: 0,
+    conflicts: 0,
+    fsyncs: 0,
+    compactions: 0,
+    compactionFailures: 0,
+    tornTailsCut: 0,
+  };
+  const synced = () => {
+    counts.fsyncs += 1;
+  };
+  /** Watchers and the latest revision each was told of (or that this handle wrote itself). */
+  const watchers = new Set<{ told: number }>();
   const unwatchers = new Set<() => void>();
 
-  /** Reads and checks the whole file; null when there is none (and no orphaned backup). */
-  async function read(): Promise<{ snapshot: StoreSnapshot; known: KnownFile } | null> {
+  // One operation of this handle at a time: they share what the handle knows of the files.
+  let queue: Promise<unknown> = Promise.resolve();
+  function exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = queue.then(task, task);
+    queue = run.catch(() => undefined);
+    return run;
+  }
+
+  function head(): number {
+    if (current !== null) return current.head;
+    if (prev !== null) return prev.head;
+    return snapshot?.revision ?? 0;
+  }
+
+  /** The oldest revision whose change is still held (the oldest segment's first). */
+  function oldest(): number {
+    return (prev ?? current)?.first ?? (snapshot?.revision ?? 0) + 1;
+  }
+
+  // ---- errors ---------------------------------------------------------------------------------
+
+  async function corrupt(message: string): Promise<MrsFailure> {
+    const hint = (await exists(backup))
+      ? `nothing was written; the previous snapshot is ${backup}: move the damaged file aside (keep it), then copy the backup to ${file}; the journal replays the changes after it`
+      : "nothing was written: repair the file, or move it aside (keep it) to start from what remains";
+    return new MrsFailure([mrsError("STORE_CORRUPT", "", message, { hint })]);
+  }
+
+  function corruptJournal(path: string, problem: string, damagedAt?: number): MrsFailure {
+    const hint =
+      damagedAt === undefined
+        ? `nothing was written: repair ${path} or move it aside (keep it); without a journal the store loads the snapshot ${file} alone`
+        : `nothing was written: each line is a CRC-32 (hex), a space and a JSON record; repair the line at byte ${damagedAt}, or move ${path} aside (keep it) to load the snapshot ${file} alone, without the changes after it`;
+    return new MrsFailure([mrsError("STORE_CORRUPT", "", `the journal ${path} cannot be read: ${problem}`, { hint })]);
+  }
+
+  // ---- the snapshot ---------------------------------------------------------------------------
+
+  /**
+   * The snapshot file, read whole and checked (a load, a compaction, a handle's first commit),
+   * or null when there is none. Also what the handle knows of it from now on.
+   */
+  async function readSnapshot(): Promise<DecodedSnapshot | null> {
     let handle: fs.FileHandle;
     try {
       handle = await fs.open(file, "r");
     } catch (error) {
       if (errorCode(error) !== "ENOENT") throw error;
       await refuseOrphanedBackup();
+      snapshot = null;
       return null;
     }
     try {
       // Stat and read through one handle: the identity is that of the very bytes we parse.
       const stat = await handle.stat({ bigint: true });
-      const decoded = decodeCatalog(await handle.readFile("utf8"));
-      if (!decoded.ok) throw await corrupt(`the catalog file ${file} cannot be read: ${decoded.problem}`);
-      const revision = decoded.snapshot.revision;
-      return { snapshot: decoded.snapshot, known: { id: identity(stat), revision, mode: modeOf(stat) } };
+      const decoded = decodeSnapshot(await handle.readFile("utf8"));
+      if (!decoded.ok) throw await corrupt(`the catalog snapshot ${file} cannot be read: ${decoded.problem}`);
+      const { revision } = decoded.decoded.snapshot;
+      snapshot = {
+        id: identity(stat),
+        revision,
+        size: Number(stat.size),
+        mode: modeOf(stat),
+        version: decoded.decoded.version,
+      };
+      snapshotChecked = true;
+      return decoded.decoded;
     } finally {
       await handle.close();
     }
   }
 
   /**
-   * The file is gone but its backup is there: someone removed it. Starting an empty catalog
-   * would replace that backup at the second commit, so refuse and say how to recover.
+   * What the handle knows of the snapshot, brought up to date from its identity: nothing read
+   * when it is the version known; its first bytes when another writer replaced it by a newer one
+   * (after this handle checked one whole); the whole file otherwise (`whole`: a commit's).
    */
-  async function refuseOrphanedBackup(): Promise<void> {
-    if (!(await exists(backup))) return;
-    throw new MrsFailure([
-      mrsError("STORE_CORRUPT", "", `the catalog file ${file} is missing, but its backup ${backup} exists`, {
-        hint: `restore the backup (copy ${backup} to ${file}), or delete the backup to start an empty catalog`,
-      }),
-    ]);
-  }
-
-  async function corrupt(message: string): Promise<MrsFailure> {
-    const hint = (await exists(backup))
-      ? `the file was left untouched; the last good copy is ${backup}: move the damaged file aside, then copy the backup to ${file}`
-      : "the file was left untouched and has no backup yet: repair it, or move it aside to start an empty catalog";
-    return new MrsFailure([mrsError("STORE_CORRUPT", "", message, { hint })]);
-  }
-
-  /** The revision on disk now (under the lock): from memory when the file is the one we know. */
-  async function current(): Promise<KnownFile | null> {
+  async function refreshSnapshot(whole: boolean): Promise<void> {
     let stat: BigIntStats;
     try {
       stat = await fs.stat(file, { bigint: true });
     } catch (error) {
       if (errorCode(error) !== "ENOENT") throw error;
       await refuseOrphanedBackup();
-      return null;
+      snapshot = null;
+      return;
     }
-    // Unchanged since we last read or wrote it (no writer can replace it while we hold the
-    // lock): no need to parse megabytes again to learn a revision we already know.
-    if (known?.id === identity(stat)) return known;
-    known = (await read())?.known ?? null;
-    return known;
+    if (snapshot?.id === identity(stat)) return;
+    if (whole && !snapshotChecked) {
+      await readSnapshot();
+      return;
+    }
+    let handle: fs.FileHandle;
+    try {
+      handle = await fs.open(file, "r");
+    } catch (error) {
+      if (errorCode(error) === "ENOENT") return refreshSnapshot(whole); // replaced between the stat and the open
+      throw error;
+    }
+    try {
+      const seen = await handle.stat({ bigint: true });
+      const start = Buffer.alloc(160);
+      const { bytesRead } = await handle.read(start, 0, start.length, 0);
+      const known = readSnapshotHead(start.toString("latin1", 0, bytesRead));
+      if (known === null) {
+        // Not as this package writes it: read it whole, which says what is wrong (or accepts it).
+        await handle.close().catch(() => undefined);
+        await readSnapshot();
+        return;
+      }
+      snapshot = {
+        id: identity(seen),
+        revision: known.revision,
+        size: Number(seen.size),
+        mode: modeOf(seen),
+        version: known.version,
+      };
+    } finally {
+      await handle.close().catch(() => undefined);
+    }
   }
+
+  /**
+   * The snapshot is gone but its backup is there: someone removed it. Going on would replace the
+   * backup at the next compaction, so refuse and say how to recover.
+   */
+  async function refuseOrphanedBackup(): Promise<void> {
+    if (!(await exists(backup))) return;
+    throw new MrsFailure([
+      mrsError("STORE_CORRUPT", "", `the catalog snapshot ${file} is missing, but its backup ${backup} exists`, {
+        hint: `restore the backup (copy ${backup} to ${file}; the journal replays the changes after it), or delete the backup to go on without a snapshot`,
+      }),
+    ]);
+  }
+
+  // ---- the journal ----------------------------------------------------------------------------
+
+  /**
+   * Brings what the handle knows of the journal up to date: the records other writers appended
+   * since its last look (reading only the new bytes of a file it knows), or both segments anew
+   * when the journal file is another one (a compaction moved it). Returns true when a torn tail
+   * was found and left (only under the lock is it cut). Throws `STORE_CORRUPT` on damage.
+   */
+  async function refreshJournal(locked: boolean): Promise<boolean> {
+    for (let attempt = 1; ; attempt++) {
+      const handle = await openIfExists(journalPath);
+      try {
+        const stat = handle === null ? null : await handle.stat({ bigint: true });
+        if (
+          handle !== null &&
+          stat !== null &&
+          current !== null &&
+          segmentId(stat) === current.id &&
+          Number(stat.size) >= current.end
+        ) {
+          return await extend(current, handle, Number(stat.size), locked);
+        }
+        // A journal this handle does not know: read both segments whole.
+        const fresh = handle === null || stat === null ? null : await readSegment(journalPath, handle, stat);
+        const older = await openIfExists(prevPath);
+        let before: { segment: Segment; scan: ScanResult } | null = null;
+        try {
+          const olderStat = older === null ? null : await older.stat({ bigint: true });
+          // The same file under both names: only a crash between a compaction's two renames, on a
+          // file system that lost their order, leaves that. It is the current segment.
+          if (older !== null && olderStat !== null && segmentId(olderStat) !== fresh?.segment.id) {
+            before = await readSegment(prevPath, older, olderStat);
+          }
+        } finally {
+          await older?.close();
+        }
+        if (before !== null) {
+          if (before.scan.tail !== null) {
+            // A moved segment was whole when it moved: damage at its end is not a crash's.
+            throw corruptJournal(prevPath, before.scan.tail.problem, before.scan.tail.offset);
+          }
+          if (fresh !== null && before.segment.head + 1 !== fresh.segment.first) {
+            // Without the lock, another writer may have compacted between our two reads.
+            if (!locked && attempt < UNLOCKED_ATTEMPTS) continue;
+            throw corruptJournal(
+              journalPath,
+              `it begins at revision ${fresh.segment.first}, but the previous segment ${prevPath} ends at ${before.segment.head}`,
+            );
+          }
+        }
+        prev = before?.segment ?? null;
+        current = fresh?.segment ?? null;
+        const tail = fresh?.scan.tail ?? null;
+        if (tail === null || fresh === null) return false;
+        if (!locked) return true;
+        await cutTail(fresh.segment);
+        return false;
+      } finally {
+        await handle?.close();
+      }
+    }
+  }
+
+  /** Reads a segment file whole: its header, and where its records are. */
+  async function readSegment(
+    path: string,
+    handle: fs.FileHandle,
+    stat: BigIntStats,
+  ): Promise<{ segment: Segment; scan: ScanResult }> {
+    const bytes = await readRange(handle, 0, Number(stat.size));
+    const header = decodeJournalHeader(bytes);
+    if (!header.ok) throw corruptJournal(path, header.problem);
+    const scan = scanRecords(bytes.subarray(header.length), header.length, header.first);
+    if (scan.damaged !== null) throw corruptJournal(path, describeDamage(scan.damaged), scan.damaged.offset);
+    const last = scan.records.at(-1);
+    const segment: Segment = {
+      id: segmentId(stat),
+      first: header.first,
+      records: scan.records,
+      end: scan.end,
+      head: last?.last ?? header.first - 1,
+      mode: modeOf(stat),
+    };
+    return { segment, scan };
+  }
+
+  /** Reads the bytes appended to a known segment since the handle's last look. */
+  async function extend(segment: Segment, handle: fs.FileHandle, size: number, locked: boolean): Promise<boolean> {
+    if (size === segment.end) return false;
+    const bytes = await readRange(handle, segment.end, size);
+    const scan = scanRecords(bytes, segment.end, segment.head + 1);
+    if (scan.damaged !== null) throw corruptJournal(journalPath, describeDamage(scan.damaged), scan.damaged.offset);
+    for (const record of scan.records) segment.records.push(record);
+    segment.end = scan.end;
+    segment.head = scan.records.at(-1)?.last ?? segment.head;
+    if (scan.tail === null) return false;
+    if (!locked) return true;
+    await cutTail(segment);
+    return false;
+  }
+
+  /**
+   * Cuts a torn tail off the journal, back to its last whole record (under the lock: no writer
+   * is appending, so the bytes past it are a crashed append's, never acknowledged).
+   */
+  async function cutTail(segment: Segment): Promise<void> {
+    const handle = await fs.open(journalPath, "r+");
+    try {
+      if (segmentId(await handle.stat({ bigint: true })) !== segment.id) throw new Moved();
+      await handle.truncate(segment.end);
+      synced();
+      await handle.sync();
+      counts.tornTailsCut += 1;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Checks that the snapshot and the journal fit together: every change after the snapshot is held. */
+  function checkLayout(): string | null {
+    const start = (prev ?? current)?.first;
+    if (start === undefined) return null;
+    const at = snapshot?.revision ?? 0;
+    if (start > at + 1) {
+      return snapshot
+        ? `the journal begins at revision ${start}, but the snapshot ${file} holds revisions up to ${at}: ${at + 1} to ${start - 1} are missing`
+        : `the journal begins at revision ${start}, and there is no snapshot ${file} with the revisions before it`;
+    }
+    if (head() < at) return `the journal ends at revision ${head()}, before the snapshot's revision ${at}`;
+    return null;
+  }
+
+  /** Brings the handle up to date with the files, without the lock; throws `STORE_CORRUPT` on damage. */
+  async function refreshUnlocked(readWhole: boolean): Promise<{ decoded: DecodedSnapshot | null; torn: boolean }> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const decoded = readWhole ? await readSnapshot() : null;
+        if (!readWhole) await refreshSnapshot(false);
+        const torn = await refreshJournal(false);
+        const problem = checkLayout();
+        if (problem === null) return { decoded, torn };
+        // Another writer may have compacted between our reads of the snapshot and the journal.
+        if (attempt >= UNLOCKED_ATTEMPTS) throw await corrupt(problem);
+      } catch (error) {
+        if (!(error instanceof Moved) || attempt >= UNLOCKED_ATTEMPTS) throw error;
+      }
+      forgetJournal();
+    }
+  }
+
+  function forgetJournal(): void {
+    prev = null;
+    current = null;
+  }
+
+  /**
+   * Calls `visit` with each record holding changes after revision `after`, in order, reading the
+   * segments in chunks; `visit` returns false to stop. Throws {@link Moved} when a segment was
+   * moved away since the last refresh (the caller refreshes and tries again).
+   */
+  async function forEachRecord(after: number, visit: (first: number, changes: Change[]) => boolean): Promise<void> {
+    for (const segment of [prev, current]) {
+      if (segment === null || segment.head <= after) continue;
+      let index = firstRecordAfter(segment.records, after);
+      const handle = await openSegment(segment);
+      try {
+        while (index < segment.records.length) {
+          const from = segment.records[index] as RecordRef;
+          let to = index + 1;
+          while (to < segment.records.length && (segment.records[to] as RecordRef).offset - from.offset < READ_CHUNK)
+            to++;
+          const last = segment.records[to - 1] as RecordRef;
+          const bytes = await readRange(handle, from.offset, last.offset + last.length);
+          for (let i = index; i < to; i++) {
+            const record = segment.records[i] as RecordRef;
+            let decoded: { first: number; changes: Change[] };
+            try {
+              decoded = decodeRecord(
+                bytes.subarray(record.offset - from.offset, record.offset - from.offset + record.length),
+              );
+            } catch (error) {
+              const reason = error instanceof Error ? error.message : String(error);
+              throw corruptJournal(
+                segment === prev ? prevPath : journalPath,
+                `its record at byte ${record.offset}: ${reason}`,
+                record.offset,
+              );
+            }
+            if (!visit(decoded.first, decoded.changes)) return;
+          }
+          index = to;
+        }
+      } finally {
+        await handle.close();
+      }
+    }
+  }
+
+  /** Opens the file that holds `segment` now: the journal, or the previous segment if it moved. */
+  async function openSegment(segment: Segment): Promise<fs.FileHandle> {
+    for (const path of [journalPath, prevPath]) {
+      const handle = await openIfExists(path);
+      if (handle === null) continue;
+      if (segmentId(await handle.stat({ bigint: true })) === segment.id) return handle;
+      await handle.close();
+    }
+    throw new Moved();
+  }
+
+  // ---- writing ----------------------------------------------------------------------------------
+
+  /** Runs `body` holding the cross-process lock (after clearing a crashed writer's temporary files). */
+  async function withLock<T>(body: (lock: FileLock) => Promise<T>): Promise<T> {
+    const lock = await acquireLock(lockPath, lockOptions);
+    try {
+      // Under the lock no writer of this store is mid-write: any temporary file is a crash's.
+      if (!cleaned || lock.tookOver) {
+        await removeLeftovers(file);
+        cleaned = true;
+      }
+      return await body(lock);
+    } finally {
+      await lock.release();
+    }
+  }
+
+  /** Appends one record (or creates the journal with it), flushed; on failure nothing of it stays. */
+  async function append(lock: FileLock, record: Buffer, first: number, last: number): Promise<void> {
+    if (current === null) {
+      // No journal yet (a new store, a migrated one, or a crash between a compaction's renames).
+      const header = encodeJournalHeader(first);
+      const temp = tempSibling(journalPath);
+      await writeFlushed(temp, Buffer.concat([header, record]), snapshot?.mode, synced);
+      try {
+        await lock.verify();
+        await fs.rename(temp, journalPath);
+      } catch (error) {
+        await fs.rm(temp, { force: true });
+        throw error;
+      }
+      await syncFolder(folder, synced);
+      const stat = await fs.stat(journalPath, { bigint: true });
+      current = {
+        id: segmentId(stat),
+        first,
+        records: [{ first, last, offset: header.length, length: record.length }],
+        end: header.length + record.length,
+        head: last,
+        mode: modeOf(stat),
+      };
+      return;
+    }
+    const segment = current;
+    const handle = await fs.open(journalPath, "r+");
+    try {
+      if (segmentId(await handle.stat({ bigint: true })) !== segment.id) throw new Moved();
+      await lock.verify();
+      try {
+        let written = 0;
+        while (written < record.length) {
+          const { bytesWritten } = await handle.write(record, written, record.length - written, segment.end + written);
+          written += bytesWritten;
+        }
+        synced();
+        await handle.sync();
+      } catch (error) {
+        // A full disk (ENOSPC), a file size limit (EFBIG): take back what part of it was written.
+        // Should that fail too, the next commit or load cuts it as a torn tail.
+        await handle.truncate(segment.end).catch(() => undefined);
+        throw error;
+      }
+    } finally {
+      await handle.close();
+    }
+    segment.records.push({ first, last, offset: segment.end, length: record.length });
+    segment.end += record.length;
+    segment.head = last;
+  }
+
+  /** The journal's bytes after the snapshot: what a load must replay. */
+  function bytesSinceSnapshot(): number {
+    const at = snapshot?.revision ?? 0;
+    let bytes = 0;
+    for (const segment of [prev, current]) {
+      if (segment === null || segment.head <= at) continue;
+      const index = firstRecordAfter(segment.records, at);
+      const from = segment.records[index];
+      if (from !== undefined) bytes += segment.end - from.offset;
+    }
+    return bytes;
+  }
+
+  /** After a commit: compacts when the journal has outgrown its share, or the snapshot is missing or old. */
+  async function maybeCompact(lock: FileLock): Promise<void> {
+    const bytes = bytesSinceSnapshot();
+    const due =
+      snapshot === null ||
+      snapshot === undefined ||
+      snapshot.version < CATALOG_FORMAT_VERSION ||
+      bytes > Math.max(compactAfterBytes, snapshot.size * SNAPSHOT_SHARE);
+    if (!due || bytes < compactRetryAt) return;
+    try {
+      await compact(lock);
+      compactRetryAt = 0;
+    } catch {
+      // The commit is durable already: a compaction that fails (a full disk) changes nothing of
+      // it. Try again once the journal has grown by as much again.
+      counts.compactionFailures += 1;
+      compactRetryAt = bytes + Math.max(compactAfterBytes, (snapshot?.size ?? 0) * SNAPSHOT_SHARE, 1);
+      snapshot = undefined;
+      forgetJournal();
+    }
+  }
+
+  /**
+   * Writes the state at the latest revision as a new snapshot (under the lock), the previous one
+   * becoming `FILE.bak`; then, once the journal holds enough changes for readers (R3), starts a
+   * new journal segment, the old one becoming `FILE.journal.prev`.
+   */
+  async function compact(lock: FileLock): Promise<void> {
+    const at = head();
+    const old = snapshot ?? null;
+    let data: CatalogData | null = null;
+    let from = 0;
+    if (old !== null) {
+      const read = await readSnapshot();
+      if (read === null || snapshot?.id !== old.id) throw new Error("the snapshot changed under the lock");
+      data = read.snapshot.data;
+      from = read.snapshot.revision;
+    }
+    await forEachRecord(from, (first, changes) => {
+      data = applyChanges(data, first <= from ? changes.slice(from - first + 1) : changes);
+      return true;
+    });
+    if (data === null) return;
+    const temp = tempSibling(file);
+    await writeFlushed(temp, encodeSnapshot(at, data), old?.mode ?? current?.mode, synced);
+    try {
+      if (old !== null) await replaceBackup(file, backup, synced);
+      await lock.verify();
+      await fs.rename(temp, file);
+    } catch (error) {
+      await fs.rm(temp, { force: true });
+      throw error;
+    }
+    // Flushed before the journal moves: a crash can never leave the journal moved on and the
+    // snapshot it relies on undone.
+    await syncFolder(folder, synced);
+    const stat = await fs.stat(file, { bigint: true });
+    snapshot = {
+      id: identity(stat),
+      revision: at,
+      size: Number(stat.size),
+      mode: modeOf(stat),
+      version: CATALOG_FORMAT_VERSION,
+    };
+    counts.compactions += 1;
+
+    // The new segment starts after the snapshot; the old one is kept as FILE.journal.prev, and the
+    // one before it goes, once the old one alone holds enough changes for readers. The one that
+    // goes is covered by the previous snapshot, now FILE.bak, so the backup still replays.
+    const segment = current;
+    if (segment === null || segment.head - segment.first + 1 < MIN_CHANGES_KEPT) return;
+    if (prev !== null && prev.head > (old?.revision ?? 0)) return;
+    const header = encodeJournalHeader(at + 1);
+    const temp2 = tempSibling(journalPath);
+    await writeFlushed(temp2, header, segment.mode, synced);
+    try {
+      await lock.verify();
+      await fs.rename(journalPath, prevPath);
+    } catch (error) {
+      await fs.rm(temp2, { force: true });
+      throw error;
+    }
+    // From here a crash leaves no journal file, only the previous segment: that loads as an
+    // empty journal after it, and the next commit starts a new one.
+    prev = segment;
+    current = null;
+    try {
+      await fs.rename(temp2, journalPath);
+    } catch (error) {
+      await fs.rm(temp2, { force: true });
+      throw error;
+    }
+    await syncFolder(folder, synced);
+    const fresh = await fs.stat(journalPath, { bigint: true });
+    current = { id: segmentId(fresh), first: at + 1, records: [], end: header.length, head: at, mode: segment.mode };
+  }
+
+  // ---- the store ----------------------------------------------------------------------------------
 
   const store: FileStore = {
     name: "file",
     path: file,
+    journalPath,
 
-    async load(): Promise<StoreSnapshot | null> {
-      const result = await read();
-      known = result?.known ?? null;
-      return result?.snapshot ?? null;
+    load(): Promise<StoreSnapshot | null> {
+      return exclusive(async () => {
+        for (let attempt = 1; ; attempt++) {
+          try {
+            const { decoded, torn } = await refreshUnlocked(true);
+            if (torn && attempt === 1) {
+              // A crashed append's bytes: cut them under the lock, then read again. (Where the
+              // lock cannot be had, they are only left unapplied.)
+              await cutTornTail();
+              forgetJournal();
+              continue;
+            }
+            let data = decoded?.snapshot.data ?? null;
+            const from = decoded?.snapshot.revision ?? 0;
+            await forEachRecord(from, (first, changes) => {
+              data = applyChanges(data, first <= from ? changes.slice(from - first + 1) : changes);
+              return true;
+            }).catch(async (error) => {
+              if (error instanceof Moved || error instanceof MrsFailure) throw error;
+              throw await corrupt(`the journal ${journalPath} does not apply to the snapshot: ${String(error)}`);
+            });
+            return data === null ? null : { revision: head(), data };
+          } catch (error) {
+            if (!(error instanceof Moved) || attempt >= UNLOCKED_ATTEMPTS) throw error;
+            forgetJournal();
+          }
+        }
+      });
     },
 
-    async commit(expected: number | null, data: CatalogData): Promise<CommitResult> {
-      const created = await fs.mkdir(folder, { recursive: true });
-      // A folder we just created is itself only durable once its parent is flushed.
-      if (created !== undefined) await syncFolder(dirname(created));
-      const lock = await acquireLock(lockPath, lockOptions);
-      try {
-        // Under the lock no writer of this store is mid-write: any temporary file is a crash's.
-        if (!cleaned || lock.tookOver) {
-          await removeLeftovers(file);
-          cleaned = true;
-        }
-        const now = await current();
-        if ((now?.revision ?? null) !== expected) return { ok: false, conflict: true };
-        const revision = (now?.revision ?? 0) + 1;
-        const temp = tempSibling(file);
-        await writeFlushed(temp, encodeCatalog(revision, data), now?.mode);
-        try {
-          if (now !== null) await replaceBackup(file, backup);
-          await lock.verify();
-          await fs.rename(temp, file);
-        } catch (error) {
-          await fs.rm(temp, { force: true });
-          throw error;
-        }
-        await syncFolder(folder);
-        const stat = await fs.stat(file, { bigint: true });
-        known = { id: identity(stat), revision, mode: modeOf(stat) };
-        written = known.id;
-        return { ok: true, revision };
-      } finally {
-        await lock.release();
+    commit(expected: number, changes: readonly Change[]): Promise<CommitResult> {
+      if (!Number.isSafeInteger(expected) || expected < 0) {
+        return Promise.reject(new Error(`expected must be a revision (0 or more), not ${expected}`));
       }
+      for (const change of changes) {
+        if (typeof change !== "object" || change === null || !CHANGE_TYPES.includes(change.type)) {
+          return Promise.reject(new Error(`not a change: ${JSON.stringify(change)?.slice(0, 80)}`));
+        }
+      }
+      let record: Buffer;
+      try {
+        // Encoded before anything is touched: a change JSON cannot carry fails the commit whole.
+        record = encodeRecord(expected + 1, changes);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return exclusive(async () => {
+        const created = await fs.mkdir(folder, { recursive: true });
+        // A folder we just created is itself only durable once its parent is flushed.
+        if (created !== undefined) await syncFolder(dirname(created), synced);
+        return withLock(async (lock) => {
+          await refreshSnapshot(true);
+          await refreshJournal(true).catch((error) => {
+            if (!(error instanceof Moved)) throw error;
+            forgetJournal();
+            return refreshJournal(true);
+          });
+          const problem = checkLayout();
+          if (problem !== null) throw await corrupt(problem);
+          if (head() !== expected) {
+            counts.conflicts += 1;
+            return { ok: false, conflict: true } as const;
+          }
+          if (changes.length === 0) return { ok: true, revision: expected } as const;
+          if (expected === 0 && changes[0]?.type !== "session.opened") {
+            throw new Error("the first change of an empty store must open a session");
+          }
+          const revision = expected + changes.length;
+          await append(lock, record, expected + 1, revision);
+          counts.commits += 1;
+          counts.changes += changes.length;
+          // Our own commit is no news to our watchers, unless they had not heard of the one before.
+          for (const watcher of watchers) if (watcher.told === expected) watcher.told = revision;
+          await maybeCompact(lock);
+          return { ok: true, revision } as const;
+        });
+      });
     },
+
+    changesSince(since: number, limit = Number.POSITIVE_INFINITY): Promise<ChangesPage> {
+      return exclusive(async () => {
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await refreshUnlocked(false);
+            const first = oldest();
+            if (since < first - 1) return { ok: false, compacted: true, oldest: first } as const;
+            const found: RevisionedChange[] = [];
+            if (limit > 0 && since < head()) {
+              await forEachRecord(since, (start, changes) => {
+                for (let i = Math.max(0, since - start + 1); i < changes.length; i++) {
+                  found.push({ ...(changes[i] as Change), revision: start + i });
+                  if (found.length >= limit) return false;
+                }
+                return true;
+              });
+            }
+            return { ok: true, changes: found, revision: head() } as const;
+          } catch (error) {
+            if (!(error instanceof Moved) || attempt >= UNLOCKED_ATTEMPTS) throw error;
+            forgetJournal();
+          }
+        }
+      });
+    },
+
+    stats: () => ({ ...counts, revision: head() }),
 
     close: async () => {
       for (const unwatch of unwatchers) unwatch();
       unwatchers.clear();
+      await queue;
     },
   };
 
+  /** A load found a torn tail: cut it under the lock (if the folder can be written; else it is only left unapplied). */
+  async function cutTornTail(): Promise<void> {
+    try {
+      await withLock(async () => {
+        await refreshJournal(true);
+      });
+    } catch (error) {
+      // A folder this process may not write, or a lock that stays busy: the load goes on, the
+      // tail unapplied, and the next commit (which must have the lock) cuts it.
+      const code = error instanceof MrsFailure ? error.code : errorCode(error);
+      if (code === "EACCES" || code === "EPERM" || code === "EROFS" || code === "STORE_UNAVAILABLE") return;
+      throw error;
+    }
+  }
+
   if (options.watch === false) return store;
   return Object.assign(store, {
-    watch(onChange: () => void): () => void {
-      // The folder, not the file: every commit replaces the file (a new inode), which would end
-      // a watch on the file itself after the first change.
+    watch(onChange: (revision: number) => void): () => void {
+      // The folder, not the files: a compaction replaces them (new inodes), which would end a
+      // watch on a file itself.
       try {
         mkdirSync(folder, { recursive: true });
       } catch {
         // Unwritable parent: watchFolder below watches nothing, and commits will say why.
       }
-      const name = basename(file);
+      const watcher = { told: head() };
+      watchers.add(watcher);
+      const names = new Set([basename(journalPath), basename(prevPath), basename(file)]);
       const stop = watchFolder(
         folder,
-        (changed) => changed === null || changed === name,
+        (changed) => changed === null || names.has(changed),
         debounceMs,
         () =>
-          void fs.stat(file, { bigint: true }).then(
-            (stat) => {
-              if (identity(stat) !== written) onChange();
-            },
-            () => undefined,
-          ),
+          void exclusive(async () => {
+            await refreshUnlocked(false);
+            const revision = head();
+            if (revision > watcher.told && watchers.has(watcher)) {
+              watcher.told = revision;
+              onChange(revision);
+            }
+          }).catch(() => undefined),
       );
-      unwatchers.add(stop);
-      return () => {
+      const unwatch = () => {
         stop();
-        unwatchers.delete(stop);
+        watchers.delete(watcher);
+        unwatchers.delete(unwatch);
       };
+      unwatchers.add(unwatch);
+      return unwatch;
     },
   });
 }
 
+/** The index of the first record holding a revision after `after` (records are in order). */
+function firstRecordAfter(records: readonly RecordRef[], after: number): number {
+  let low = 0;
+  let high = records.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((records[middle] as RecordRef).last > after) high = middle;
+    else low = middle + 1;
+  }
+  return low;
+}
+
+function describeDamage(damaged: { offset: number; problem: string; later: number }): string {
+  return damaged.later > 0
+    ? `the record at byte ${damaged.offset} is damaged (${damaged.problem}), and ${damaged.later} whole record(s) follow it`
+    : damaged.problem;
+}
+
+async function readRange(handle: fs.FileHandle, start: number, end: number): Promise<Buffer> {
+  const bytes = Buffer.allocUnsafe(Math.max(0, end - start));
+  let done = 0;
+  while (done < bytes.length) {
+    const { bytesRead } = await handle.read(bytes, done, bytes.length - done, start + done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  return done === bytes.length ? bytes : bytes.subarray(0, done);
+}
+
+async function openIfExists(path: string): Promise<fs.FileHandle | null> {
+  try {
+    return await fs.open(path, "r");
+  } catch (error) {
+    if (errorCode(error) === "ENOENT") return null;
+    throw error;
+  }
+}
+
 function identity(stat: BigIntStats): string {
   return `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`;
+}
+
+function segmentId(stat: BigIntStats): string {
+  return `${stat.dev}:${stat.ino}`;
 }
 
 function modeOf(stat: BigIntStats): number {

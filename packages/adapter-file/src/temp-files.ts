@@ -13,12 +13,12 @@ export function tempSibling(path: string): string {
 
 /**
  * Which names in the folder are temporary files of the store kept at `target`: its own temp,
- * and those of its backup, lock and lock-breaking steps. Exact, so that the files of another
+ * and those of its backup, journal, lock and lock-breaking steps. Exact, so that the files of another
  * store in the same folder (`catalog.json.old`) are never touched.
  */
 export function leftoverPattern(target: string): RegExp {
   const base = basename(target).replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  return new RegExp(`^\\.${base}(?:\\.bak|\\.lock|\\.lock\\.break)?-\\d+-[0-9a-f]+\\.tmp$`);
+  return new RegExp(`^\\.${base}(?:\\.bak|\\.journal|\\.lock|\\.lock\\.break)?-\\d+-[0-9a-f]+\\.tmp$`);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { type CatalogData, type Decision, MAX_DECISIONS, type ModuleRecord, type Session } from "./model.js";
+import type { RegistryEvent } from "./registry-types.js";
 
 /**
  * One change of a store's log (RULES.md R1). A commit is a list of these; each takes the next
@@ -61,4 +62,24 @@ export function applyChanges(data: CatalogData | null, changes: readonly Change[
   }
   if (state === null) throw new Error("no session: the changes open none");
   return state;
+}
+
+/** The event a stored change is to readers (the registry's subscribers, `GET /v1/events`): one per change. */
+export function eventOf(change: RevisionedChange): RegistryEvent {
+  const { revision } = change;
+  switch (change.type) {
+    case "session.opened":
+      return { type: "session", revision, session: change.session };
+    case "decision.recorded":
+      return { type: "decision", revision, decision: change.decision };
+    case "module.put":
+      return {
+        type: "module",
+        revision,
+        module: change.record.payload.registration_metadata.module_name,
+        record: change.record,
+      };
+    case "module.removed":
+      return { type: "module", revision, module: change.module, record: null };
+  }
 }

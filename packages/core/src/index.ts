@@ -1,5 +1,6 @@
 export { canonicalJson } from "./canonical-json.js";
-export { applyChanges, CHANGE_TYPES, type Change, emptyCatalog, type RevisionedChange } from "./changes.js";
+export { applyChanges, CHANGE_TYPES, type Change, emptyCatalog, eventOf, type RevisionedChange } from "./changes.js";
+export * from "./compat/index.js";
 export * from "./errors.js";
 export type * from "./model.js";
 export { MAX_DECISIONS } from "./model.js";

@@ -2,7 +2,7 @@ import type { Capability, RegistrationPayload } from "@rune/mrs-schema";
 import type { MrsError, MrsWarning } from "./errors.js";
 import type { Decision, ModuleRecord, Session } from "./model.js";
 import type { RegistrationInput, RegistrationSource } from "./source.js";
-import type { RegistryStore } from "./store.js";
+import type { ChangesPage, RegistryStore } from "./store.js";
 import type { InstanceCheck, ValidationResult } from "./validation-types.js";
 
 /** Options of {@link createRegistry}. */
@@ -79,7 +79,14 @@ export interface CapabilityEntry {
  */
 export type RegistryEvent =
   | { readonly type: "decision"; readonly revision: number; readonly decision: Decision }
-  | { readonly type: "session"; readonly revision: number; readonly session: Session };
+  | { readonly type: "session"; readonly revision: number; readonly session: Session }
+  /** A module put in the catalog (`record`) or taken out of it (`record: null`). */
+  | {
+      readonly type: "module";
+      readonly revision: number;
+      readonly module: string;
+      readonly record: ModuleRecord | null;
+    };
 
 /** Which decisions {@link Registry.decisions} returns. */
 export interface DecisionQuery {
@@ -104,6 +111,11 @@ export interface Registry {
   refresh(): Promise<DiscoveryReport>;
   /** Follows the store: applies the changes other writers committed since the revision held. */
   reload(): Promise<void>;
+  /**
+   * The store's changes after revision `since` (RULES.md R2, R3), at most `limit`: for readers
+   * that replay what they missed. Answers `compacted` when `since` is older than the store keeps.
+   */
+  changes(since: number, limit?: number): Promise<ChangesPage>;
 
   /** The current session with its counts. Throws before {@link Registry.start}. */
   session(): SessionInfo;

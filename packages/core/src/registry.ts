@@ -1,6 +1,6 @@
 import { CatalogIndex } from "./catalog.js";
 import type { Change } from "./changes.js";
-import { applyChanges } from "./changes.js";
+import { applyChanges, eventOf } from "./changes.js";
 import { type CheckedRegistration, type Decided, decideRegistrations } from "./decide.js";
 import { registrationDigest } from "./digest.js";
 import { type MrsError, MrsFailure, mrsError } from "./errors.js";
@@ -15,6 +15,7 @@ import type {
   SessionInfo,
 } from "./registry-types.js";
 import type { Discovery, RegistrationInput } from "./source.js";
+import type { ChangesPage } from "./store.js";
 import { checkRegistration, compileSchema, parseRegistration } from "./validate.js";
 import type { InstanceCheck } from "./validation-types.js";
 
@@ -108,6 +109,10 @@ class RegistryImpl implements Registry {
 
   reload(): Promise<void> {
     return this.serial(() => this.catchUp());
+  }
+
+  changes(since: number, limit?: number): Promise<ChangesPage> {
+    return this.guard(() => this.store.changesSince(since, limit));
   }
 
   session(): SessionInfo {
@@ -326,9 +331,7 @@ class RegistryImpl implements Registry {
     this.index.apply(changes);
     this.held = first + changes.length - 1;
     changes.forEach((change, i) => {
-      const revision = first + i;
-      if (change.type === "decision.recorded") this.emit({ type: "decision", revision, decision: change.decision });
-      else if (change.type === "session.opened") this.emit({ type: "session", revision, session: change.session });
+      this.emit(eventOf({ ...change, revision: first + i }));
     });
   }
 

@@ -315,6 +315,10 @@ describe("the catalog", () => {
     registry.subscribe((e) => events.push(e));
     await registry.register({ payload: payload("echo", "1.0.0") }, "t");
     await registry.register({ payload: payload("echo", "1.0.0") }, "t");
-    expect(events.map((e) => (e.type === "decision" ? e.decision.outcome : e.type))).toEqual(["accepted", "rejected"]);
+    expect(events.map((e) => (e.type === "decision" ? e.decision.outcome : e.type))).toEqual([
+      "accepted",
+      "module",
+      "rejected",
+    ]);
   });
 });

@@ -57,8 +57,10 @@ describe("MRS-R1 a commit holds only what changed", () => {
     expect(events.map((e) => [e.type, e.revision])).toEqual([
       ["session", 1],
       ["decision", 2],
+      ["module", 3],
       ["decision", 4],
     ]);
+    expect(events[2]).toMatchObject({ module: "echo", record: { source: "t" } });
   });
 });
 
@@ -114,7 +116,15 @@ describe("MRS-R1 following other writers", () => {
     await two.reload();
     expect(two.module("echo")?.source).toBe("one");
     expect(two.revision).toBe(one.revision);
-    expect(events).toEqual([expect.objectContaining({ type: "decision", revision: 2 })]);
+    expect(events).toEqual([
+      expect.objectContaining({ type: "decision", revision: 2 }),
+      expect.objectContaining({ type: "module", revision: 3, module: "echo" }),
+    ]);
+    const page = await two.changes(1);
+    expect(page.ok ? page.changes.map((c) => [c.revision, c.type]) : page).toEqual([
+      [2, "decision.recorded"],
+      [3, "module.put"],
+    ]);
   });
 
   it("MRS-R3 a registry whose revision was compacted away reads the whole state again", async () => {

@@ -1,0 +1,187 @@
+import type { SchemaObject } from "../validation/schema-walk.js";
+import { type Comparison, type Location, report } from "./comparison.js";
+import type { Effect } from "./effect.js";
+import type { DifferenceKind } from "./kinds.js";
+import { keywordPointer, keywordValue, type Side } from "./schema-side.js";
+
+interface Bound {
+  readonly value: number;
+  readonly exclusive: boolean;
+}
+
+const NUMERIC_SIDES = [
+  { side: "lower", keywords: ["minimum", "exclusiveMinimum"] },
+  { side: "upper", keywords: ["maximum", "exclusiveMaximum"] },
+] as const;
+
+const KIND_PREFIX: Readonly<Record<string, string>> = {
+  minimum: "minimum",
+  maximum: "maximum",
+  exclusiveMinimum: "exclusive-minimum",
+  exclusiveMaximum: "exclusive-maximum",
+  minLength: "min-length",
+  maxLength: "max-length",
+  minItems: "min-items",
+  maxItems: "max-items",
+  minProperties: "min-properties",
+  maxProperties: "max-properties",
+};
+
+/**
+ * `minimum`, `maximum`, `exclusiveMinimum`, `exclusiveMaximum` and `multipleOf`. A side's two
+ * keywords are read together as one effective bound, so that `minimum: 0` replaced by
+ * `exclusiveMinimum: 0` tightens, and a bound made redundant by the other does not count.
+ */
+export function compareNumbers(
+  c: Comparison,
+  old: Side,
+  next: Side,
+  oldKeywords: SchemaObject,
+  newKeywords: SchemaObject,
+  at: Location,
+): void {
+  for (const { side, keywords } of NUMERIC_SIDES) {
+    const effect = boundEffect(side, effectiveBound(side, oldKeywords), effectiveBound(side, newKeywords));
+    if (effect === "none") continue;
+    for (const keyword of keywords) {
+      const before = numberOf(oldKeywords, keyword);
+      const after = numberOf(newKeywords, keyword);
+      if (before === after) continue;
+      report(c, {
+        kind: `${KIND_PREFIX[keyword]}-${verb(before, after)}` as DifferenceKind,
+        effect,
+        old: keywordPointer(old, keyword),
+        next: keywordPointer(next, keyword),
+        at,
+        what: `${keyword} ${before ?? "(none)"} became ${after ?? "(none)"}`,
+      });
+    }
+  }
+  const before = numberOf(oldKeywords, "multipleOf");
+  const after = numberOf(newKeywords, "multipleOf");
+  if (before === after) return;
+  report(c, {
+    kind:
+      before === undefined ? "multiple-of-added" : after === undefined ? "multiple-of-removed" : "multiple-of-changed",
+    // A changed multipleOf is not compared: 0.1 and 0.3 are not exact in binary floating point (C3).
+    effect: before === undefined ? "narrows" : after === undefined ? "widens" : "unknown",
+    old: keywordPointer(old, "multipleOf"),
+    next: keywordPointer(next, "multipleOf"),
+    at,
+    what: `multipleOf ${before ?? "(none)"} became ${after ?? "(none)"}`,
+  });
+}
+
+function effectiveBound(side: "lower" | "upper", keywords: SchemaObject): Bound | undefined {
+  const inclusive = numberOf(keywords, side === "lower" ? "minimum" : "maximum");
+  const exclusive = numberOf(keywords, side === "lower" ? "exclusiveMinimum" : "exclusiveMaximum");
+  if (inclusive === undefined) return exclusive === undefined ? undefined : { value: exclusive, exclusive: true };
+  if (exclusive === undefined) return { value: inclusive, exclusive: false };
+  const exclusiveWins = side === "lower" ? exclusive >= inclusive : exclusive <= inclusive;
+  return exclusiveWins ? { value: exclusive, exclusive: true } : { value: inclusive, exclusive: false };
+}
+
+function boundEffect(side: "lower" | "upper", before: Bound | undefined, after: Bound | undefined): Effect {
+  if (before === undefined) return after === undefined ? "none" : "narrows";
+  if (after === undefined) return "widens";
+  const tighter = side === "lower" ? after.value > before.value : after.value < before.value;
+  const looser = side === "lower" ? after.value < before.value : after.value > before.value;
+  if (tighter) return "narrows";
+  if (looser) return "widens";
+  if (after.exclusive === before.exclusive) return "none";
+  return after.exclusive ? "narrows" : "widens";
+}
+
+/**
+ * A count keyword (`minLength`, `maxItems`, `minProperties`, ...): a lower count raised or an
+ * upper count lowered narrows. A missing `min*` is 0 and a missing `max*` unbounded, so
+ * `minLength: 0` added is no difference.
+ */
+export function compareCount(
+  c: Comparison,
+  old: Side,
+  next: Side,
+  oldKeywords: SchemaObject,
+  newKeywords: SchemaObject,
+  at: Location,
+  keyword: "minLength" | "maxLength" | "minItems" | "maxItems" | "minProperties" | "maxProperties",
+): void {
+  const before = numberOf(oldKeywords, keyword);
+  const after = numberOf(newKeywords, keyword);
+  if (before === after) return;
+  const isMin = keyword.startsWith("min");
+  const missing = isMin ? 0 : Number.POSITIVE_INFINITY;
+  const was = before ?? missing;
+  const is = after ?? missing;
+  if (was === is) return;
+  report(c, {
+    kind: `${KIND_PREFIX[keyword]}-${verb(before, after)}` as DifferenceKind,
+    effect: (isMin ? is > was : is < was) ? "narrows" : "widens",
+    old: keywordPointer(old, keyword),
+    next: keywordPointer(next, keyword),
+    at,
+    what: `${keyword} ${before ?? "(none)"} became ${after ?? "(none)"}`,
+  });
+}
+
+/** `uniqueItems`: required uniqueness narrows, dropping it widens. */
+export function compareUniqueItems(
+  c: Comparison,
+  old: Side,
+  next: Side,
+  oldKeywords: SchemaObject,
+  newKeywords: SchemaObject,
+  at: Location,
+): void {
+  const before = keywordValue(oldKeywords, "uniqueItems") === true;
+  const after = keywordValue(newKeywords, "uniqueItems") === true;
+  if (before === after) return;
+  report(c, {
+    kind: after ? "unique-items-added" : "unique-items-removed",
+    effect: after ? "narrows" : "widens",
+    old: keywordPointer(old, "uniqueItems"),
+    next: keywordPointer(next, "uniqueItems"),
+    at,
+    what: after ? "items must now be unique" : "items may now repeat",
+  });
+}
+
+/**
+ * A keyword whose values are not compared with each other (`pattern`, `format`): added narrows,
+ * dropped widens, changed is undecidable (C3: whether one regular language holds another, or
+ * one format's strings another's, is not decided here).
+ */
+export function compareOpaque(
+  c: Comparison,
+  old: Side,
+  next: Side,
+  oldKeywords: SchemaObject,
+  newKeywords: SchemaObject,
+  at: Location,
+  keyword: "pattern" | "format",
+): void {
+  const before = keywordValue(oldKeywords, keyword);
+  const after = keywordValue(newKeywords, keyword);
+  if (typeof before !== "string" && typeof after !== "string") return;
+  if (before === after) return;
+  const state = typeof before !== "string" ? "added" : typeof after !== "string" ? "removed" : "changed";
+  report(c, {
+    kind: `${keyword}-${state}`,
+    effect: state === "added" ? "narrows" : state === "removed" ? "widens" : "unknown",
+    old: keywordPointer(old, keyword),
+    next: keywordPointer(next, keyword),
+    at,
+    what: `${keyword} ${JSON.stringify(before) ?? "(none)"} became ${JSON.stringify(after) ?? "(none)"}`,
+  });
+}
+
+function numberOf(keywords: SchemaObject, keyword: string): number | undefined {
+  const value = keywordValue(keywords, keyword);
+  return typeof value === "number" && Number.isFinite(value) ? value : undefined;
+}
+
+function verb(before: number | undefined, after: number | undefined): "added" | "removed" | "increased" | "decreased" {
+  if (before === undefined) return "added";
+  if (after === undefined) return "removed";
+  return after > before ? "increased" : "decreased";
+}

@@ -1,0 +1,154 @@
+import { compareApplicators } from "./applicators.js";
+import { compareArrays } from "./arrays.js";
+import { compareCount, compareNumbers, compareOpaque } from "./bounds.js";
+import { type Budget, type Comparison, type Location, newComparison, proceed, ROOT, report } from "./comparison.js";
+import type { Direction } from "./effect.js";
+import { compareObjects } from "./objects.js";
+import { type Followed, follow } from "./refs.js";
+import { sameMeaning } from "./same-meaning.js";
+import { keywordsOf, type SchemaRoot, type Side } from "./schema-side.js";
+import type { CompatibilityDifference } from "./types.js";
+import { compareType, compareValues } from "./types-and-values.js";
+import { compareUnevaluated, compareUnmodelled } from "./unmodelled.js";
+import { admits, kindsOf, type ValueKind } from "./vocabulary.js";
+
+/**
+ * Compares one capability schema across versions in one direction and appends what differs
+ * (C1): for an `input`, what refuses an instance the old one accepted breaks; for an `output`,
+ * what allows an instance the old one did not.
+ */
+export function compareSchema(
+  old: SchemaRoot,
+  next: SchemaRoot,
+  options: { readonly direction: Direction; readonly action: string; readonly budget: Budget },
+  out: CompatibilityDifference[],
+): void {
+  const comparison = newComparison({ ...options, out }, compareSubschemas);
+  comparison.compare(
+    { schema: old.schema, pointer: old.pointer, root: old },
+    { schema: next.schema, pointer: next.pointer, root: next },
+    ROOT,
+  );
+}
+
+function pairKey(old: Side, next: Side): string {
+  return `${old.pointer}\u0000${old.variant ?? ""}\u0000${next.pointer}\u0000${next.variant ?? ""}`;
+}
+
+/**
+ * Two subschemas: references followed, then each pair compared once. A pair met again while it
+ * is being compared is a `$ref` cycle: deeper in the instance it is a recursive structure, and
+ * assuming the pair holds is sound (instances are finite, so every counterexample would show at
+ * a shallower level, where the comparison looks); at the same depth it is not followed (C3).
+ */
+function compareSubschemas(c: Comparison, old: Side, next: Side, at: Location): void {
+  if (!proceed(c, old, next, at)) return;
+  const before = follow(old);
+  const after = follow(next);
+  if ("reason" in before || "reason" in after) {
+    if (sameMeaning(old, next)) return;
+    report(c, {
+      kind: "ref-not-followed",
+      effect: "unknown",
+      old,
+      next,
+      at,
+      what:
+        ("reason" in before ? before.reason : "reason" in after ? after.reason : "") || "a reference was not followed",
+    });
+    return;
+  }
+  const key = pairKey(before.side, after.side);
+  if (c.done.has(key)) return;
+  const entered = c.open.get(key);
+  if (entered !== undefined) {
+    if (at.depth > entered) return;
+    report(c, {
+      kind: "ref-cycle-not-followed",
+      effect: "unknown",
+      old: before.side,
+      next: after.side,
+      at,
+      what: "a $ref cycle comes back here without entering a member or an item",
+    });
+    return;
+  }
+  c.open.set(key, at.depth);
+  c.nesting += 1;
+  try {
+    compareFollowed(c, before, after, at);
+  } finally {
+    c.nesting -= 1;
+    c.open.delete(key);
+    c.done.add(key);
+  }
+}
+
+type Resolved = Exclude<Followed, { reason: string }>;
+
+function compareFollowed(c: Comparison, before: Resolved, after: Resolved, at: Location): void {
+  const old = before.side;
+  const next = after.side;
+  if (sameMeaning(old, next)) return;
+  if (before.target || after.target) {
+    // Draft 2020-12 `$ref` beside other constraints: both apply. Compared part by part when both
+    // sides have that shape; a graph reshaped around it is not followed (C3).
+    if (before.target && after.target) {
+      c.compare(before.target, after.target, at);
+      c.compare(before.rest, after.rest, at);
+      return;
+    }
+    report(c, {
+      kind: "ref-not-followed",
+      effect: "unknown",
+      old,
+      next,
+      at,
+      what: "a $ref beside other keywords on one side only: the reference graph was reshaped",
+    });
+    return;
+  }
+  const oldKeywords = keywordsOf(old);
+  const newKeywords = keywordsOf(next);
+  if (!newKeywords) {
+    report(c, {
+      kind: "schema-now-refuses-everything",
+      effect: "narrows",
+      old,
+      next,
+      at,
+      what: "the schema became false",
+    });
+    return;
+  }
+  if (!oldKeywords) {
+    report(c, {
+      kind: "schema-no-longer-refuses-everything",
+      effect: "widens",
+      old,
+      next,
+      at,
+      what: "the schema was false",
+    });
+    return;
+  }
+  compareType(c, old, next, oldKeywords, newKeywords, at);
+  compareValues(c, old, next, oldKeywords, newKeywords, at);
+  // The keywords about one kind of value are compared only where both sides admit it: where one
+  // side does not, the `type` difference above already reports that kind lost or gained.
+  const oldKinds = kindsOf(oldKeywords);
+  const newKinds = kindsOf(newKeywords);
+  const both = (kind: ValueKind) => admits(oldKinds, kind) && admits(newKinds, kind);
+  if (both("integer") || both("fraction")) compareNumbers(c, old, next, oldKeywords, newKeywords, at);
+  if (both("string")) {
+    compareCount(c, old, next, oldKeywords, newKeywords, at, "minLength");
+    compareCount(c, old, next, oldKeywords, newKeywords, at, "maxLength");
+    compareOpaque(c, old, next, oldKeywords, newKeywords, at, "pattern");
+    compareOpaque(c, old, next, oldKeywords, newKeywords, at, "format");
+  }
+  if (both("array")) compareArrays(c, old, next, oldKeywords, newKeywords, at);
+  if (both("object")) compareObjects(c, old, next, oldKeywords, newKeywords, at);
+  compareApplicators(c, old, next, at);
+  compareUnmodelled(c, old, next, oldKeywords, newKeywords, at);
+  compareUnevaluated(c, old, next, oldKeywords, newKeywords, at);
+}

@@ -1,0 +1,189 @@
+import { type Direction, type Effect, verdictOf } from "./effect.js";
+import type { DifferenceKind } from "./kinds.js";
+import type { Side } from "./schema-side.js";
+import type { CompatibilityDifference } from "./types.js";
+
+/**
+ * Where in an instance a subschema applies, for messages (`/records/*\/level`), and how many
+ * members or items deep that is: a `$ref` cycle that comes back deeper is a recursive structure
+ * the comparison may assume (its instances are finite), one that comes back at the same depth
+ * is not followed.
+ */
+export interface Location {
+  readonly path: string;
+  readonly depth: number;
+}
+
+/** The instance itself. */
+export const ROOT: Location = { path: "", depth: 0 };
+
+/** The member `name` of an object. */
+export function member(at: Location, name: string): Location {
+  return { path: `${at.path}/${name.replaceAll("~", "~0").replaceAll("/", "~1")}`, depth: at.depth + 1 };
+}
+
+/** Any member, or any item (`additionalProperties`, `items`). */
+export function anyChild(at: Location): Location {
+  return { path: `${at.path}/*`, depth: at.depth + 1 };
+}
+
+/** The item at `index` of an array. */
+export function item(at: Location, index: number): Location {
+  return { path: `${at.path}/${index}`, depth: at.depth + 1 };
+}
+
+/** The names of an object's members (`propertyNames`). */
+export function memberNames(at: Location): Location {
+  return { path: `${at.path}/(member names)`, depth: at.depth + 1 };
+}
+
+/**
+ * The work bound of one `compareRegistrations` call. Capability schemas are bounded (E11: 2,000
+ * subschemas each), but comparing `anyOf` branches with each other multiplies the work; past the
+ * bound, what is left is reported as undecidable, never as compatible (C3).
+ */
+export const MAX_COMPARISON_STEPS = 200_000;
+/** How deep the comparison may nest (subschemas and references) before it stops, well within the call stack. */
+export const MAX_COMPARISON_NESTING = 200;
+
+/** The shared work counter of a call. */
+export interface Budget {
+  steps: number;
+}
+
+/** Compares two subschemas within a comparison (the orchestrating module's, so that keyword modules need not import it). */
+export type Runner = (of: Comparison, old: Side, next: Side, at: Location) => void;
+
+/** One schema being compared, in one direction: where differences go, and what is under way. */
+export interface Comparison {
+  readonly direction: Direction;
+  readonly action: string;
+  readonly out: CompatibilityDifference[];
+  readonly budget: Budget;
+  /** Pairs of subschemas being compared (by their pointers), with the instance depth they were entered at. */
+  readonly open: Map<string, number>;
+  /** Pairs already compared: a subschema reached twice through `$ref` is reported once. */
+  readonly done: Set<string>;
+  nesting: number;
+  stopped: boolean;
+  readonly run: Runner;
+  /** Compares two subschemas within this comparison. */
+  readonly compare: (old: Side, next: Side, at: Location) => void;
+}
+
+/** A new comparison, with `compare` bound to it. */
+export function newComparison(
+  init: { direction: Direction; action: string; out: CompatibilityDifference[]; budget: Budget; nesting?: number },
+  run: Runner,
+): Comparison {
+  const comparison: Comparison = {
+    ...init,
+    open: new Map(),
+    done: new Set(),
+    nesting: init.nesting ?? 0,
+    stopped: false,
+    run,
+    compare: (old, next, at) => run(comparison, old, next, at),
+  };
+  return comparison;
+}
+
+/** A comparison of its own (own differences, own memory of pairs) that shares the work bound: for "does this branch hold that schema?". */
+export function scratch(of: Comparison, direction: Direction = of.direction): Comparison {
+  return newComparison({ direction, action: of.action, out: [], budget: of.budget, nesting: of.nesting }, of.run);
+}
+
+/**
+ * True when the comparison can show that every instance valid under `old` is valid under `next`
+ * (direction `input`), or that every instance valid under `next` is valid under `old` (direction
+ * `output`): it reports no difference that breaks.
+ */
+export function holds(
+  of: Comparison,
+  old: Side,
+  next: Side,
+  at: Location,
+  direction: Direction = of.direction,
+): boolean {
+  const trial = scratch(of, direction);
+  trial.compare(old, next, at);
+  return trial.out.every((difference) => difference.breaking === false);
+}
+
+/** What a difference says, before its verdict and message are worked out. */
+export interface Finding {
+  readonly kind: DifferenceKind;
+  readonly effect: Effect;
+  /** The old and new location: a subschema, or a pointer into it (the keyword). */
+  readonly old?: Side | string;
+  readonly next?: Side | string;
+  readonly at: Location;
+  /** What changed, without the consequence (added from the effect and direction). */
+  readonly what: string;
+}
+
+/** Records one difference with its verdict (C1, C3) and its one-line message. */
+export function report(of: Comparison, finding: Finding): void {
+  const breaking = verdictOf(finding.effect, of.direction);
+  const where = finding.at.path === "" ? of.direction : `${of.direction} ${finding.at.path}`;
+  const difference: CompatibilityDifference = {
+    kind: finding.kind,
+    action: of.action,
+    breaking,
+    ...pointerOf("old_pointer", finding.old),
+    ...pointerOf("new_pointer", finding.next),
+    message: `${where}: ${finding.what}; ${consequence(finding.effect, of.direction)}`,
+  };
+  of.out.push(difference);
+}
+
+function pointerOf(name: "old_pointer" | "new_pointer", location: Side | string | undefined): Record<string, string> {
+  if (location === undefined) return {};
+  return { [name]: typeof location === "string" ? location : location.pointer };
+}
+
+function consequence(effect: Effect, direction: Direction): string {
+  const subject = direction === "input" ? "inputs" : "outputs";
+  switch (effect) {
+    case "unknown":
+      return "undecidable (MRS-C3): counted as breaking";
+    case "none":
+      return "no instance changes validity";
+    case "incomparable":
+      return direction === "input"
+        ? "breaking: some inputs that were valid are now refused"
+        : "breaking: callers may receive outputs the old version could not return";
+    case "narrows":
+      return direction === "input"
+        ? "breaking: some inputs that were valid are now refused"
+        : `not breaking: ${subject} only promise more`;
+    case "widens":
+      return direction === "output"
+        ? "breaking: callers may receive outputs the old version could not return"
+        : `not breaking: more ${subject} are accepted`;
+  }
+}
+
+/**
+ * Counts one step of work and says whether to go on. Past the bound (or too deep), the
+ * comparison stops and says so once, in each comparison that met the bound (C3).
+ */
+export function proceed(of: Comparison, old: Side, next: Side, at: Location): boolean {
+  of.budget.steps += 1;
+  if (of.budget.steps <= MAX_COMPARISON_STEPS && of.nesting <= MAX_COMPARISON_NESTING) return true;
+  if (!of.stopped) {
+    of.stopped = true;
+    report(of, {
+      kind: "comparison-too-complex",
+      effect: "unknown",
+      old,
+      next,
+      at,
+      what:
+        of.nesting > MAX_COMPARISON_NESTING
+          ? `the comparison nests deeper than ${MAX_COMPARISON_NESTING} levels here and stopped`
+          : `the comparison stopped after ${MAX_COMPARISON_STEPS} steps`,
+    });
+  }
+  return false;
+}

@@ -1,0 +1,68 @@
+import type { Dialect } from "../validation/dialect.js";
+import { child } from "../validation/pointer.js";
+import { isSchemaObject, type SchemaObject } from "../validation/schema-walk.js";
+
+/** One capability schema as the comparison reads it: its value, where it is in its payload, and its dialect. */
+export interface SchemaRoot {
+  readonly schema: unknown;
+  /** JSON Pointer of the schema in its payload (`/capabilities/0/input_schema`). */
+  readonly pointer: string;
+  readonly dialect: Dialect;
+}
+
+/**
+ * A subschema being compared: its value, its JSON Pointer in the payload, and its root (which
+ * its `$ref`s resolve against). `variant` tells apart two views of one location (a node and the
+ * same node without its `$ref`), so that the cycle guard does not mistake one for the other.
+ */
+export interface Side {
+  readonly schema: unknown;
+  readonly pointer: string;
+  readonly root: SchemaRoot;
+  readonly variant?: string;
+}
+
+/** `true` as an object: no keyword, every instance. */
+const ANYTHING: SchemaObject = Object.freeze({});
+
+/** The keywords of a subschema: `true` reads as `{}`, `false` (refuses everything) as `undefined`. */
+export function keywordsOf(side: Side): SchemaObject | undefined {
+  if (side.schema === true) return ANYTHING;
+  return isSchemaObject(side.schema) ? side.schema : undefined;
+}
+
+/** A subschema standing for an absent keyword (`additionalProperties` left out is `true`), located at its parent. */
+export function absent(parent: Side, keyword: string): Side {
+  return { schema: true, pointer: parent.pointer, root: parent.root, variant: `no ${keyword}` };
+}
+
+/** The subschema under `keyword` (and `key` of a map, or `index` of a list), or `undefined`. */
+export function subschema(parent: Side, keyword: string, key?: string | number): Side | undefined {
+  const keywords = keywordsOf(parent);
+  if (!keywords || !Object.hasOwn(keywords, keyword)) return undefined;
+  let value: unknown = keywords[keyword];
+  const path: (string | number)[] = [keyword];
+  if (key !== undefined) {
+    if (typeof key === "number") {
+      if (!Array.isArray(value) || key >= value.length) return undefined;
+      value = value[key];
+    } else {
+      if (!isSchemaObject(value) || !Object.hasOwn(value, key)) return undefined;
+      value = value[key];
+    }
+    path.push(key);
+  }
+  if (typeof value !== "boolean" && !isSchemaObject(value)) return undefined;
+  return { schema: value, pointer: child(parent.pointer, ...path), root: parent.root };
+}
+
+/** The pointer of `keyword` in a subschema when it is there, else of the subschema (where it is missing). */
+export function keywordPointer(side: Side, keyword: string): string {
+  const keywords = keywordsOf(side);
+  return keywords && Object.hasOwn(keywords, keyword) ? child(side.pointer, keyword) : side.pointer;
+}
+
+/** The value of a keyword, own properties only (E12). */
+export function keywordValue(keywords: SchemaObject, keyword: string): unknown {
+  return Object.hasOwn(keywords, keyword) ? keywords[keyword] : undefined;
+}

@@ -1,5 +1,5 @@
 import type { RegistrationPayload } from "@rune/mrs-schema";
-import { CHANGE_TYPES, type Change } from "./changes.js";
+import type { Change } from "./changes.js";
 import { type MrsError, type MrsWarning, mrsError, toPointer } from "./errors.js";
 import type { CatalogData, ModuleRecord, Session } from "./model.js";
 import { resolveRegistration } from "./resolution.js";
@@ -18,12 +18,22 @@ export interface VerifyChangesOptions {
 /** The most errors one call reports: a batch of a thousand broken payloads is refused all the same. */
 export const MAX_VERIFY_ERRORS = 100;
 
-/** The members each part of a change may have: anything else is malformed. */
-const MEMBERS = {
+/**
+ * The kinds of change this check knows how to judge, with their members. A kind it does not
+ * know is refused, never let through unchecked: a new kind of change is verified before a
+ * client may send it.
+ */
+const CHANGE_MEMBERS = {
   "session.opened": ["type", "session"],
   "module.put": ["type", "record"],
   "module.removed": ["type", "module"],
   "decision.recorded": ["type", "decision"],
+} as const satisfies Partial<Record<Change["type"], readonly string[]>>;
+type VerifiedType = keyof typeof CHANGE_MEMBERS;
+const VERIFIED_TYPES = Object.keys(CHANGE_MEMBERS) as VerifiedType[];
+
+/** The members each part of a change may have: anything else is malformed. */
+const MEMBERS = {
   session: ["id", "startedAt"],
   record: ["payload", "source", "acceptedAt", "decisionId"],
   decision: [
@@ -155,13 +165,13 @@ export function verifyChanges(
       continue;
     }
     const type = change.type;
-    if (typeof type !== "string" || !(CHANGE_TYPES as readonly string[]).includes(type)) {
-      malformed(`${at}/type`, `a change's type must be one of ${CHANGE_TYPES.join(", ")}`);
+    if (typeof type !== "string" || !Object.hasOwn(CHANGE_MEMBERS, type)) {
+      malformed(`${at}/type`, `a change's type must be one of ${VERIFIED_TYPES.join(", ")}`);
       continue;
     }
-    if (!onlyMembers(change, MEMBERS[type as Change["type"]], at, malformed)) continue;
+    if (!onlyMembers(change, CHANGE_MEMBERS[type as VerifiedType], at, malformed)) continue;
 
-    switch (type as Change["type"]) {
+    switch (type as VerifiedType) {
       case "session.opened": {
         const opened = change.session;
         if (!checkSession(opened, `${at}/session`, malformed)) continue;

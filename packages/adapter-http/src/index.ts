@@ -8,7 +8,13 @@ export {
   mrsClient,
 } from "./client.js";
 export { type HttpStoreOptions, httpStore } from "./http-store.js";
-export { MAX_BODY_BYTES, MAX_STORE_BODY_BYTES, type MrsHttpApiOptions, mrsHttpApi } from "./plugin.js";
+export {
+  MAX_BODY_BYTES,
+  MAX_CHANGES_PAGE,
+  MAX_STORE_BODY_BYTES,
+  type MrsHttpApiOptions,
+  mrsHttpApi,
+} from "./plugin.js";
 export type {
   ActionView,
   CapabilityView,

@@ -4,12 +4,14 @@ import { TypeBoxValidatorCompiler } from "@fastify/type-provider-typebox";
 import {
   type CapabilityEntry,
   type CatalogData,
+  type ModuleRecord,
   MrsFailure,
   mrsError,
   type RegistrationInput,
   type Registry,
   type RegistryEvent,
   type RegistryStore,
+  verifyChanges,
 } from "@rune/mrs-core";
 import type {
   FastifyError,
@@ -37,8 +39,12 @@ import {
   RegistrationRejection,
   SessionView,
   StoreAnswer,
+  StoreChangesPage,
+  StoreChangesQuery,
   StoreCommitBody,
+  StoreCommitBodyDoc,
   StoreCommitted,
+  StoreCompacted,
   StoreConflict,
   ValidateAnswer,
   ValidateBody,
@@ -49,10 +55,14 @@ import { actionView, capabilityView, moduleView } from "./views.js";
 /** RULES.md E11: the largest registration payload, and the largest JSON body of any other call. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 /**
- * `PUT /v1/store` carries a whole catalog (up to 10,000 decisions and every module), far more
- * than one payload; only a token granted every name may send it.
+ * The largest body of `POST /v1/store/commit`: one group commit of a registry (up to 1,000
+ * registrations, each with its payload of up to 1 MiB, RULES.md E11) can be far more than one
+ * payload; only a token granted every name may send it. A batch larger than this is refused
+ * whole (413 `PAYLOAD_TOO_LARGE`): a commit is all or nothing.
  */
 export const MAX_STORE_BODY_BYTES = 64 * 1024 * 1024;
+/** The most changes one answer of `GET /v1/store/changes` holds, and the default. */
+export const MAX_CHANGES_PAGE = 1_000;
 const DEFAULT_HEARTBEAT_MS = 15_000;
 
 /** Options of {@link mrsHttpApi}. */
@@ -67,9 +77,10 @@ export interface MrsHttpApiOptions {
   /** Whether reading the catalog needs a token (any configured one). Default `"open"`. */
   readonly read?: "open" | "token";
   /**
-   * The store behind `registry`. When given, `GET /v1/store` and `PUT /v1/store` serve it (for
-   * {@link httpStore} clients: another LOM or a CLI sharing this catalog); without it those
-   * routes do not exist.
+   * The store behind `registry`. When given, `GET /v1/store`, `GET /v1/store/changes` and
+   * `POST /v1/store/commit` serve it (for {@link httpStore} clients: another LOM or a CLI
+   * sharing this catalog); without it those routes do not exist. Commits are checked against
+   * the rules (`verifyChanges`) on the registry's state before they reach the store.
    */
   readonly store?: RegistryStore;
   /** Interval of the comments that keep `GET /v1/events` streams alive through proxies. Default 15 s. */
@@ -151,9 +162,14 @@ async function routes(scope: FastifyInstance, options: MrsHttpApiOptions): Promi
     // OpenAPI 3.1 takes JSON Schema 2020-12 as it is: the payload's schema goes in unchanged.
     transformObject: (documents) => {
       const document = "openapiObject" in documents ? documents.openapiObject : documents.swaggerObject;
-      const body = (document as OpenApiDocument).paths?.["/v1/registrations"]?.post?.requestBody;
-      const content = body?.content?.[json];
-      if (content !== undefined) content.schema = JSON.parse(JSON.stringify(RegistrationBodyDoc));
+      const paths = (document as OpenApiDocument).paths;
+      for (const [path, schema] of [
+        ["/v1/registrations", RegistrationBodyDoc],
+        ["/v1/store/commit", StoreCommitBodyDoc],
+      ] as const) {
+        const content = paths?.[path]?.post?.requestBody?.content?.[json];
+        if (content !== undefined) content.schema = JSON.parse(JSON.stringify(schema));
+      }
       return document;
     },
   });
@@ -538,6 +554,8 @@ async function routes(scope: FastifyInstance, options: MrsHttpApiOptions): Promi
 
   const { store } = options;
   if (store !== undefined) {
+    const storeErrors = { 401: ErrorBody, 403: ErrorBody, 503: ErrorBody };
+
     api.get(
       "/v1/store",
       {
@@ -545,54 +563,126 @@ async function routes(scope: FastifyInstance, options: MrsHttpApiOptions): Promi
         schema: {
           tags: ["store"],
           operationId: "loadStore",
-          summary: "The store's whole snapshot (for another LOM or a CLI on this catalog)",
+          summary:
+            "The store's state and its revision, as RegistryStore.load (for another LOM or a CLI on this catalog)",
           security: security("every"),
-          response: { 200: StoreAnswer, 401: ErrorBody, 403: ErrorBody, 503: ErrorBody },
+          response: { 200: StoreAnswer, ...storeErrors },
         },
       },
       async () => ({ snapshot: await storeCall(() => store.load()) }),
     );
 
-    api.put(
-      "/v1/store",
+    api.get(
+      "/v1/store/changes",
+      {
+        onRequest: guard("every"),
+        schema: {
+          tags: ["store"],
+          operationId: "storeChanges",
+          summary: "The changes after a revision, oldest first, as RegistryStore.changesSince (R1, R3)",
+          security: security("every"),
+          querystring: StoreChangesQuery,
+          response: { 200: StoreChangesPage, 410: StoreCompacted, 400: ErrorBody, ...storeErrors },
+        },
+      },
+      async (request, reply) => {
+        const { since } = request.query;
+        const limit = Math.min(request.query.limit ?? MAX_CHANGES_PAGE, MAX_CHANGES_PAGE);
+        const page = await storeCall(() => store.changesSince(since, limit));
+        return page.ok ? page : reply.code(410).send(page);
+      },
+    );
+
+    api.post(
+      "/v1/store/commit",
       {
         onRequest: guard("every"),
         preValidation: jsonBody,
         bodyLimit: MAX_STORE_BODY_BYTES,
+        // The changes are judged by the core (verifyChanges); their schema is shown in the docs only.
+        config: {
+          swaggerTransform: ({ schema, url }) => ({ schema: { ...schema, body: StoreCommitBodyDoc }, url }),
+        },
         schema: {
           tags: ["store"],
           operationId: "commitStore",
-          summary: "Compare-and-set of the whole snapshot: written if the store still holds `expected`",
+          summary:
+            "Append changes if the store is still at `expected` (compare-and-set, all or nothing), once they pass E1-E12 and S1-S11",
           security: security("every"),
           body: StoreCommitBody,
           response: {
             200: StoreCommitted,
-            409: StoreConflict,
-            400: ErrorBody,
-            401: ErrorBody,
-            403: ErrorBody,
-            413: ErrorBody,
+            400: { ...ErrorBody, description: "INVALID_JSON, or INVALID_REQUEST: a malformed change, at its pointer" },
+            409: {
+              ...Type.Union([StoreConflict, ErrorBody]),
+              description:
+                "`{ok: false, conflict: true, revision}`: the store is no longer at `expected`; or `{errors}`: a module.put that S4 (VERSION_SUPERSEDED) or S5 (DUPLICATE_REGISTRATION) refuses",
+            },
+            413: {
+              ...ErrorBody,
+              description: "PAYLOAD_TOO_LARGE: the batch is over 64 MiB, or a payload over 1 MiB (E11)",
+            },
             415: ErrorBody,
-            503: ErrorBody,
+            422: { ...ErrorBody, description: "A payload that breaks an envelope rule (E1-E12), with its code" },
+            ...storeErrors,
           },
         },
       },
       async (request, reply) => {
-        const { expected, data } = request.body;
-        const result = await storeCall(() => store.commit(expected, data as unknown as CatalogData));
-        if (!result.ok) {
-          const now = await store.load().catch(() => null);
-          return reply.code(409).send({ conflict: true, revision: now?.revision ?? null });
-        }
-        // The registry serving this API reads what another writer just stored.
-        await registry
+        const { expected, changes } = request.body;
+        // The registry's state at `expected` is what the changes are checked on: caught up first.
+        await storeCall(() => registry.reload());
+        const conflict = () => reply.code(409).send({ ok: false, conflict: true, revision: registry.revision });
+        if (registry.revision !== expected) return conflict();
+        const verdict = verifyChanges(heldView(registry, changes), changes);
+        if (!verdict.ok) throw new HttpFailure(verdict.errors);
+        const result = await storeCall(() => store.commit(expected, verdict.value));
+        // The registry serving this API reads what was just stored (or what won the race).
+        const caughtUp = registry
           .reload()
           .catch((error: unknown) => request.log.warn({ err: error }, "reload after a store write"));
+        await caughtUp;
+        if (!result.ok) return conflict();
         for (const listener of storeListeners) listener({ type: "store", revision: result.revision });
-        return { revision: result.revision };
+        return { ok: true as const, revision: result.revision };
       },
     );
   }
+}
+
+/**
+ * The part of the registry's state that `verifyChanges` reads for a batch: the session and the
+ * modules held under the names the batch puts or removes (never the whole catalog: a commit
+ * costs what it changes, RULES.md R1). `null` when the registry holds no session (revision 0).
+ */
+function heldView(registry: Registry, changes: readonly unknown[]): CatalogData | null {
+  if (registry.revision === 0) return null;
+  const { id, startedAt } = registry.session();
+  const modules = new Map<string, ModuleRecord>();
+  for (const change of changes) {
+    const name = touchedName(change);
+    if (name === null || modules.has(name)) continue;
+    const held = registry.module(name);
+    if (held !== undefined) modules.set(name, held);
+  }
+  // fromEntries defines own properties: a module named `__proto__` stays data (E12).
+  return { session: { id, startedAt }, modules: Object.fromEntries(modules), decisions: [] };
+}
+
+/** The module name a change puts or removes, when it has one that is a string. */
+function touchedName(change: unknown): string | null {
+  const own = (value: unknown, key: string): unknown =>
+    typeof value === "object" && value !== null && Object.hasOwn(value, key)
+      ? (value as Record<string, unknown>)[key]
+      : undefined;
+  const type = own(change, "type");
+  const name =
+    type === "module.removed"
+      ? own(change, "module")
+      : type === "module.put"
+        ? own(own(own(own(change, "record"), "payload"), "registration_metadata"), "module_name")
+        : undefined;
+  return typeof name === "string" ? name : null;
 }
 
 /**

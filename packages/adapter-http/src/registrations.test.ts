@@ -1,5 +1,5 @@
 import { memoryStore } from "@rune/mrs-adapter-memory";
-import { createRegistry } from "@rune/mrs-core";
+import { createRegistry, type RegistryStore } from "@rune/mrs-core";
 import { faultyStore, samplePayload, trickyPayload } from "@rune/mrs-testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ALL, call, ECHO_ONLY, startApi, type TestApi } from "./test-support.js";
@@ -279,7 +279,17 @@ describe("registering when writing is turned off or the store fails", () => {
 
   it("MRS-S11 /healthz notices a store lost while nobody writes", async () => {
     let broken = false;
-    const store = faultyStore(memoryStore(), { failLoad: () => broken });
+    const faulty = faultyStore(memoryStore(), { failLoad: () => broken });
+    // The probe follows the store (changesSince), as a registry catching up does: that fails too.
+    const store: RegistryStore = {
+      ...faulty,
+      load: () => faulty.load(),
+      commit: (expected, changes) => faulty.commit(expected, changes),
+      async changesSince(since, limit) {
+        if (broken) throw new Error("injected fault");
+        return faulty.changesSince(since, limit);
+      },
+    };
     const api = await startApi({ store });
     try {
       expect((await call(`${api.url}/healthz`)).status).toBe(200);

@@ -59,6 +59,9 @@ export const DecisionView = Type.Object({
   module: Nullable(Type.String()),
   version: Nullable(Type.String()),
   previousVersion: Type.Optional(Type.String()),
+  digest: Type.Optional(
+    Type.String({ description: "SHA-256 (hex) of what was received: a restart knows a payload already decided on." }),
+  ),
   errors: List(ErrorItem),
   warnings: List(WarningItem),
 });
@@ -162,45 +165,150 @@ export const ValidateAnswer = Type.Object({
   errors: Type.Optional(List(ErrorItem)),
 });
 
-/** The catalog data a store keeps (core `CatalogData`), checked shallowly: the registry wrote it. */
-export const CatalogDataBody = Type.Object({
-  session: Type.Object({ id: Type.String({ minLength: 1 }), startedAt: Type.String() }),
-  modules: Type.Record(
-    Type.String(),
-    Type.Object({
-      payload: Type.Object({}, { additionalProperties: true }),
-      source: Type.String(),
-      acceptedAt: Type.String(),
-      decisionId: Type.String(),
-    }),
-  ),
-  superseded: List(Type.Object({}, { additionalProperties: true })),
-  decisions: List(Type.Object({}, { additionalProperties: true })),
+/** A session as stores keep it. */
+const SessionBody = Type.Object({ id: Type.String({ minLength: 1 }), startedAt: Type.String() });
+
+/** A module held, as stores keep it (core `ModuleRecord`). */
+const ModuleRecordBody = Type.Object({
+  payload: RegistrationPayload,
+  source: Type.String(),
+  acceptedAt: Type.String({ description: "ISO 8601 UTC time it was accepted." }),
+  decisionId: Type.String({ description: "The decision that accepted it (S9)." }),
 });
 
-/** `GET /v1/store`: the whole snapshot, or `null` when the store holds no session yet. */
+/** The catalog data a store keeps (core `CatalogData`). */
+export const CatalogDataBody = Type.Object({
+  session: SessionBody,
+  modules: Type.Record(Type.String(), ModuleRecordBody),
+  decisions: List(DecisionView),
+});
+
+/** The changes of a store's log (core `Change`, RULES.md R1), each with `extra` members. */
+const changeVariants = (extra: Record<string, TSchema>) =>
+  Type.Union([
+    Type.Object(
+      { type: Type.Literal("session.opened"), session: SessionBody, ...extra },
+      { description: "A new session opens: every module and decision of the previous one is dropped (S10)." },
+    ),
+    Type.Object(
+      { type: Type.Literal("module.put"), record: ModuleRecordBody, ...extra },
+      {
+        description:
+          "A registration is held under its name: accepted (S2) or upgraded (S3), with its decision in the same batch.",
+      },
+    ),
+    Type.Object(
+      { type: Type.Literal("module.removed"), module: Type.String(), ...extra },
+      { description: "The module of this name leaves the catalog." },
+    ),
+    Type.Object(
+      { type: Type.Literal("decision.recorded"), decision: DecisionView, ...extra },
+      { description: "A decision is recorded (S9)." },
+    ),
+  ]);
+
+/** One change, as `POST /v1/store/commit` takes it. */
+export const ChangeBody = changeVariants({});
+
+/** One change with the revision its store gave it, as `GET /v1/store/changes` answers it. */
+export const RevisionedChangeBody = changeVariants({ revision: Type.Integer({ minimum: 1 }) });
+
+/** `GET /v1/store`: the state and its revision (as `RegistryStore.load`), `null` when the store holds no session (revision 0). */
 export const StoreAnswer = Type.Object({
   snapshot: Nullable(Type.Object({ revision: Type.Integer({ minimum: 1 }), data: CatalogDataBody })),
 });
 
-/** `PUT /v1/store`: compare-and-set of the whole snapshot. */
+/** `GET /v1/store/changes`: the query. */
+export const StoreChangesQuery = Type.Object({
+  since: Type.Integer({ minimum: 0, description: "The revision already held: the changes after it are answered." }),
+  limit: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      description: "At most this many changes (at most 1,000; a larger limit is read as 1,000).",
+    }),
+  ),
+});
+
+/** `200` of `GET /v1/store/changes` (as `RegistryStore.changesSince`). */
+export const StoreChangesPage = Type.Object(
+  {
+    ok: Type.Literal(true),
+    changes: List(RevisionedChangeBody, { description: "In revision order, consecutive, from `since + 1`." }),
+    revision: Type.Integer({
+      minimum: 0,
+      description: "The store's latest revision: more changes follow when it is beyond the last one answered.",
+    }),
+  },
+  { description: "The changes after `since`, oldest first (RULES.md R1, R2)." },
+);
+
+/** `410` of `GET /v1/store/changes`: `since` is older than the oldest change kept (RULES.md R3). */
+export const StoreCompacted = Type.Object(
+  {
+    ok: Type.Literal(false),
+    compacted: Type.Literal(true),
+    oldest: Type.Integer({
+      description: "The oldest revision kept: read the state again (`GET /v1/store`) and follow from there.",
+    }),
+  },
+  { description: "The changes after `since` are no longer kept (R3): read the state again." },
+);
+
+/** `POST /v1/store/commit`: what is checked before the handler (the changes themselves by the core's `verifyChanges`). */
 export const StoreCommitBody = Type.Object(
   {
-    expected: Nullable(
-      Type.Integer({ minimum: 1, description: "The revision read; `null`: the store must be empty." }),
-    ),
-    data: CatalogDataBody,
+    expected: Type.Integer({
+      minimum: 0,
+      description: "The revision the changes were decided on; `0`: the store must be empty.",
+    }),
+    changes: Type.Array(Type.Unknown()),
   },
   { additionalProperties: false },
 );
 
-/** `200` of `PUT /v1/store`. */
-export const StoreCommitted = Type.Object({ revision: Type.Integer({ minimum: 1 }) });
+/** `POST /v1/store/commit`: the body as the documentation shows it. */
+export const StoreCommitBodyDoc = Type.Object(
+  {
+    expected: Type.Integer({
+      minimum: 0,
+      description: "The revision the changes were decided on; `0`: the store must be empty.",
+    }),
+    changes: List(ChangeBody, {
+      minItems: 1,
+      description:
+        "Appended all or nothing, taking revisions `expected + 1` on; checked against RULES.md E1-E12 and S1-S11 first.",
+    }),
+  },
+  { additionalProperties: false },
+);
 
-/** `409` of `PUT /v1/store`: another writer went first; read again and decide again. */
-export const StoreConflict = Type.Object({
-  conflict: Type.Literal(true),
-  revision: Nullable(Type.Integer({ description: "The revision the store holds now." })),
+/** `200` of `POST /v1/store/commit`. */
+export const StoreCommitted = Type.Object(
+  {
+    ok: Type.Literal(true),
+    revision: Type.Integer({ minimum: 1, description: "The revision of the last change appended." }),
+  },
+  { description: "Appended: the changes took revisions `expected + 1` to `revision`." },
+);
+
+/** `409` of `POST /v1/store/commit`: another writer went first; read the changes since and decide again. */
+export const StoreConflict = Type.Object(
+  {
+    ok: Type.Literal(false),
+    conflict: Type.Literal(true),
+    revision: Type.Integer({ minimum: 0, description: "The revision the store holds now." }),
+  },
+  { description: "The store is no longer at `expected`: nothing was appended." },
+);
+
+/** `GET /v1/decisions`: one page, oldest first. */
+export const DecisionPage = Type.Object({
+  decisions: List(DecisionView, {
+    description: "The newest `limit` decisions that match, older than `before`, oldest first.",
+  }),
+  next: Type.Optional(
+    Type.String({ description: "Present when older decisions match: pass it as `before` for the next page back." }),
+  ),
 });
 
 /** `GET /healthz` when ready. */

@@ -123,6 +123,8 @@ describe("GET /openapi.json", () => {
           "/v1/session",
           "/v1/session/refresh",
           "/v1/store",
+          "/v1/store/changes",
+          "/v1/store/commit",
         ].sort(),
       );
       const register = paths["/v1/registrations"]?.post;
@@ -136,6 +138,22 @@ describe("GET /openapi.json", () => {
       expect(body?.required).toEqual(["registration_metadata", "capabilities"]);
       expect(body?.additionalProperties).toBe(false);
       expect(Object.keys(body?.patternProperties as object)).toHaveLength(1);
+      // The store's commit documents the changes it takes, each payload as closed as on registering.
+      const commitDoc = paths["/v1/store/commit"]?.post as unknown as
+        | { requestBody: { content: Record<string, { schema: Record<string, unknown> }> } }
+        | undefined;
+      const commit = commitDoc?.requestBody.content["application/json"]?.schema as {
+        required: string[];
+        properties: { changes: { items: { anyOf: { properties: { type: { const: string } } }[] } } };
+      };
+      expect(commit.required.sort()).toEqual(["changes", "expected"]);
+      const types = commit.properties.changes.items.anyOf.map((variant) => variant.properties.type.const);
+      expect(types).toEqual(["session.opened", "module.put", "module.removed", "decision.recorded"]);
+      expect(JSON.stringify(commit)).toContain('"patternProperties"');
+      expect(Object.keys(paths["/v1/store/commit"]?.post?.responses ?? {}).sort()).toEqual(
+        ["200", "400", "401", "403", "409", "413", "415", "422", "503"].sort(),
+      );
+      expect(Object.keys(paths["/v1/store/changes"]?.get?.responses ?? {})).toContain("410");
     } finally {
       await api.close();
     }

@@ -1,4 +1,4 @@
-import type { Decision, InstanceCheck, MrsError, SessionInfo } from "@rune/mrs-core";
+import type { Decision, DecisionQuery, InstanceCheck, MrsError, SessionInfo } from "@rune/mrs-core";
 import type { ActionView, CapabilityView, ModuleView, RegistrationAnswer } from "./schemas.js";
 import { exchange } from "./transport.js";
 
@@ -26,6 +26,15 @@ export type ClientRegistration = Omit<RegistrationAnswer, "outcome"> & {
   readonly outcome: "accepted" | "upgraded" | "unchanged";
 };
 
+/**
+ * One page of `GET /v1/decisions`: the newest decisions that match, oldest first, and, when
+ * older ones match too, `next`: the `before` of the next page back.
+ */
+export interface DecisionPage {
+  readonly decisions: readonly Decision[];
+  readonly next?: string;
+}
+
 /** What `GET /healthz` said. */
 export interface Health {
   readonly ready: boolean;
@@ -43,8 +52,14 @@ export interface MrsClient {
   /** One capability by bare action or `module/action` (404 `UNKNOWN_ACTION`, 409 `AMBIGUOUS_ACTION`). */
   capability(ref: string): Promise<ClientAnswer<CapabilityView>>;
   actions(): Promise<ClientAnswer<readonly ActionView[]>>;
-  /** The session's decisions, optionally for one module name. */
-  decisions(module?: string): Promise<ClientAnswer<readonly Decision[]>>;
+  /**
+   * The session's decisions, oldest first: one page, the newest `limit` (default and most:
+   * 1,000) older than `before`, optionally for one module name (a string is `{module}`).
+   * {@link MrsClient.decisionPage} says whether older ones follow.
+   */
+  decisions(query?: string | DecisionQuery): Promise<ClientAnswer<readonly Decision[]>>;
+  /** One page of decisions with `next`, the `before` of the page back when there is one. */
+  decisionPage(query?: DecisionQuery): Promise<ClientAnswer<DecisionPage>>;
   /** Starts a new session (needs a token granted every name); answers the new session. */
   refresh(): Promise<ClientAnswer<SessionInfo>>;
   validate(
@@ -111,17 +126,24 @@ export function mrsClient(options: MrsClientOptions): MrsClient {
     capabilities: () => call("GET", "/v1/capabilities", field<CapabilityView[]>("capabilities")),
     capability: (ref) => call("GET", `/v1/capabilities/${encodeRef(ref)}`, as<CapabilityView>),
     actions: () => call("GET", "/v1/actions", as<ActionView[]>),
-    decisions: (module) =>
-      call(
-        "GET",
-        `/v1/decisions${module === undefined ? "" : `?module=${encodeURIComponent(module)}`}`,
-        field<Decision[]>("decisions"),
-      ),
+    decisions: (query) =>
+      call("GET", decisionsPath(typeof query === "string" ? { module: query } : query), field<Decision[]>("decisions")),
+    decisionPage: (query) => call("GET", decisionsPath(query), as<DecisionPage>),
     refresh: () => call("POST", "/v1/session/refresh", as<SessionInfo>),
     validate: (ref, body) =>
       call("POST", `/v1/capabilities/${encodeRef(ref)}/validate`, as<InstanceCheck>, JSON.stringify(body)),
     health: () => call("GET", "/healthz", as<Health>),
   };
+}
+
+/** `/v1/decisions` with the query's parameters. */
+function decisionsPath(query: DecisionQuery = {}): string {
+  const params = new URLSearchParams();
+  if (query.module !== undefined) params.set("module", query.module);
+  if (query.limit !== undefined) params.set("limit", String(query.limit));
+  if (query.before !== undefined) params.set("before", query.before);
+  const search = params.toString();
+  return search === "" ? "/v1/decisions" : `/v1/decisions?${search}`;
 }
 
 /** `module/action` keeps its slash (the API takes it raw); each part is encoded on its own. */

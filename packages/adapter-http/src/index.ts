@@ -2,6 +2,7 @@ export type { TokenGrant } from "./auth.js";
 export {
   type ClientAnswer,
   type ClientRegistration,
+  type DecisionPage,
   type Health,
   type MrsClient,
   type MrsClientOptions,
@@ -11,6 +12,7 @@ export { type HttpStoreOptions, httpStore } from "./http-store.js";
 export {
   MAX_BODY_BYTES,
   MAX_CHANGES_PAGE,
+  MAX_DECISIONS_PAGE,
   MAX_STORE_BODY_BYTES,
   type MrsHttpApiOptions,
   mrsHttpApi,

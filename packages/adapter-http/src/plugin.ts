@@ -29,7 +29,8 @@ import { healthProbe } from "./health.js";
 import {
   ActionView,
   CapabilityView,
-  DecisionView,
+  DecisionPage,
+  DecisionsQuery,
   ErrorBody,
   HealthAnswer,
   List,
@@ -61,6 +62,8 @@ export const MAX_BODY_BYTES = 1024 * 1024;
  * whole (413 `PAYLOAD_TOO_LARGE`): a commit is all or nothing.
  */
 export const MAX_STORE_BODY_BYTES = 64 * 1024 * 1024;
+/** The most decisions one page of `GET /v1/decisions` holds, and the default. */
+export const MAX_DECISIONS_PAGE = 1_000;
 /** The most changes one answer of `GET /v1/store/changes` holds, and the default. */
 export const MAX_CHANGES_PAGE = 1_000;
 const DEFAULT_HEARTBEAT_MS = 15_000;
@@ -438,15 +441,25 @@ async function routes(scope: FastifyInstance, options: MrsHttpApiOptions): Promi
       schema: {
         tags: ["session"],
         operationId: "listDecisions",
-        summary: "The session's recorded decisions, oldest first, optionally for one module name (S9)",
+        summary:
+          "The session's recorded decisions (S9), a page at a time: the newest `limit` older than `before`, oldest first, optionally for one module name",
         security: security("read"),
-        querystring: Type.Object({ module: Type.Optional(Type.String()) }),
-        response: { 200: Type.Object({ decisions: List(DecisionView) }), ...readErrors(400) },
+        querystring: DecisionsQuery,
+        response: { 200: DecisionPage, ...readErrors(400) },
       },
     },
     async (request) => {
-      const { module } = request.query;
-      return { decisions: [...registry.decisions(module === undefined ? {} : { module })] };
+      const { module, before } = request.query;
+      const limit = Math.min(request.query.limit ?? MAX_DECISIONS_PAGE, MAX_DECISIONS_PAGE);
+      // One more than asked for says whether an older page follows.
+      const found = registry.decisions({
+        ...(module === undefined ? {} : { module }),
+        ...(before === undefined ? {} : { before }),
+        limit: limit + 1,
+      });
+      if (found.length <= limit) return { decisions: [...found] };
+      const decisions = found.slice(1);
+      return { decisions, next: (decisions[0] as { id: string }).id };
     },
   );
 

@@ -301,6 +301,23 @@ export const StoreConflict = Type.Object(
   { description: "The store is no longer at `expected`: nothing was appended." },
 );
 
+/** `GET /v1/decisions`: the query. */
+export const DecisionsQuery = Type.Object({
+  module: Type.Optional(Type.String({ description: "Only the decisions about this module name." })),
+  limit: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      description:
+        "At most this many, the newest of those that match (default and most: 1,000; a larger limit is read as 1,000).",
+    }),
+  ),
+  before: Type.Optional(
+    Type.String({
+      description: "A decision id: only the decisions older than it (the `next` of the page before).",
+    }),
+  ),
+});
+
 /** `GET /v1/decisions`: one page, oldest first. */
 export const DecisionPage = Type.Object({
   decisions: List(DecisionView, {

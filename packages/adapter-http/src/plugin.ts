@@ -508,11 +508,13 @@ async function routes(scope: FastifyInstance, options: MrsHttpApiOptions): Promi
       schema: {
         tags: ["session"],
         operationId: "events",
-        summary: "Server-sent events: one `data:` JSON line per decision or session change, as it happens",
+        summary:
+          "Server-sent events: one `data:` JSON line per decision or session change, as it happens, with its revision (R1)",
         security: security("read"),
         response: {
           200: {
-            description: 'Each event is `data: {"type":"decision","decision":...}` or `{"type":"session",...}`',
+            description:
+              'Each event is `data: {"type":"decision","revision":N,"decision":...}`, `{"type":"session","revision":N,"session":...}`, or, after a commit through `/v1/store/commit`, `{"type":"store","revision":N}`',
             content: { "text/event-stream": { schema: Type.String() } },
           },
           ...(readOpen ? {} : { 401: ErrorBody }),
@@ -521,7 +523,11 @@ async function routes(scope: FastifyInstance, options: MrsHttpApiOptions): Promi
     },
     (request, reply) => {
       streams.serve(request, reply, (send) => {
-        const unsubscribe = registry.subscribe((event: RegistryEvent) => send(event));
+        // The stream keeps its shape (decisions and sessions, now with their revision) until the
+        // resumable change feed (R2); module events carry whole records and stay off it.
+        const unsubscribe = registry.subscribe((event: RegistryEvent) => {
+          if (event.type === "decision" || event.type === "session") send(event);
+        });
         storeListeners.add(send);
         return () => {
           unsubscribe();

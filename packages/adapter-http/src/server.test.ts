@@ -40,17 +40,24 @@ async function readEvents(
 }
 
 describe("GET /v1/events", () => {
-  it("MRS-S9 delivers a decision made after subscribing, as one data: line of JSON", async () => {
+  it("MRS-S9 MRS-R1 delivers each decision made after subscribing, as one data: line of JSON with the revision of its change", async () => {
     const api = await startApi();
     try {
       const response = await fetch(`${api.url}/v1/events`);
       expect(response.status).toBe(200);
       expect(response.headers.get("content-type")).toMatch(/^text\/event-stream/);
-      const reading = readEvents(response, (lines) => lines.some((l) => l.startsWith("data:")));
+      const reading = readEvents(response, (lines) => lines.filter((l) => l.startsWith("data:")).length >= 2);
       await call(`${api.url}/v1/registrations`, { token: ALL, body: samplePayload("evented") });
+      const afterFirst = api.registry.revision;
+      await call(`${api.url}/v1/registrations`, { token: ALL, body: samplePayload("evented-too") });
       const { lines } = await reading;
       const data = lines.filter((l) => l.startsWith("data: ")).map((l) => JSON.parse(l.slice(6)));
-      expect(data[0]).toMatchObject({ type: "decision", decision: { outcome: "accepted", module: "evented" } });
+      // The shape of the stream is kept: decisions and sessions only (each registration's
+      // module.put is not an event here), each with its revision: the decision, then its put.
+      expect(data).toMatchObject([
+        { type: "decision", revision: afterFirst - 1, decision: { outcome: "accepted", module: "evented" } },
+        { type: "decision", revision: afterFirst + 1, decision: { outcome: "accepted", module: "evented-too" } },
+      ]);
     } finally {
       await api.close();
     }

@@ -24,9 +24,12 @@ const byKey = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 export class CatalogIndex {
   private readonly byModule = new Map<string, ModuleRecord>();
   private readonly byAddress = new Map<string, Declared>();
-  /** bare action -> module -> what it declares (S8). */
+  /** bare action -> module -> what it declares (S8). Live modules only: an expired one resolves nothing (L3). */
   private readonly byAction = new Map<string, Map<string, Declared>>();
+  /** bare action -> the expired modules that declare it, so that resolving it names the reason (L3). */
+  private readonly expiredByAction = new Map<string, Set<string>>();
   private sortedModules: readonly ModuleRecord[] | null = null;
+  private expiredCount = 0;
   private sortedCapabilities: readonly CapabilityEntry[] | null = null;
 
   constructor(data: CatalogData | null) {
@@ -34,12 +37,16 @@ export class CatalogIndex {
     for (const name of Object.keys(data.modules)) this.put(data.modules[name] as ModuleRecord);
   }
 
-  /** Follows `changes` (already applied to the data it indexes). */
-  apply(changes: readonly Change[]): void {
+  /** Follows `changes`, already applied to `data` (the state it indexes). */
+  apply(changes: readonly Change[], data: CatalogData): void {
     for (const change of changes) {
       if (change.type === "session.opened") this.clear();
       else if (change.type === "module.put") this.put(change.record);
       else if (change.type === "module.removed") this.remove(change.module);
+      else if (change.type === "module.state") {
+        const record = Object.hasOwn(data.modules, change.module) ? data.modules[change.module] : undefined;
+        if (record !== undefined) this.put(record);
+      }
     }
   }
 
@@ -49,7 +56,7 @@ export class CatalogIndex {
     return this.sortedModules;
   }
 
-  /** Every capability with its address and shortest name, sorted by address. */
+  /** Every capability of the live modules with its address and shortest name, sorted by address. */
   get capabilities(): readonly CapabilityEntry[] {
     this.sortedCapabilities ??= [...this.byAddress.keys()]
       .sort(byKey)
@@ -59,6 +66,11 @@ export class CatalogIndex {
 
   get moduleCount(): number {
     return this.byModule.size;
+  }
+
+  /** Modules held that are not expired (L3). */
+  get liveModuleCount(): number {
+    return this.byModule.size - this.expiredCount;
   }
 
   get capabilityCount(): number {
@@ -81,6 +93,9 @@ export class CatalogIndex {
       if (declared) return { ok: true, value: this.entry(declared), errors: [], warnings: [] };
       const module = ref.slice(0, slash);
       const held = this.byModule.get(module);
+      if (held?.state === "expired" && held.payload.capabilities.some((c) => c.action === ref.slice(slash + 1))) {
+        return expired(ref, [module]);
+      }
       return unknown(
         ref,
         held
@@ -90,6 +105,8 @@ export class CatalogIndex {
     }
     const declaring = this.byAction.get(ref);
     if (declaring === undefined || declaring.size === 0) {
+      const gone = this.expiredByAction.get(ref);
+      if (gone !== undefined && gone.size > 0) return expired(ref, [...gone].sort(byKey));
       return unknown(ref, "list the catalog's actions with `lom capabilities`");
     }
     if (declaring.size === 1) {
@@ -121,6 +138,19 @@ export class CatalogIndex {
     const { module_name: module, module_version: version } = record.payload.registration_metadata;
     this.remove(module);
     this.byModule.set(module, record);
+    if (record.state === "expired") {
+      this.expiredCount += 1;
+      for (const { action } of record.payload.capabilities) {
+        let gone = this.expiredByAction.get(action);
+        if (gone === undefined) {
+          gone = new Set();
+          this.expiredByAction.set(action, gone);
+        }
+        gone.add(module);
+      }
+      this.changed();
+      return;
+    }
     for (const capability of record.payload.capabilities) {
       const declared: Declared = { address: `${module}/${capability.action}`, module, version, capability };
       this.byAddress.set(declared.address, declared);
@@ -138,7 +168,11 @@ export class CatalogIndex {
     const held = this.byModule.get(module);
     if (held === undefined) return;
     this.byModule.delete(module);
+    if (held.state === "expired") this.expiredCount -= 1;
     for (const { action } of held.payload.capabilities) {
+      const gone = this.expiredByAction.get(action);
+      gone?.delete(module);
+      if (gone?.size === 0) this.expiredByAction.delete(action);
       this.byAddress.delete(`${module}/${action}`);
       const declaring = this.byAction.get(action);
       declaring?.delete(module);
@@ -151,6 +185,8 @@ export class CatalogIndex {
     this.byModule.clear();
     this.byAddress.clear();
     this.byAction.clear();
+    this.expiredByAction.clear();
+    this.expiredCount = 0;
     this.changed();
   }
 
@@ -158,6 +194,18 @@ export class CatalogIndex {
     this.sortedModules = null;
     this.sortedCapabilities = null;
   }
+}
+
+function expired(ref: string, modules: readonly string[]): ValidationResult<CapabilityEntry> {
+  return {
+    ok: false,
+    errors: [
+      mrsError("MODULE_EXPIRED", "", `${ref} is declared only by ${modules.join(", ")}, whose lease expired`, {
+        hint: "the module must heartbeat (POST /v1/modules/{name}/heartbeat) or register again",
+      }),
+    ],
+    warnings: [],
+  };
 }
 
 function unknown(ref: string, hint: string): ValidationResult<CapabilityEntry> {

@@ -12,11 +12,19 @@ export type Change =
   | { readonly type: "module.put"; readonly record: ModuleRecord }
   /** The module of this name leaves the catalog. */
   | { readonly type: "module.removed"; readonly module: string }
+  /** The module of this name expired (its lease ran out, L3), or is live again (a heartbeat in the grace period). */
+  | { readonly type: "module.state"; readonly module: string; readonly state: "live" | "expired" }
   /** A decision is recorded (S9). */
   | { readonly type: "decision.recorded"; readonly decision: Decision };
 
 /** Every kind of change, for readers and validators. */
-export const CHANGE_TYPES = ["session.opened", "module.put", "module.removed", "decision.recorded"] as const;
+export const CHANGE_TYPES = [
+  "session.opened",
+  "module.put",
+  "module.removed",
+  "module.state",
+  "decision.recorded",
+] as const;
 
 /** A change with the revision its store gave it. */
 export type RevisionedChange = Change & { readonly revision: number };
@@ -52,6 +60,14 @@ export function applyChanges(data: CatalogData | null, changes: readonly Change[
       case "module.removed":
         delete (state.modules as Record<string, ModuleRecord>)[change.module];
         break;
+      case "module.state": {
+        const modules = state.modules as Record<string, ModuleRecord>;
+        const held = Object.hasOwn(modules, change.module) ? modules[change.module] : undefined;
+        if (held === undefined) break;
+        const { state: _previous, ...live } = held;
+        modules[change.module] = change.state === "expired" ? { ...live, state: "expired" } : live;
+        break;
+      }
       case "decision.recorded": {
         const decisions = state.decisions as Decision[];
         decisions.push(change.decision);
@@ -72,14 +88,13 @@ export function eventOf(change: RevisionedChange): RegistryEvent {
       return { type: "session", revision, session: change.session };
     case "decision.recorded":
       return { type: "decision", revision, decision: change.decision };
-    case "module.put":
-      return {
-        type: "module",
-        revision,
-        module: change.record.payload.registration_metadata.module_name,
-        record: change.record,
-      };
+    case "module.put": {
+      const module = change.record.payload.registration_metadata.module_name;
+      return { type: "module", revision, module, action: "put", record: change.record };
+    }
     case "module.removed":
-      return { type: "module", revision, module: change.module, record: null };
+      return { type: "module", revision, module: change.module, action: "removed" };
+    case "module.state":
+      return { type: "module", revision, module: change.module, action: change.state };
   }
 }

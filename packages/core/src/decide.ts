@@ -14,6 +14,8 @@ export interface CheckedRegistration {
   readonly version: string | null;
   /** What was received, as a SHA-256 (see `Decision.digest`); `null` when nothing was (a source that failed). */
   readonly digest: string | null;
+  /** The lease granted with it, in seconds (already clamped, RULES.md L1); absent: it lives for the session. */
+  readonly lease?: number;
 }
 
 /** How {@link decideRegistrations} stamps what it records. */
@@ -99,7 +101,13 @@ export function decideRegistrations(
       else record(rejected(stamped, name, version, [resolution.error], item.result.warnings));
       continue;
     }
-    const accepted: ModuleRecord = { payload, source: item.source, acceptedAt: at, decisionId: id };
+    const accepted: ModuleRecord = {
+      payload,
+      source: item.source,
+      acceptedAt: at,
+      decisionId: id,
+      ...(item.lease === undefined ? {} : { lease: { seconds: item.lease } }),
+    };
     put.set(name, accepted);
     record(
       resolution.kind === "upgraded"

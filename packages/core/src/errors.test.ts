@@ -37,9 +37,6 @@ function ruleRows(markdown: string): RuleRow[] {
  */
 const NOT_YET_BUILT: Readonly<Record<string, string>> = {
   REVISION_COMPACTED: "R3, issue 17 (the change feed)",
-  INVALID_LEASE: "L1, issue 18 (liveness)",
-  NO_LEASE: "L2, issue 18 (liveness)",
-  MODULE_EXPIRED: "L3, issue 18 (liveness)",
   BREAKING_CHANGE_UNDECLARED: "C2, issue 19 (compatibility)",
 };
 

@@ -79,6 +79,12 @@ export const ERROR_CODES = {
   STORE_UNAVAILABLE: { rule: "S11", description: "The store could not be read or written; nothing was recorded." },
   INPUT_INVALID: { rule: "I1", description: "An action's input does not match its `input_schema`." },
   OUTPUT_INVALID: { rule: "I1", description: "An action's output does not match its `output_schema`." },
+  INVALID_LEASE: { rule: "L1", description: "A lease that is not a positive whole number of seconds." },
+  NO_LEASE: { rule: "L2", description: "A heartbeat for a module that holds no lease." },
+  MODULE_EXPIRED: {
+    rule: "L3",
+    description: "The action is declared only by modules whose lease expired: listed, no longer resolvable.",
+  },
   UNKNOWN_MODULE: { rule: "L4", description: "No module of this name is held in the session." },
   NOT_FOUND: { rule: "H1", description: "The API has no such route (method and path)." },
   INTERNAL_ERROR: {

@@ -2,6 +2,7 @@ export { canonicalJson } from "./canonical-json.js";
 export { applyChanges, CHANGE_TYPES, type Change, emptyCatalog, eventOf, type RevisionedChange } from "./changes.js";
 export * from "./compat/index.js";
 export * from "./errors.js";
+export { DEFAULT_LEASE_BOUNDS, type LeaseBounds } from "./leases.js";
 export type * from "./model.js";
 export { MAX_DECISIONS } from "./model.js";
 export { createRegistry } from "./registry.js";

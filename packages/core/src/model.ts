@@ -1,5 +1,5 @@
 import type { RegistrationPayload } from "@rune/mrs-schema";
-import type { MrsError, MrsWarning } from "./errors.js";
+import type { MrsError, MrsWarning, RuleId } from "./errors.js";
 
 /**
  * The data of a registry, as stores keep it. Plain JSON (no Dates, no Maps), so that any
@@ -22,10 +22,18 @@ export interface ModuleRecord {
   readonly acceptedAt: string;
   /** The decision that accepted it. */
   readonly decisionId: string;
+  /** The lease it was granted (RULES.md L1): it lives while heartbeats renew it. Absent: it lives for the session. */
+  readonly lease?: { readonly seconds: number };
+  /** `expired` once its lease ran out (L3): listed, not resolvable, removed after the grace period. Absent: live. */
+  readonly state?: "expired";
 }
 
-/** What the registry decided about one registration (RULES.md S2-S5). */
-export type Outcome = "accepted" | "upgraded" | "rejected";
+/**
+ * What the registry decided: about one registration (RULES.md S2-S5: `accepted`, `upgraded`,
+ * `rejected`), or about a module's life (L3: `expired`, `revived` by a heartbeat in the grace
+ * period, `removed` after it; L4: `deregistered`).
+ */
+export type Outcome = "accepted" | "upgraded" | "rejected" | "expired" | "revived" | "removed" | "deregistered";
 
 /** One recorded decision (RULES.md S9): the answer to "why is my module not loaded?". */
 export interface Decision {
@@ -40,6 +48,8 @@ export interface Decision {
   readonly version: string | null;
   /** For `upgraded`: the version it replaced. */
   readonly previousVersion?: string;
+  /** For the decisions about a module's life: the rule that made it (`L3`, `L4`). */
+  readonly rule?: RuleId;
   /**
    * A SHA-256 (hex) of what was received (the payload as JSON, or the text that did not parse),
    * so that a payload rediscovered at a restart is known as one already decided on.

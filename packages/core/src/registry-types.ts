@@ -1,5 +1,6 @@
 import type { Capability, RegistrationPayload } from "@rune/mrs-schema";
 import type { MrsError, MrsWarning } from "./errors.js";
+import type { LeaseBounds } from "./leases.js";
 import type { Decision, ModuleRecord, Session } from "./model.js";
 import type { RegistrationInput, RegistrationSource } from "./source.js";
 import type { ChangesPage, RegistryStore } from "./store.js";
@@ -15,7 +16,47 @@ export interface RegistryOptions {
   readonly clock?: () => Date;
   /** Id generator for sessions and decisions. Default: `crypto.randomUUID`. */
   readonly newId?: () => string;
+  /** Lease bounds in seconds (RULES.md L1, L3). Default `{ min: 10, max: 86400, grace: 300 }`. */
+  readonly leases?: Partial<LeaseBounds>;
+  /**
+   * The monotonic clock leases are measured on, in ms (L6: a change of the wall clock expires
+   * nothing). Default: `performance.now`. Tests pass a fake one.
+   */
+  readonly monotonic?: () => number;
 }
+
+/** Options of {@link Registry.register}. */
+export interface RegisterOptions {
+  /** Ask for a lease of this many seconds (L1): clamped to the bounds; not a positive integer: `INVALID_LEASE`. */
+  readonly lease?: number;
+}
+
+/** A module's lease as readers see it (L1-L3). */
+export interface LeaseInfo {
+  /** The lease granted, in seconds. */
+  readonly seconds: number;
+  /** When it expires (live) or when the module is removed (expired), as an ISO 8601 UTC time. */
+  readonly expiresAt: string;
+  readonly state: "live" | "expired";
+}
+
+/** Options of {@link Registry.heartbeat}. */
+export interface HeartbeatOptions {
+  /** The version the module heartbeats as (L2): another version held renews nothing. */
+  readonly version?: string;
+  /** Where it came from, for the decision when it makes an expired module live again. */
+  readonly source?: string;
+}
+
+/** The answer to a heartbeat (L2): the lease renewed, or why not. */
+export type HeartbeatResult =
+  | { readonly ok: true; readonly module: string; readonly version: string; readonly lease: LeaseInfo }
+  | { readonly ok: false; readonly errors: readonly MrsError[] };
+
+/** The answer to a deregistration (L4): its decision, or why not. */
+export type DeregisterResult =
+  | { readonly ok: true; readonly decision: Decision }
+  | { readonly ok: false; readonly errors: readonly MrsError[] };
 
 /** The answer to one registration. */
 export type RegisterResult =
@@ -26,6 +67,8 @@ export type RegisterResult =
       readonly version: string;
       /** For `upgraded`: the version it replaced. */
       readonly previousVersion?: string;
+      /** The lease granted, when one was asked for (L1). */
+      readonly lease?: LeaseInfo;
       readonly sessionId: string;
       readonly decision: Decision;
       readonly warnings: readonly MrsWarning[];
@@ -80,12 +123,14 @@ export interface CapabilityEntry {
 export type RegistryEvent =
   | { readonly type: "decision"; readonly revision: number; readonly decision: Decision }
   | { readonly type: "session"; readonly revision: number; readonly session: Session }
-  /** A module put in the catalog (`record`) or taken out of it (`record: null`). */
+  /** A module changed in the catalog. */
   | {
       readonly type: "module";
       readonly revision: number;
       readonly module: string;
-      readonly record: ModuleRecord | null;
+      /** Put in the catalog (with its `record`), taken out of it, expired, or live again (L3, L4). */
+      readonly action: "put" | "removed" | "expired" | "live";
+      readonly record?: ModuleRecord;
     };
 
 /** Which decisions {@link Registry.decisions} returns. */
@@ -105,8 +150,18 @@ export interface DecisionQuery {
 export interface Registry {
   /** Resumes the store's session (or opens one; `refresh: true` forces a new one) and runs discovery on the sources. */
   start(options?: { readonly refresh?: boolean }): Promise<DiscoveryReport>;
-  /** Registers one payload (value, raw JSON text, or a source's errors). Never throws. */
-  register(input: RegistrationInput, source: string): Promise<RegisterResult>;
+  /** Registers one payload (value, raw JSON text, or a source's errors), with a lease if asked for (L1). Never throws. */
+  register(input: RegistrationInput, source: string, options?: RegisterOptions): Promise<RegisterResult>;
+  /**
+   * Renews a module's lease for its full length (L2): no durable write, unless the module had
+   * expired and comes back to life (a recorded decision, L3). `UNKNOWN_MODULE`,
+   * `VERSION_SUPERSEDED` (another version held) or `NO_LEASE` otherwise. Throws before start.
+   */
+  heartbeat(name: string, options?: HeartbeatOptions): Promise<HeartbeatResult>;
+  /** Takes a module out of the catalog at once (L4): a recorded decision. `UNKNOWN_MODULE` for a name not held. */
+  deregister(name: string, options?: { readonly source?: string }): Promise<DeregisterResult>;
+  /** The lease of the module held under `name`, if it has one. */
+  lease(name: string): LeaseInfo | undefined;
   /** Opens a new session, built off to the side from the sources and swapped in at once (S10). */
   refresh(): Promise<DiscoveryReport>;
   /** Follows the store: applies the changes other writers committed since the revision held. */

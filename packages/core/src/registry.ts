@@ -4,10 +4,17 @@ import { applyChanges, eventOf } from "./changes.js";
 import { type CheckedRegistration, type Decided, decideRegistrations } from "./decide.js";
 import { registrationDigest } from "./digest.js";
 import { type MrsError, MrsFailure, mrsError } from "./errors.js";
-import type { CatalogData, Decision } from "./model.js";
+import { DEFAULT_LEASE_BOUNDS, LeaseBook } from "./leases.js";
+import { deregistrationChanges, heldModule, revivalChanges, sweepChanges } from "./liveness.js";
+import type { CatalogData, Decision, ModuleRecord } from "./model.js";
 import type {
   DecisionQuery,
+  DeregisterResult,
   DiscoveryReport,
+  HeartbeatOptions,
+  HeartbeatResult,
+  LeaseInfo,
+  RegisterOptions,
   RegisterResult,
   Registry,
   RegistryEvent,
@@ -27,6 +34,8 @@ const MAX_BACKOFF_MS = 200;
 const MAX_BATCH = 1_000;
 /** How many changes one catch-up asks the store for at a time. */
 const CATCH_UP_PAGE = 5_000;
+/** How often leases are swept (L3: each step at most 1 s after its deadline). */
+const SWEEP_MS = 1_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -68,12 +77,21 @@ class RegistryImpl implements Registry {
   private pending: Pending[] = [];
   private flushQueued = false;
   private unwatch: (() => void) | undefined;
+  private readonly monotonic: () => number;
+  /** Lease deadlines (L1-L3, L6): in memory, so a heartbeat costs no durable write. */
+  private readonly leases: LeaseBook;
+  private sweepTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When the next sweep was scheduled (monotonic ms): a much longer wait than asked for means the LOM was away (L6). */
+  private lastSweep: number | null = null;
+  private closed = false;
 
   constructor(options: RegistryOptions) {
     this.store = options.store;
     this.sources = options.sources ?? [];
     this.clock = options.clock ?? (() => new Date());
     this.newId = options.newId ?? (() => globalThis.crypto.randomUUID());
+    this.monotonic = options.monotonic ?? (() => performance.now());
+    this.leases = new LeaseBook({ ...DEFAULT_LEASE_BOUNDS, ...options.leases }, this.monotonic);
   }
 
   get ready(): boolean {
@@ -87,8 +105,14 @@ class RegistryImpl implements Registry {
   start(options: { readonly refresh?: boolean } = {}): Promise<DiscoveryReport> {
     return this.serial(async () => {
       const report = await this.discover(options.refresh === true);
-      if (this.unwatch === undefined && this.store.watch) {
-        this.unwatch = this.store.watch(() => void this.reload().catch(() => undefined));
+      if (this.unwatch === undefined) {
+        const unwatchChanges = this.store.watch?.(() => void this.reload().catch(() => undefined));
+        // Heartbeats other LOMs on the same store received renew the leases here too (L6).
+        const unwatchBeats = this.store.watchHeartbeats?.((name) => this.renewHere(name));
+        this.unwatch = () => {
+          unwatchChanges?.();
+          unwatchBeats?.();
+        };
       }
       return report;
     });
@@ -98,9 +122,16 @@ class RegistryImpl implements Registry {
     return this.serial(() => this.discover(true));
   }
 
-  register(input: RegistrationInput, source: string): Promise<RegisterResult> {
+  register(input: RegistrationInput, source: string, options: RegisterOptions = {}): Promise<RegisterResult> {
     // Validation is pure CPU work: done before joining the queue.
-    const checked = toChecked(input, source);
+    const lease = options.lease;
+    if (lease !== undefined && !(Number.isSafeInteger(lease) && lease > 0)) {
+      return Promise.resolve(invalidLease(toChecked(input, source), lease));
+    }
+    const checked: CheckedRegistration = {
+      ...toChecked(input, source),
+      ...(lease === undefined ? {} : { lease: this.leases.clamp(lease) }),
+    };
     return new Promise((settle) => {
       this.pending.push({ checked, settle });
       this.queueFlush();
@@ -113,6 +144,53 @@ class RegistryImpl implements Registry {
 
   changes(since: number, limit?: number): Promise<ChangesPage> {
     return this.guard(() => this.store.changesSince(since, limit));
+  }
+
+  async heartbeat(name: string, options: HeartbeatOptions = {}): Promise<HeartbeatResult> {
+    const record = heldModule(this.current(), name);
+    const refused = heartbeatRefusal(name, record, options.version);
+    if (refused !== null || record?.lease === undefined) return { ok: false, errors: [refused as MrsError] };
+    if (record.state === "expired") {
+      // Live again: a durable decision, so that every LOM and reader sees it (L3).
+      try {
+        await this.serial(() =>
+          this.commitDecided((held) => ({
+            changes: revivalChanges(held, name, options.source ?? "heartbeat", this.stamp()),
+            decisions: [],
+            unchanged: 0,
+          })),
+        );
+      } catch (error) {
+        return { ok: false, errors: storeErrors(error) };
+      }
+    } else {
+      this.leases.grant(name, record.lease.seconds);
+      // Cheap by design: no durable write; other LOMs on the same store hear of it if it can tell them.
+      void this.store.publishHeartbeat?.(name).catch(() => undefined);
+    }
+    const meta = record.payload.registration_metadata;
+    return { ok: true, module: name, version: meta.module_version, lease: this.leaseView(name) as LeaseInfo };
+  }
+
+  async deregister(name: string, options: { readonly source?: string } = {}): Promise<DeregisterResult> {
+    if (heldModule(this.current(), name) === undefined) return { ok: false, errors: [unknownModule(name)] };
+    try {
+      const decided = await this.serial(() =>
+        this.commitDecided((held) => {
+          const changes = deregistrationChanges(held, name, options.source ?? "deregister", this.stamp());
+          const decision = changes[0]?.type === "decision.recorded" ? [changes[0].decision] : [];
+          return { changes, decisions: decision, unchanged: 0 };
+        }),
+      );
+      const decision = decided.decisions[0];
+      return decision === undefined ? { ok: false, errors: [unknownModule(name)] } : { ok: true, decision };
+    } catch (error) {
+      return { ok: false, errors: storeErrors(error) };
+    }
+  }
+
+  lease(name: string): LeaseInfo | undefined {
+    return this.leaseView(name);
   }
 
   session(): SessionInfo {
@@ -174,6 +252,8 @@ class RegistryImpl implements Registry {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.sweepTimer);
     await this.queue.catch(() => undefined);
     this.unwatch?.();
     this.unwatch = undefined;
@@ -259,7 +339,9 @@ class RegistryImpl implements Registry {
           : decideRegistrations(held, items, this.stamp()),
       );
       batch.forEach((p, i) => {
-        p.settle(toResult(decided.decisions[i] as Decision, p.checked));
+        const decision = decided.decisions[i] as Decision;
+        const leased = p.checked.lease !== undefined && decision.module !== null && decision.outcome !== "rejected";
+        p.settle(toResult(decision, p.checked, leased ? this.leaseView(decision.module as string) : undefined));
       });
     } catch (error) {
       for (const p of batch) p.settle(storeFailure(p.checked, error));
@@ -303,6 +385,7 @@ class RegistryImpl implements Registry {
     this.held = snapshot?.revision ?? 0;
     this.index = new CatalogIndex(this.state);
     this.loaded = true;
+    this.leasesFromState();
     if (this.state !== null && before !== undefined && before !== this.state.session.id) {
       this.emit({ type: "session", revision: this.held, session: this.state.session });
     }
@@ -328,11 +411,97 @@ class RegistryImpl implements Registry {
   private follow(changes: readonly Change[], first: number): void {
     // One synchronous step: readers see the catalog before the changes or after, never a mix (S10).
     this.state = applyChanges(this.state, changes);
-    this.index.apply(changes);
+    this.index.apply(changes, this.state);
     this.held = first + changes.length - 1;
+    for (const change of changes) this.trackLease(change);
     changes.forEach((change, i) => {
       this.emit(eventOf({ ...change, revision: first + i }));
     });
+  }
+
+  /** Keeps the lease deadlines in step with the catalog's changes, ours and other writers'. */
+  private trackLease(change: Change): void {
+    switch (change.type) {
+      case "session.opened":
+        for (const name of Object.keys(this.state?.modules ?? {})) this.leases.forget(name);
+        this.leasesFromState();
+        break;
+      case "module.put": {
+        const name = change.record.payload.registration_metadata.module_name;
+        if (change.record.lease === undefined) this.leases.forget(name);
+        else this.leases.grant(name, change.record.lease.seconds);
+        break;
+      }
+      case "module.removed":
+        this.leases.forget(change.module);
+        break;
+      case "module.state": {
+        const lease = heldModule(this.state, change.module)?.lease;
+        if (lease === undefined) break;
+        if (change.state === "expired") this.leases.markExpired(change.module);
+        else this.leases.grant(change.module, lease.seconds);
+        break;
+      }
+      case "decision.recorded":
+        break;
+    }
+    this.scheduleSweep();
+  }
+
+  /** Every leased module of the state, its lease in full from now (a start, or a restart: L6). */
+  private leasesFromState(): void {
+    for (const record of Object.values(this.state?.modules ?? {})) {
+      if (record.lease === undefined) continue;
+      const name = record.payload.registration_metadata.module_name;
+      this.leases.grant(name, record.lease.seconds);
+      if (record.state === "expired") this.leases.markExpired(name);
+    }
+    this.scheduleSweep();
+  }
+
+  /** A heartbeat another LOM received (L6): renews the lease here too, if the module is live with one. */
+  private renewHere(name: string): void {
+    const record = heldModule(this.state, name);
+    if (record?.lease !== undefined && record.state !== "expired") this.leases.grant(name, record.lease.seconds);
+  }
+
+  /** Sweeps once a second while any lease is held: each step happens at most 1 s after its deadline (L3). */
+  private scheduleSweep(): void {
+    if (this.sweepTimer !== undefined || this.closed || this.leases.size === 0) return;
+    this.lastSweep = this.monotonic();
+    this.sweepTimer = setTimeout(() => {
+      this.sweepTimer = undefined;
+      void this.serial(() => this.sweep())
+        .catch(() => undefined)
+        .finally(() => this.scheduleSweep());
+    }, SWEEP_MS);
+    this.sweepTimer.unref?.();
+  }
+
+  private async sweep(): Promise<void> {
+    const now = this.monotonic();
+    const scheduled = this.lastSweep;
+    // The LOM itself was away (a pause longer than the shortest lease): nobody could heartbeat
+    // it. Every lease gets its full length again instead of all expiring at once (L6).
+    if (scheduled !== null && now - scheduled > Math.max(this.leases.shortestMs(), 2 * SWEEP_MS)) {
+      this.leases.restartAll();
+      return;
+    }
+    const due = this.leases.due(this.index.liveModuleCount);
+    if (due.expire.length === 0 && due.remove.length === 0) return;
+    await this.commitDecided((held) => ({
+      changes: sweepChanges(held, due, this.stamp()),
+      decisions: [],
+      unchanged: 0,
+    }));
+  }
+
+  /** The lease of `name` as readers see it: length, wall-clock expiry, state. */
+  private leaseView(name: string): LeaseInfo | undefined {
+    const lease = this.leases.get(name);
+    if (lease === undefined) return undefined;
+    const expiresAt = new Date(this.clock().getTime() + (lease.deadline - this.monotonic()));
+    return { seconds: lease.seconds, expiresAt: expiresAt.toISOString(), state: lease.expired ? "expired" : "live" };
   }
 
   /** Runs a store call, tracking whether the store answers (for readiness and `/healthz`). */
@@ -418,8 +587,8 @@ function pick(payload: unknown, key: "module_name" | "module_version"): string |
   return typeof value === "string" && value.length <= 256 ? value : null;
 }
 
-function toResult(decision: Decision, checked: CheckedRegistration): RegisterResult {
-  if (decision.outcome === "rejected") {
+function toResult(decision: Decision, checked: CheckedRegistration, lease: LeaseInfo | undefined): RegisterResult {
+  if (decision.outcome !== "accepted" && decision.outcome !== "upgraded") {
     return {
       ok: false,
       outcome: "rejected",
@@ -437,6 +606,7 @@ function toResult(decision: Decision, checked: CheckedRegistration): RegisterRes
     module: decision.module as string,
     version: decision.version as string,
     ...(decision.previousVersion === undefined ? {} : { previousVersion: decision.previousVersion }),
+    ...(lease === undefined ? {} : { lease }),
     sessionId: decision.sessionId,
     decision,
     warnings: decision.warnings,
@@ -466,4 +636,55 @@ function storeFailure(checked: CheckedRegistration, error: unknown): RegisterRes
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** L1: a lease asked for that is not a positive whole number of seconds. */
+function invalidLease(checked: CheckedRegistration, lease: unknown): RegisterResult {
+  return {
+    ok: false,
+    outcome: "rejected",
+    module: checked.module,
+    version: checked.version,
+    sessionId: null,
+    decision: null,
+    errors: [
+      mrsError("INVALID_LEASE", "", `a lease must be a positive whole number of seconds, not ${String(lease)}`, {
+        hint: "ask for ?lease=60 (it is clamped to the LOM's bounds), or leave it out to live for the session",
+      }),
+    ],
+    warnings: checked.result.warnings,
+  };
+}
+
+function unknownModule(name: string): MrsError {
+  return mrsError("UNKNOWN_MODULE", "", `no module named ${name} is held in this session`, {
+    hint: `GET /v1/decisions?module=${encodeURIComponent(name)} says what happened to it`,
+  });
+}
+
+/** Why a heartbeat renews nothing (L2), or `null` when it may. */
+function heartbeatRefusal(
+  name: string,
+  record: ModuleRecord | undefined,
+  version: string | undefined,
+): MrsError | null {
+  if (record === undefined) return unknownModule(name);
+  const held = record.payload.registration_metadata.module_version;
+  if (version !== undefined && version !== held) {
+    return mrsError("VERSION_SUPERSEDED", "/module_version", `the session holds ${name}@${held}, not ${version}`, {
+      hint: `heartbeat as ${held}, or register ${version} again if it should replace it`,
+    });
+  }
+  if (record.lease === undefined) {
+    return mrsError("NO_LEASE", "", `${name} holds no lease: it lives for the session, nothing to renew`, {
+      hint: "register with ?lease=SECONDS to have a lease",
+    });
+  }
+  return null;
+}
+
+function storeErrors(error: unknown): readonly MrsError[] {
+  return error instanceof MrsFailure
+    ? error.errors
+    : [mrsError("STORE_UNAVAILABLE", "", `the store failed, nothing was recorded: ${describe(error)}`)];
 }

@@ -73,6 +73,14 @@ export interface RegistryStore {
    * or process on the same backing) committed. Returns an unsubscribe function.
    */
   watch?(onChange: (revision: number) => void): () => void;
+  /**
+   * Optional: tells the other handles on the same backing (other LOMs) that `module` heartbeated
+   * (RULES.md L6: a heartbeat sent to any LOM renews the lease for all). Not durable and not a
+   * change: a lease deadline is no part of the catalog.
+   */
+  publishHeartbeat?(module: string): Promise<void>;
+  /** Optional: calls `onBeat` for the heartbeats other handles published. Returns an unsubscribe function. */
+  watchHeartbeats?(onBeat: (module: string) => void): () => void;
   /** Optional: releases handles, timers, connections. */
   close?(): Promise<void>;
 }

@@ -35,7 +35,7 @@ const VERIFIED_TYPES = Object.keys(CHANGE_MEMBERS) as VerifiedType[];
 /** The members each part of a change may have: anything else is malformed. */
 const MEMBERS = {
   session: ["id", "startedAt"],
-  record: ["payload", "source", "acceptedAt", "decisionId"],
+  record: ["payload", "source", "acceptedAt", "decisionId", "lease"],
   decision: [
     "id",
     "sessionId",

@@ -211,7 +211,7 @@ describe("MRS-S8 the catalog index follows changes", () => {
         const index = new CatalogIndex(state);
         for (const change of changes) {
           applyChanges(state, [change]);
-          index.apply([change]);
+          index.apply([change], state);
         }
         const fresh = new CatalogIndex(state);
         expect(index.modules).toEqual(fresh.modules);

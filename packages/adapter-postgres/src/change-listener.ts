@@ -11,11 +11,16 @@ export interface ChangeListenerOptions {
   readonly channel: string;
   /** A notification's payload arrived on the channel. */
   readonly onNotification: (payload: string) => void;
+  /** Runs before each LISTEN (the store makes sure that its tables exist); when it rejects, it is retried later. */
+  readonly beforeListen: () => Promise<void>;
   /**
-   * The channel is listened to (again): notifications sent while no connection listened are
-   * lost, so whoever watches must re-read.
+   * A query sent with the LISTEN, in the same round trip and session, so that it reads what was
+   * committed before the listening began (notifications sent while no connection listened are
+   * lost, so whoever watches must read again).
    */
-  readonly onListening: () => void;
+  readonly readWithListen: string;
+  /** The channel is listened to (again), with the rows {@link readWithListen} read. When it throws, the connection is replaced. */
+  readonly onListening: (rows: unknown[]) => void;
   /** How often the idle listening connection is checked with `SELECT 1` (and how long the answer may take); 0: never. */
   readonly heartbeatMs: number;
 }
@@ -96,15 +101,23 @@ export class ChangeListener {
     client.on("notification", (message) => {
       if (!discarded && message.channel === this.options.channel) this.options.onNotification(message.payload ?? "");
     });
+    let rows: unknown[];
     try {
-      await client.query(`LISTEN ${quoteIdent(this.options.channel)}`);
+      await this.options.beforeListen();
+      // One round trip, two transactions: LISTEN takes effect when its transaction commits, so
+      // it is committed before the read, whose snapshot then holds everything committed before
+      // the listening began; what commits later is notified. (Statements of one simple query
+      // share one transaction unless told otherwise: the BEGIN and COMMIT tell.) The session's
+      // query in pg_stat_activity shows the LISTEN, for an operator looking for it.
+      const results = (await client.query(
+        `BEGIN; LISTEN ${quoteIdent(this.options.channel)}; COMMIT; ${this.options.readWithListen}`,
+      )) as unknown as pg.QueryResult[];
+      rows = results[3]?.rows ?? [];
     } catch {
       discard(true);
       return;
     }
     if (discarded) return;
-    this.retryMs = FIRST_RETRY_MS;
-    this.listeningNow = true;
     const { heartbeatMs } = this.options;
     const beat = () => {
       heartbeat = setTimeout(async () => {
@@ -120,8 +133,15 @@ export class ChangeListener {
       }, heartbeatMs);
       heartbeat.unref();
     };
+    try {
+      this.options.onListening(rows);
+    } catch {
+      discard(true);
+      return;
+    }
+    this.listeningNow = true;
+    this.retryMs = FIRST_RETRY_MS;
     if (heartbeatMs > 0) beat();
-    this.options.onListening();
   }
 
   private retryLater(): void {

@@ -1,5 +1,5 @@
 import { createRegistry, type RegisterResult } from "@rune/mrs-core";
-import { sampleCatalog, samplePayload } from "@rune/mrs-testkit";
+import { sampleChanges, samplePayload } from "@rune/mrs-testkit";
 import { afterAll, describe, expect, it } from "vitest";
 import { cuttingProxy } from "../test/cutting-proxy.js";
 import { admin, cleanUp, freshSchema, serverUrl, storeOn, terminate, uniqueName, waitFor } from "../test/support.js";
@@ -23,12 +23,12 @@ describe("MRS-S11 losing the database connection", () => {
     await registry.start();
     expect((await registry.register({ payload: samplePayload("before") }, "t")).ok).toBe(true);
 
-    // An admin transaction holds the catalog row, so the store's next commit waits in its
+    // An admin transaction holds the state row, so the store's next commit waits in its
     // UPDATE: the kill lands mid-statement, every time.
     const holder = await admin().connect();
     try {
       await holder.query("BEGIN");
-      await holder.query(`SELECT revision FROM "${store.schema}".catalog WHERE id = 1 FOR UPDATE`);
+      await holder.query(`SELECT revision FROM "${store.schema}".state WHERE id = 1 FOR UPDATE`);
       const pending = registry.register({ payload: samplePayload("cut") }, "t");
       const waiting = async () => {
         const { rows } = await admin().query<{ count: number }>(
@@ -62,7 +62,7 @@ describe("MRS-S11 losing the database connection", () => {
     const store = postgresStore({ connectionString: proxy.url, schema, watch: false });
     const registry = createRegistry({ store });
     await registry.start();
-    const cut = proxy.cutAnswerTo(`UPDATE "${schema}".catalog`);
+    const cut = proxy.cutAnswerTo(`UPDATE "${schema}".state`);
     const lost = await registry.register({ payload: samplePayload("ghost") }, "t");
     await cut;
     expect(codesOf(lost)).toEqual(["STORE_UNAVAILABLE"]);
@@ -82,8 +82,8 @@ describe("MRS-S11 losing the database connection", () => {
     const app = uniqueName("mrs_chaos");
     const schema = freshSchema();
     const store = storeOn({ schema, applicationName: app });
-    // A catalog of some size, so that commits take long enough for kills to land inside them.
-    await store.commit(null, sampleCatalog(300));
+    // A catalog of some size, as a LOM would have (a commit's cost no longer depends on it).
+    await store.commit(0, sampleChanges(300));
     const registry = createRegistry({ store });
     await registry.start();
 

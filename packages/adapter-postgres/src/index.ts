@@ -1,2 +1,7 @@
 export { type MigrationsSqlOptions, migrationsSql, SCHEMA_VERSION } from "./migrations.js";
-export { type PostgresStore, type PostgresStoreOptions, postgresStore } from "./postgres-store.js";
+export {
+  type PostgresStore,
+  type PostgresStoreOptions,
+  type PostgresStoreReads,
+  postgresStore,
+} from "./postgres-store.js";

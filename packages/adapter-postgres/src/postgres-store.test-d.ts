@@ -1,7 +1,13 @@
 import type { RegistryStore } from "@rune/mrs-core";
 import type pg from "pg";
 import { describe, expectTypeOf, it } from "vitest";
-import { migrationsSql, type PostgresStore, type PostgresStoreOptions, postgresStore } from "./index.js";
+import {
+  migrationsSql,
+  type PostgresStore,
+  type PostgresStoreOptions,
+  type PostgresStoreReads,
+  postgresStore,
+} from "./index.js";
 
 describe("public types", () => {
   it("postgresStore gives a RegistryStore that says its schema", () => {
@@ -9,11 +15,14 @@ describe("public types", () => {
     expectTypeOf<PostgresStore>().toMatchTypeOf<RegistryStore>();
     expectTypeOf<PostgresStore["schema"]>().toEqualTypeOf<string>();
     expectTypeOf<PostgresStore["name"]>().toEqualTypeOf<"postgres">();
+    expectTypeOf<PostgresStore["reads"]>().toEqualTypeOf<PostgresStoreReads>();
+    expectTypeOf<PostgresStoreReads["changeRows"]>().toEqualTypeOf<number>();
   });
 
   it("takes a URL or a host's pg.Pool, and typed options", () => {
     expectTypeOf<{ connectionString: string }>().toMatchTypeOf<PostgresStoreOptions>();
     expectTypeOf<{ pool: pg.Pool; schema: string; migrate: false }>().toMatchTypeOf<PostgresStoreOptions>();
+    expectTypeOf<{ connectionString: string; keepChanges: number }>().toMatchTypeOf<PostgresStoreOptions>();
     expectTypeOf<{ connectionString: string; schema: number }>().not.toMatchTypeOf<PostgresStoreOptions>();
     expectTypeOf<{ pool: string }>().not.toMatchTypeOf<PostgresStoreOptions>();
   });

@@ -1,18 +1,24 @@
 import { randomUUID } from "node:crypto";
 import {
-  type CatalogData,
+  type Change,
+  type ChangesPage,
   type CommitResult,
+  type Decision,
+  MIN_CHANGES_KEPT,
+  type ModuleRecord,
   MrsFailure,
   mrsError,
   type RegistryStore,
+  type RevisionedChange,
   type StoreSnapshot,
 } from "@rune/mrs-core";
 import pg from "pg";
-import { type CatalogRow, snapshotFromRow } from "./catalog-row.js";
 import { ChangeListener } from "./change-listener.js";
 import { checkout } from "./checkout.js";
 import { channelOf, checkSchemaName, DEFAULT_SCHEMA, quoteIdent } from "./identifiers.js";
 import { migrationsSql, SCHEMA_VERSION } from "./migrations.js";
+import { type ChangeRow, changeFromRow, corrupt, encodeBatch, parse, recordOf, revisionOf, sessionOf } from "./rows.js";
+import { statementsFor } from "./statements.js";
 
 /** Options of {@link postgresStore}: give `connectionString` or `pool`. */
 export interface PostgresStoreOptions {
@@ -54,27 +60,60 @@ export interface PostgresStoreOptions {
    * connection that a firewall or NAT dropped without a word. Default `30000`; `0` never checks.
    */
   readonly watchHeartbeatMs?: number;
+  /**
+   * How many of the latest changes to keep for `changesSince` (RULES.md R3). Default and
+   * minimum: 10,000. Older ones are deleted in batches of 1,000, so up to 1,000 more are held.
+   */
+  readonly keepChanges?: number;
 }
 
-/** A `RegistryStore` on PostgreSQL, with the schema it uses. */
+/** A `RegistryStore` on PostgreSQL, with the schema it uses and what it has read. */
 export interface PostgresStore extends RegistryStore {
   readonly name: "postgres";
   /** The schema holding the tables: `mrs` unless given. */
   readonly schema: string;
+  /**
+   * What this handle has read from the database since it was made: a copy, taken at each read of
+   * the property. For tests and monitoring: a LOM that follows another's registration reads
+   * that registration's change rows, not the catalog.
+   */
+  readonly reads: PostgresStoreReads;
 }
+
+/** Counters of what a {@link PostgresStore} handle read (see `PostgresStore.reads`). */
+export interface PostgresStoreReads {
+  /** `load()` calls that read the tables. */
+  readonly loads: number;
+  /** `changesSince()` calls answered (with changes, none, or "compacted"). */
+  readonly changePages: number;
+  /** Revisions read alone: a watcher's read when its connection starts listening, an empty commit's check. */
+  readonly heads: number;
+  /** Rows read from each table (the `state` row is not counted). */
+  readonly changeRows: number;
+  readonly moduleRows: number;
+  readonly decisionRows: number;
+  /** Bytes of JSON text read (UTF-8): sessions, records, decisions and change bodies. */
+  readonly jsonBytes: number;
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /**
  * A store on PostgreSQL, for several LOMs sharing one catalog (for availability, or one LOM
- * per region). The catalog is one row, `<schema>.catalog`, written by compare-and-set in one
- * statement, so a commit is atomic and exact however many LOMs write (RULES.md S3-S5 hold
- * across them); every commit notifies the other LOMs in the same transaction (LISTEN/NOTIFY),
- * so their catalogs and event streams follow within a second.
+ * per region). The catalog is kept as rows: a log of changes with revisions (`changes`), the
+ * state they add up to (`modules`, `decisions`), and one `state` row with the revision and the
+ * session. A commit is one statement: a compare-and-set on the state row's revision, the new
+ * changes inserted and applied to the tables, and a notification, all in one transaction (so
+ * RULES.md S3-S5 hold across LOMs, and a commit costs what it changes: R1). The other LOMs
+ * hear the notification (LISTEN/NOTIFY, with the new revision) and read only the changes after
+ * the revision they hold.
  *
  * On first use the store brings its schema up to date (versioned migrations, under an
- * advisory lock). A failure is thrown as `MrsFailure` with `STORE_UNAVAILABLE` (the database
- * cannot be reached, a commit's connection was lost: whether it went through or not, never a
- * part of it) or `STORE_CORRUPT` (the row cannot be read, or a newer release's schema); the next
- * call uses a fresh connection.
+ * advisory lock; a database of the previous one-row layout is carried over). A failure is
+ * thrown as `MrsFailure` with `STORE_UNAVAILABLE` (the database cannot be reached, a commit's
+ * connection was lost: whether it went through or not, never a part of it) or `STORE_CORRUPT`
+ * (rows that cannot be a catalog, or a newer release's schema); the next call uses a fresh
+ * connection.
  *
  * @example
  * import { createRegistry } from "@rune/mrs-core";
@@ -90,6 +129,8 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   if ((options.connectionString === undefined) === (options.pool === undefined)) {
     throw new TypeError("postgresStore: give either connectionString or pool (exactly one of them)");
   }
+  const keep = Math.max(MIN_CHANGES_KEPT, options.keepChanges ?? MIN_CHANGES_KEPT);
+  if (!Number.isSafeInteger(keep)) throw new TypeError("postgresStore: keepChanges must be an integer");
   const ownsPool = options.pool === undefined;
   const pool =
     options.pool ??
@@ -111,33 +152,28 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   const onIdleError = () => undefined;
   pool.on("error", onIdleError);
 
-  const table = `${quoteIdent(schema)}.catalog`;
+  const sql = statementsFor(schema, keep);
+  const tables = {
+    state: `${schema}.state`,
+    changes: `${schema}.changes`,
+    modules: `${schema}.modules`,
+    decisions: `${schema}.decisions`,
+  };
   const channel = channelOf(schema);
   /** Tags this handle's notifications, so that its own commits do not wake its own watchers. */
   const handleId = randomUUID();
-  const statements = {
-    // Both columns as text, parsed here: global pg type parsers that a host may have set
-    // (for bigint or json) cannot change what the store reads.
-    load: `SELECT revision::text AS revision, data::text AS data FROM ${table} WHERE id = 1`,
-    // One statement is one transaction: the write and its notification commit together or not
-    // at all, and PostgreSQL answers only once the commit is done (the notification is sent at
-    // commit). ON CONFLICT DO NOTHING makes a racing insert wait for the first one, then insert
-    // nothing: exactly one writer creates the row.
-    create: `WITH written AS (
-        INSERT INTO ${table} (id, revision, data) VALUES (1, 1, $1::json)
-        ON CONFLICT (id) DO NOTHING
-        RETURNING revision
-      )
-      SELECT revision::text AS revision, pg_notify($2, revision::text || ' ' || $3) FROM written`,
-    // The compare-and-set: an UPDATE waits for a concurrent one on the row, then re-checks its
-    // WHERE against the row as committed, so of two writers naming one revision, one updates and
-    // the other updates nothing (a conflict).
-    update: `WITH written AS (
-        UPDATE ${table} SET revision = revision + 1, data = $1::json, committed_at = now()
-        WHERE id = 1 AND revision = $4
-        RETURNING revision
-      )
-      SELECT revision::text AS revision, pg_notify($2, revision::text || ' ' || $3) FROM written`,
+  const reads: Mutable<PostgresStoreReads> = {
+    loads: 0,
+    changePages: 0,
+    heads: 0,
+    changeRows: 0,
+    moduleRows: 0,
+    decisionRows: 0,
+    jsonBytes: 0,
+  };
+  const counted = (text: string) => {
+    reads.jsonBytes += Buffer.byteLength(text, "utf8");
+    return text;
   };
 
   let closed = false;
@@ -152,22 +188,40 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     return ready;
   };
 
-  const watchers = new Set<() => void>();
+  /** The revision, read alone on `client` (or the pool). */
+  const readHead = async (client: pg.Pool | pg.PoolClient): Promise<number> => {
+    const { rows } = await client.query<{ revision: string }>(sql.head);
+    reads.heads += 1;
+    const row = rows[0];
+    if (row === undefined) throw corrupt(tables.state, "it holds no row");
+    return revisionOf(row.revision, tables.state);
+  };
+
+  const watchers = new Set<(revision: number) => void>();
   let listener: ChangeListener | null = null;
   let coalesceTimer: NodeJS.Timeout | undefined;
+  /** The highest revision heard and not yet passed on (-1: none). */
+  let heard = -1;
+  /** The highest revision this handle knows of (heard, read with a LISTEN, or its own commit), for a watcher added while it listens. */
+  let latest = 0;
   const coalesceMs = options.watchCoalesceMs ?? 20;
-  const tell = (watcher: () => void) => {
+  const tell = (watcher: (revision: number) => void, revision: number) => {
     try {
-      watcher();
+      watcher(revision);
     } catch {
       // A watcher's failure is its own; the others are still told.
     }
   };
   const tellWatchers = () => {
     coalesceTimer = undefined;
-    for (const watcher of [...watchers]) tell(watcher);
+    const revision = heard;
+    heard = -1;
+    if (revision < 0) return;
+    for (const watcher of [...watchers]) tell(watcher, revision);
   };
-  const changed = () => {
+  const changed = (revision: number) => {
+    heard = Math.max(heard, revision);
+    latest = Math.max(latest, revision);
     if (coalesceMs <= 0) return tellWatchers();
     coalesceTimer ??= setTimeout(tellWatchers, coalesceMs);
   };
@@ -176,23 +230,61 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     name: "postgres",
     schema,
 
-    async load(): Promise<StoreSnapshot | null> {
-      await ensureReady();
-      let rows: CatalogRow[];
-      try {
-        ({ rows } = await pool.query<CatalogRow>(statements.load));
-      } catch (error) {
-        throw unavailable(`could not read ${table}: ${describe(error)}`, error);
-      }
-      const row = rows[0];
-      return row === undefined ? null : snapshotFromRow(row, `${schema}.catalog`);
+    get reads(): PostgresStoreReads {
+      return { ...reads };
     },
 
-    async commit(expected: number | null, data: CatalogData): Promise<CommitResult> {
-      // A revision that no row can hold cannot match: a conflict, as the contract says.
-      if (expected !== null && !(Number.isSafeInteger(expected) && expected > 0)) return { ok: false, conflict: true };
+    async load(): Promise<StoreSnapshot | null> {
       await ensureReady();
-      const text = JSON.stringify(data);
+      return withClient(pool, `could not read the tables of the PostgreSQL schema "${schema}"`, async (client) => {
+        // One snapshot for the three reads (the revision, the modules and the decisions agree),
+        // in one round trip: a simple query of several statements, none with parameters.
+        const results = (await client.query(
+          `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; ${sql.loadState}; ${sql.loadModules}; ${sql.loadDecisions}; COMMIT`,
+        )) as unknown as pg.QueryResult[];
+        const [stateRows, moduleRows, decisionRows] = [1, 2, 3].map((i) => results[i]?.rows ?? []) as [
+          { revision: string; session: string | null }[],
+          { name: string; record: string; state: string | null }[],
+          { decision: string }[],
+        ];
+        reads.loads += 1;
+        const state = stateRows[0];
+        if (state === undefined) throw corrupt(tables.state, "it holds no row");
+        const revision = revisionOf(state.revision, tables.state);
+        if (state.session === null) return null;
+        const session = sessionOf(counted(state.session), tables.state);
+        const modules: Record<string, ModuleRecord> = {};
+        for (const row of moduleRows) {
+          // defineProperty, not an assignment: a name is data, never a path to a prototype (E12).
+          Object.defineProperty(modules, row.name, {
+            value: recordOf(parse(counted(row.record), tables.modules, `the module ${row.name}`), row.state),
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          });
+        }
+        const decisions = decisionRows.map(
+          (row) => parse(counted(row.decision), tables.decisions, "a decision") as Decision,
+        );
+        reads.moduleRows += moduleRows.length;
+        reads.decisionRows += decisionRows.length;
+        return { revision, data: { session, modules, decisions } };
+      });
+    },
+
+    async commit(expected: number, changes: readonly Change[]): Promise<CommitResult> {
+      // A revision that the store cannot be at cannot match: a conflict, as the contract says.
+      if (!(Number.isSafeInteger(expected) && expected >= 0)) return { ok: false, conflict: true };
+      // Encoded before anything is sent: a batch that cannot be written fails whole, writing nothing.
+      const batch = encodeBatch(changes);
+      await ensureReady();
+      if (changes.length === 0 || (expected === 0 && changes[0]?.type !== "session.opened")) {
+        // Nothing to write, or a batch that an empty store cannot take: only the revision decides.
+        const head = await withClient(pool, `could not read ${tables.state}`, readHead);
+        if (head !== expected) return { ok: false, conflict: true };
+        if (head === 0) throw new TypeError("the first change of an empty store must open a session");
+        return { ok: true, revision: head };
+      }
       // A connection that dies mid-statement also emits "error" on its client, which would end
       // the process unhandled; the statement's own rejection below reports it.
       const ignore = () => undefined;
@@ -200,25 +292,70 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       try {
         client = await checkout(pool, ignore);
       } catch (error) {
-        throw unavailable(`could not connect to write ${table}, nothing was written: ${describe(error)}`, error);
+        throw unavailable(
+          `could not connect to write to the schema "${schema}", nothing was written: ${describe(error)}`,
+          error,
+        );
       }
       let rows: { revision: string }[];
       try {
-        ({ rows } =
-          expected === null
-            ? await client.query<{ revision: string }>(statements.create, [text, channel, handleId])
-            : await client.query<{ revision: string }>(statements.update, [text, channel, handleId, expected]));
+        ({ rows } = await client.query<{ revision: string }>(sql.commit, [
+          expected,
+          batch.types,
+          batch.bodies,
+          batch.sessionAt,
+          batch.putAt,
+          batch.putNames,
+          batch.putStates,
+          batch.removed,
+          batch.stateNames,
+          batch.states,
+          batch.decisionsAt,
+          channel,
+          handleId,
+        ]));
       } catch (error) {
         client.off("error", ignore);
         // Never reuse a connection that failed mid-statement: the next call gets a fresh one.
         client.release(true);
-        throw commitFailure(table, error);
+        throw commitFailure(schema, error);
       }
       client.off("error", ignore);
       client.release();
       const row = rows[0];
       if (row === undefined) return { ok: false, conflict: true };
-      return { ok: true, revision: Number(row.revision) };
+      const revision = Number(row.revision);
+      latest = Math.max(latest, revision);
+      return { ok: true, revision };
+    },
+
+    async changesSince(since: number, limit?: number): Promise<ChangesPage> {
+      if (!Number.isSafeInteger(since)) throw new TypeError(`changesSince: since must be an integer, got ${since}`);
+      const max = limit === undefined || limit === Number.POSITIVE_INFINITY ? null : limit;
+      if (max !== null && !(Number.isSafeInteger(max) && max >= 0)) {
+        throw new TypeError(`changesSince: limit must be a non-negative integer, got ${limit}`);
+      }
+      await ensureReady();
+      let rows: (ChangeRow & { head: string; oldest: string } & { revision: string | null })[];
+      try {
+        ({ rows } = await pool.query(sql.changesSince, [since, max]));
+      } catch (error) {
+        throw unavailable(`could not read ${tables.changes}: ${describe(error)}`, error);
+      }
+      const first = rows[0];
+      if (first === undefined) throw corrupt(tables.state, "it holds no row");
+      const head = revisionOf(first.head, tables.state);
+      const oldest = revisionOf(first.oldest, tables.state);
+      reads.changePages += 1;
+      if (since < oldest - 1) return { ok: false, compacted: true, oldest };
+      const found: RevisionedChange[] = [];
+      for (const row of rows) {
+        if (row.revision === null) continue;
+        counted(row.body);
+        found.push(changeFromRow(row as ChangeRow, tables.changes));
+      }
+      reads.changeRows += found.length;
+      return { ok: true, changes: found, revision: head };
     },
 
     close: async () => {
@@ -236,27 +373,39 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   if (options.watch ?? true) {
     Object.assign(store, {
       /**
-       * Calls `onChange` after another handle commits (NOTIFY, usually within milliseconds), and
-       * once the store listens: when the watcher is added, and each time the listening
-       * connection is re-established, since commits made while nobody listened would otherwise
-       * go unnoticed. Commits of this handle are not reported.
+       * Calls `onChange` with the new revision after another handle commits (NOTIFY, usually
+       * within milliseconds), and once the store listens: when the watcher is added, and each
+       * time the listening connection is re-established, with the revision read then, since
+       * commits made while nobody listened would otherwise go unnoticed. Commits of this
+       * handle are not reported.
        */
-      watch(onChange: () => void): () => void {
+      watch(onChange: (revision: number) => void): () => void {
         if (closed) return () => undefined;
         watchers.add(onChange);
         if (listener?.listening) {
           // Already listening: this watcher's first call, never from inside watch() itself.
           queueMicrotask(() => {
-            if (watchers.has(onChange)) tell(onChange);
+            if (watchers.has(onChange)) tell(onChange, latest);
           });
         }
         listener ??= new ChangeListener({
           pool,
           channel,
           onNotification: (payload) => {
-            if (!payload.endsWith(` ${handleId}`)) changed();
+            // "<revision> <handle id>", sent by a commit; a handle skips its own.
+            const [revision, handle] = payload.split(" ");
+            const value = Number(revision);
+            if (handle !== handleId && Number.isSafeInteger(value)) changed(value);
           },
-          onListening: changed,
+          beforeListen: ensureReady,
+          // Read with the LISTEN: whatever was committed before it is at most this revision.
+          readWithListen: sql.head,
+          onListening: (rows) => {
+            reads.heads += 1;
+            const row = rows[0] as { revision: string } | undefined;
+            if (row === undefined) throw corrupt(tables.state, "it holds no row");
+            changed(revisionOf(row.revision, tables.state));
+          },
           heartbeatMs: options.watchHeartbeatMs ?? 30_000,
         });
         return () => {
@@ -272,17 +421,53 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   return store;
 }
 
+/** Runs `body` on a connection of its own; a connection that failed is discarded, never reused. */
+async function withClient<T>(pool: pg.Pool, failing: string, body: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const ignore = () => undefined;
+  let client: pg.PoolClient;
+  try {
+    client = await checkout(pool, ignore);
+  } catch (error) {
+    throw unavailable(`${failing}: ${describe(error)}`, error);
+  }
+  try {
+    const result = await body(client);
+    client.off("error", ignore);
+    client.release();
+    return result;
+  } catch (error) {
+    client.off("error", ignore);
+    client.release(true);
+    if (error instanceof MrsFailure) throw error;
+    throw unavailable(`${failing}: ${describe(error)}`, error);
+  }
+}
+
 /** Brings the schema up to {@link SCHEMA_VERSION} (or checks it is there), and refuses a newer one. */
 async function prepareSchema(pool: pg.Pool, schema: string, migrate: boolean): Promise<void> {
   let version = await schemaVersion(pool, schema);
   // Only a schema that is behind runs the script, so LOMs whose role may not create tables
   // work on a schema an operator migrated.
   if (version < SCHEMA_VERSION && migrate) {
-    try {
-      await pool.query(migrationsSql({ schema }));
-    } catch (error) {
-      throw unavailable(`could not migrate the PostgreSQL schema "${schema}": ${describe(error)}`, error);
-    }
+    await withClient(pool, `could not migrate the PostgreSQL schema "${schema}"`, async (client) => {
+      try {
+        await client.query(migrationsSql({ schema }));
+      } catch (error) {
+        // The script is one transaction: it failed whole. Its connection, left inside the failed
+        // transaction, is discarded by withClient.
+        if ((error as { code?: unknown }).code === "XX001") {
+          // data_corrupted: the migration refused to carry over a catalog row that is not one.
+          const failure = new MrsFailure([
+            mrsError("STORE_CORRUPT", "", describe(error), {
+              hint: (error as { hint?: string }).hint ?? "restore the schema from a backup",
+            }),
+          ]);
+          failure.cause = error;
+          throw failure;
+        }
+        throw error;
+      }
+    });
     version = await schemaVersion(pool, schema);
   }
   if (version > SCHEMA_VERSION) {
@@ -324,13 +509,13 @@ async function schemaVersion(pool: pg.Pool, schema: string): Promise<number> {
  * statement rolled it back; a lost connection (or a timeout) leaves the outcome unknown: the
  * commit may have been done just before. Either way nothing is half-written.
  */
-function commitFailure(table: string, error: unknown): MrsFailure {
+function commitFailure(schema: string, error: unknown): MrsFailure {
   const severity = (error as { severity?: unknown }).severity;
   if (error instanceof pg.DatabaseError && severity === "ERROR") {
-    return unavailable(`the write to ${table} failed and was rolled back: ${describe(error)}`, error);
+    return unavailable(`the commit to the schema "${schema}" failed and was rolled back: ${describe(error)}`, error);
   }
   return unavailable(
-    `the connection to PostgreSQL failed during the write to ${table} (${describe(error)}): it was stored whole or not at all`,
+    `the connection to PostgreSQL failed during the commit to the schema "${schema}" (${describe(error)}): it was stored whole or not at all`,
     error,
     "register it again: DUPLICATE_REGISTRATION with identical: true means the first attempt was stored",
   );

@@ -1,5 +1,12 @@
-import { createRegistry, type RegisterResult, type Registry, type RegistryStore } from "@rune/mrs-core";
-import { samplePayload } from "@rune/mrs-testkit";
+import {
+  type Change,
+  createRegistry,
+  type RegisterResult,
+  type Registry,
+  type RegistryEvent,
+  type RegistryStore,
+} from "@rune/mrs-core";
+import { sampleChanges, samplePayload } from "@rune/mrs-testkit";
 import { afterAll, describe, expect, it } from "vitest";
 import { cleanUp, freshSchema, storeOn } from "../test/support.js";
 
@@ -106,8 +113,8 @@ function counting(store: RegistryStore): RegistryStore & { conflicts: number } {
   const counted = {
     ...store,
     conflicts: 0,
-    commit: async (expected: number | null, data: Parameters<RegistryStore["commit"]>[1]) => {
-      const result = await store.commit(expected, data);
+    commit: async (expected: number, changes: Parameters<RegistryStore["commit"]>[1]) => {
+      const result = await store.commit(expected, changes);
       if (!result.ok) counted.conflicts += 1;
       return result;
     },
@@ -182,5 +189,70 @@ describe("two LOMs on one PostgreSQL schema (MRS-S3 MRS-S4 MRS-S5 MRS-S7)", () =
       `two LOMs: ${every.length} registrations, ${successes.length} successes, compare-and-set conflicts ${stores.map((s) => s.conflicts).join(" + ")}, retried after "stayed busy" ${runs.map((r) => r.busy).join(" + ")}`,
     );
     await Promise.all([lomA.close(), lomB.close(), reader.close()]);
+  });
+});
+
+/** Resolves when `registry` emits the decision on `module`; fails after 10 s (a bound against hanging). */
+function decided(registry: Registry, module: string): Promise<RegistryEvent> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no decision on ${module} followed within 10 s`)), 10_000);
+    const stop = registry.subscribe((event) => {
+      if (event.type !== "decision" || event.decision.module !== module) return;
+      clearTimeout(timer);
+      stop();
+      resolve(event);
+    });
+  });
+}
+
+/** The bytes of a change's body as the store keeps it (its one member besides `type`). */
+function bodyBytes(change: Change): number {
+  const { type: _, ...rest } = change;
+  return Buffer.byteLength(JSON.stringify(Object.values(rest)[0]));
+}
+
+describe("another LOM follows by reading only what changed (MRS-R1)", () => {
+  it("MRS-R1 the other LOM follows one new registration by reading only that change: a decision and a module put, not the catalog", async () => {
+    const schema = freshSchema();
+    const writerStore = storeOn({ schema, watch: false });
+    const followerStore = storeOn({ schema });
+    // A catalog of 1,000 modules and their decisions, held by both LOMs.
+    await writerStore.commit(0, sampleChanges(1_000));
+    const writer = createRegistry({ store: writerStore });
+    const follower = createRegistry({ store: followerStore });
+    await writer.start();
+    await follower.start();
+    const atStart = followerStore.reads;
+    expect(atStart).toMatchObject({ loads: 1, moduleRows: 1_000, decisionRows: 1_000 });
+
+    const followed = decided(follower, "one-more");
+    const result = await writer.register({ payload: samplePayload("one-more") }, "writer");
+    expect(result.ok).toBe(true);
+    await followed;
+    const after = followerStore.reads;
+
+    expect(follower.module("one-more")).toBeDefined();
+    expect(follower.revision).toBe(writer.revision);
+    const page = await writerStore.changesSince(writer.revision - 2);
+    if (!page.ok) throw new Error("compacted");
+    expect(page.changes.map((c) => c.type)).toEqual(["decision.recorded", "module.put"]);
+    const read = {
+      loads: after.loads - atStart.loads,
+      changeRows: after.changeRows - atStart.changeRows,
+      moduleRows: after.moduleRows - atStart.moduleRows,
+      decisionRows: after.decisionRows - atStart.decisionRows,
+      jsonBytes: after.jsonBytes - atStart.jsonBytes,
+    };
+    expect(read).toEqual({
+      loads: 0,
+      changeRows: 2,
+      moduleRows: 0,
+      decisionRows: 0,
+      jsonBytes: page.changes.map(bodyBytes).reduce((a, b) => a + b),
+    });
+    console.info(
+      `following one registration: ${read.changeRows} change rows, ${read.jsonBytes} bytes of JSON read, in ${after.changePages - atStart.changePages} changesSince call(s); loading the catalog of ${atStart.moduleRows} modules read ${atStart.jsonBytes} bytes`,
+    );
+    await Promise.all([writer.close(), follower.close()]);
   });
 });

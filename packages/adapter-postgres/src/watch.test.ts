@@ -1,5 +1,5 @@
-import { createRegistry, type RegistryEvent } from "@rune/mrs-core";
-import { sampleCatalog, samplePayload } from "@rune/mrs-testkit";
+import { createRegistry, type Registry, type RegistryEvent } from "@rune/mrs-core";
+import { sampleChanges, samplePayload } from "@rune/mrs-testkit";
 import { afterAll, describe, expect, it } from "vitest";
 import { cuttingProxy } from "../test/cutting-proxy.js";
 import { admin, cleanUp, freshSchema, serverUrl, storeOn, terminate, uniqueName, waitFor } from "../test/support.js";
@@ -7,48 +7,78 @@ import { type PostgresStore, postgresStore } from "./index.js";
 
 afterAll(cleanUp);
 
+/** A bound against hanging, not a speed test: the usual wait is milliseconds. */
+const TIMEOUT_MS = 10_000;
+
+/** A promise that fails after {@link TIMEOUT_MS} saying what did not happen. */
+function within<T>(what: string, body: (resolve: (value: T) => void) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`timed out after ${TIMEOUT_MS} ms waiting until ${what}`)),
+      TIMEOUT_MS,
+    );
+    body((value) => {
+      clearTimeout(timer);
+      resolve(value);
+    });
+  });
+}
+
 interface Watching {
-  calls(): number;
-  reset(): void;
-  /** Resolves at the next call; fails after `timeoutMs` (a bound against hanging, not a speed test). */
-  next(what: string, timeoutMs?: number): Promise<void>;
+  /** Every revision the watcher was called with, in order. */
+  readonly calls: number[];
+  /** Resolves with the first call (from now, or already made) whose revision passes `test`. */
+  until(what: string, test: (revision: number) => boolean): Promise<number>;
   stop(): void;
 }
 
-/** A store's watch, counting calls; resolves once its connection listens (the first call). */
+/** A store's watch, recording its calls; resolves once its connection listens (the first call). */
 async function watching(store: PostgresStore): Promise<Watching> {
-  let calls = 0;
-  let waiter: (() => void) | null = null;
-  const stop = store.watch?.(() => {
-    calls += 1;
-    waiter?.();
+  const calls: number[] = [];
+  const waiters = new Set<(revision: number) => void>();
+  const stop = store.watch?.((revision) => {
+    calls.push(revision);
+    for (const waiter of [...waiters]) waiter(revision);
   });
   if (stop === undefined) throw new Error("the store offers no watch");
-  await waitFor("the store listens", () => calls > 0);
-  return {
-    calls: () => calls,
-    reset: () => {
-      calls = 0;
-    },
-    next: (what, timeoutMs = 10_000) =>
-      new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`timed out after ${timeoutMs} ms waiting until ${what}`)),
-          timeoutMs,
-        );
-        waiter = () => {
-          waiter = null;
-          clearTimeout(timer);
-          resolve();
-        };
-      }),
-    stop,
-  };
+  const until = (what: string, test: (revision: number) => boolean) =>
+    within<number>(what, (resolve) => {
+      const seen = calls.find(test);
+      if (seen !== undefined) return resolve(seen);
+      const waiter = (revision: number) => {
+        if (!test(revision)) return;
+        waiters.delete(waiter);
+        resolve(revision);
+      };
+      waiters.add(waiter);
+    });
+  await until("the store listens", () => true);
+  return { calls, until, stop };
+}
+
+/** Resolves at the first event of `registry` that passes `test`. */
+function nextEvent(registry: Registry, what: string, test: (event: RegistryEvent) => boolean): Promise<RegistryEvent> {
+  return within(what, (resolve) => {
+    const stop = registry.subscribe((event) => {
+      if (!test(event)) return;
+      stop();
+      resolve(event);
+    });
+  });
+}
+
+/** Resolves when `registry` has applied the decision on `module` (a decision event). */
+function decided(registry: Registry, module: string): Promise<RegistryEvent> {
+  return nextEvent(
+    registry,
+    `the registry follows the decision on ${module}`,
+    (e) => e.type === "decision" && e.decision.module === module,
+  );
 }
 
 async function listenersOf(app: string): Promise<number[]> {
   const { rows } = await admin().query<{ pid: number }>(
-    "SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND query LIKE 'LISTEN%'",
+    "SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND query LIKE '%LISTEN%'",
     [app],
   );
   return rows.map((r) => r.pid);
@@ -62,23 +92,27 @@ async function connectionsOf(app: string): Promise<number> {
   return rows[0]?.count ?? 0;
 }
 
-describe("watch: LISTEN/NOTIFY between LOMs", () => {
-  it("a commit through one pool makes watch fire on the other", async () => {
+describe("watch: LISTEN/NOTIFY between LOMs (MRS-R1)", () => {
+  it("MRS-R1 a commit through one pool makes watch fire on the other, with the new revision", async () => {
     const schema = freshSchema();
     const writer = storeOn({ schema, watch: false });
     const reader = storeOn({ schema, watchCoalesceMs: 0 });
     const watch = await watching(reader);
+    expect(watch.calls).toEqual([0]); // the revision read once it listens: an empty store
     const latencies: number[] = [];
-    let revision: number | null = null;
-    for (let i = 1; i <= 20; i++) {
-      const heard = watch.next(`the reader hears commit ${i}`);
+    let revision = 0;
+    for (let i = 0; i < 20; i++) {
+      const expected = revision + (i === 0 ? 3 : 2);
+      const heard = watch.until(`the reader hears revision ${expected}`, (r) => r === expected);
       const started = performance.now();
-      const result = await writer.commit(revision, sampleCatalog(i));
+      const result = await writer.commit(revision, i === 0 ? sampleChanges(1) : sampleChanges(1, "session-1", i));
       if (!result.ok) throw new Error("commit refused");
       revision = result.revision;
-      await heard;
+      expect(await heard).toBe(revision);
       latencies.push(performance.now() - started);
     }
+    // One call per commit, each with its revision, in order.
+    expect(watch.calls).toEqual([0, ...Array.from({ length: 20 }, (_, i) => 3 + 2 * i)]);
     latencies.sort((a, b) => a - b);
     console.info(
       `commit to watch call: median ${latencies[10]?.toFixed(1)} ms, max ${latencies.at(-1)?.toFixed(1)} ms over 20 commits`,
@@ -92,40 +126,42 @@ describe("watch: LISTEN/NOTIFY between LOMs", () => {
     const own = storeOn({ schema, watchCoalesceMs: 0 });
     const other = storeOn({ schema, watch: false });
     const watch = await watching(own);
-    watch.reset();
-    await own.commit(null, sampleCatalog(1));
-    // A notification is delivered in milliseconds: had it been passed on, it would be by now.
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(watch.calls()).toBe(0);
-    await other.commit(1, sampleCatalog(2));
-    await waitFor("the other handle's commit is heard", () => watch.calls() > 0);
-    expect(watch.calls()).toBe(1);
+    const mine = await own.commit(0, sampleChanges(1));
+    if (!mine.ok) throw new Error("commit refused");
+    const theirs = await other.commit(mine.revision, sampleChanges(1, "session-1", 1));
+    if (!theirs.ok) throw new Error("commit refused");
+    // Notifications arrive in commit order: had the first been passed on, it would have come first.
+    await watch.until("the other handle's commit is heard", (r) => r === theirs.revision);
+    expect(watch.calls).toEqual([0, theirs.revision]);
     watch.stop();
     await Promise.all([own.close?.(), other.close?.()]);
   });
 
-  it("a burst of notifications is passed on as one call, or one each with watchCoalesceMs: 0", async () => {
+  it("a burst of notifications is passed on as one call with the highest revision, or one each with watchCoalesceMs: 0", async () => {
     const schema = freshSchema();
     const coalesced = storeOn({ schema, watchCoalesceMs: 100 });
     const each = storeOn({ schema, watchCoalesceMs: 0 });
     const [few, many] = [await watching(coalesced), await watching(each)];
-    await waitFor("the first calls are over", () => few.calls() === 1 && many.calls() === 1);
-    few.reset();
-    many.reset();
+    const notify = (from: number, to: number) =>
+      admin().query(
+        "SELECT pg_notify($1, i::text || ' elsewhere') FROM generate_series($2::integer, $3::integer) AS i",
+        [`rune-mrs:${schema}`, from, to],
+      );
     // Ten notifications delivered together, as ten commits landing at once would be.
-    await admin().query("SELECT pg_notify($1, i::text || ' elsewhere') FROM generate_series(1, 10) AS i", [
-      `rune-mrs:${schema}`,
-    ]);
-    await waitFor("each notification is passed on", () => many.calls() === 10);
-    await waitFor("the burst is passed on", () => few.calls() > 0);
-    await new Promise((resolve) => setTimeout(resolve, 150)); // past the window: no more calls come
-    expect(few.calls()).toBe(1);
+    await notify(1, 10);
+    await many.until("each notification is passed on", (r) => r === 10);
+    await few.until("the burst is passed on", (r) => r === 10);
+    // One more, well after the burst's window: the next call is for it, so none came in between.
+    await notify(11, 11);
+    await few.until("the later notification is passed on", (r) => r === 11);
+    expect(few.calls).toEqual([0, 10, 11]);
+    expect(many.calls).toEqual([0, ...Array.from({ length: 11 }, (_, i) => i + 1)]);
     few.stop();
     many.stop();
     await Promise.all([coalesced.close?.(), each.close?.()]);
   });
 
-  it("a registry follows another LOM's registrations, with their decision events", async () => {
+  it("MRS-R2 a registry follows another LOM's registrations, with their decision events and revisions", async () => {
     const schema = freshSchema();
     const lomA = createRegistry({ store: storeOn({ schema }) });
     const lomB = createRegistry({ store: storeOn({ schema }) });
@@ -133,37 +169,62 @@ describe("watch: LISTEN/NOTIFY between LOMs", () => {
     await lomB.start();
     const seen: RegistryEvent[] = [];
     lomB.subscribe((event) => seen.push(event));
-    expect((await lomA.register({ payload: samplePayload("elsewhere", "1.0.0") }, "a")).ok).toBe(true);
-    expect((await lomA.register({ payload: samplePayload("elsewhere", "1.1.0") }, "a")).ok).toBe(true);
-    await waitFor(
-      "LOM B holds A's upgrade",
-      () => lomB.module("elsewhere")?.payload.registration_metadata.module_version === "1.1.0",
+    const upgraded = nextEvent(
+      lomB,
+      "B emits the upgrade",
+      (e) => e.type === "decision" && e.decision.outcome === "upgraded",
     );
-    await waitFor("LOM B emitted both decisions", () => seen.filter((e) => e.type === "decision").length === 2);
-    expect(seen.map((e) => (e.type === "decision" ? e.decision.outcome : e.type))).toEqual(["accepted", "upgraded"]);
+    const first = await lomA.register({ payload: samplePayload("elsewhere", "1.0.0") }, "a");
+    const second = await lomA.register({ payload: samplePayload("elsewhere", "1.1.0") }, "a");
+    expect(first.ok && second.ok).toBe(true);
+    await upgraded;
+    expect(lomB.module("elsewhere")?.payload.registration_metadata.module_version).toBe("1.1.0");
+    // One event per change, each with its revision, as LOM A committed them.
+    expect(
+      seen.map((e) =>
+        e.type === "decision"
+          ? [e.decision.outcome, e.revision]
+          : e.type === "module"
+            ? [e.module, e.revision]
+            : e.type,
+      ),
+    ).toEqual([
+      ["accepted", lomA.revision - 3],
+      ["elsewhere", lomA.revision - 2],
+      ["upgraded", lomA.revision - 1],
+      ["elsewhere", lomA.revision],
+    ]);
+    expect(lomB.revision).toBe(lomA.revision);
     await Promise.all([lomA.close(), lomB.close()]);
   });
 
   it("the listening connection comes back after it is killed, and a commit made meanwhile is not missed", async () => {
     const schema = freshSchema();
     const app = uniqueName("mrs_listen");
+    const storeB = storeOn({ schema, applicationName: app });
     const lomA = createRegistry({ store: storeOn({ schema, watch: false }) });
-    const lomB = createRegistry({ store: storeOn({ schema, applicationName: app }) });
+    const lomB = createRegistry({ store: storeB });
     await lomA.start();
     await lomB.start();
-    await waitFor("B listens", async () => (await listenersOf(app)).length === 1);
+    const watch = await watching(storeB);
     const [before] = await listenersOf(app);
+    expect(before).toBeDefined();
 
-    expect(await terminate(app, "query LIKE 'LISTEN%'")).toBe(1);
-    expect((await lomA.register({ payload: samplePayload("meanwhile") }, "a")).ok).toBe(true);
-    await waitFor("B listens again, on a new connection", async () => {
-      const now = await listenersOf(app);
-      return now.length === 1 && now[0] !== before;
-    });
-    await waitFor("B caught up with what was committed meanwhile", () => lomB.module("meanwhile") !== undefined);
+    expect(await terminate(app, "query LIKE '%LISTEN%'")).toBe(1);
+    const caughtUp = decided(lomB, "meanwhile");
+    const meanwhile = await lomA.register({ payload: samplePayload("meanwhile") }, "a");
+    expect(meanwhile.ok).toBe(true);
+    // Heard on the new connection: its first read gives the revision committed meanwhile.
+    await watch.until("B listens again and reads the revision", (r) => r === lomA.revision);
+    await caughtUp;
+    const now = await listenersOf(app);
+    expect(now).toHaveLength(1);
+    expect(now[0]).not.toBe(before);
 
+    const after = decided(lomB, "after");
     expect((await lomA.register({ payload: samplePayload("after") }, "a")).ok).toBe(true);
-    await waitFor("B hears commits again", () => lomB.module("after") !== undefined);
+    await after;
+    watch.stop();
     await Promise.all([lomA.close(), lomB.close()]);
   });
 
@@ -174,22 +235,40 @@ describe("watch: LISTEN/NOTIFY between LOMs", () => {
     const app = uniqueName("mrs_firewalled");
     const url = new URL(proxy.url);
     url.searchParams.set("application_name", app);
-    const lomB = createRegistry({
-      store: postgresStore({ connectionString: url.toString(), schema, watchHeartbeatMs: 200 }),
-    });
+    const storeB = postgresStore({ connectionString: url.toString(), schema, watchHeartbeatMs: 200 });
+    const lomB = createRegistry({ store: storeB });
     await lomA.start();
     await lomB.start();
-    await waitFor("B listens", async () => (await listenersOf(app)).length === 1);
-    // Past the re-read that follows each LISTEN, so that only a new LISTEN can bring B news.
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Once this resolves, the connection listens and has read its first revision: only a new
+    // connection can bring B news after the freeze.
+    const watch = await watching(storeB);
     expect(proxy.freezeConnectionsThatSent("LISTEN")).toBe(1);
     // No error, no close: B's notifications just stop coming. Only the heartbeat can tell.
+    const unheard = decided(lomB, "unheard");
     expect((await lomA.register({ payload: samplePayload("unheard") }, "a")).ok).toBe(true);
-    await waitFor("B re-listens on a new connection and catches up", () => lomB.module("unheard") !== undefined);
+    await watch.until("B re-listens on a new connection and reads the revision", (r) => r === lomA.revision);
+    await unheard;
+    const heard = decided(lomB, "heard");
     expect((await lomA.register({ payload: samplePayload("heard") }, "a")).ok).toBe(true);
-    await waitFor("B hears commits again", () => lomB.module("heard") !== undefined);
+    await heard;
+    watch.stop();
     await Promise.all([lomA.close(), lomB.close()]);
     await proxy.close();
+  });
+
+  it("a watcher added while the store listens is called at once with the latest revision heard", async () => {
+    const schema = freshSchema();
+    const store = storeOn({ schema, watchCoalesceMs: 0 });
+    const writer = storeOn({ schema, watch: false });
+    const first = await watching(store);
+    const result = await writer.commit(0, sampleChanges(1));
+    await first.until("the commit is heard", (r) => r === 3);
+    const second = await watching(store);
+    expect(second.calls).toEqual([3]);
+    first.stop();
+    second.stop();
+    expect(result.ok).toBe(true);
+    await Promise.all([store.close?.(), writer.close?.()]);
   });
 
   it("the last unsubscribe ends the LISTEN connection, and close ends every connection", async () => {
@@ -202,7 +281,7 @@ describe("watch: LISTEN/NOTIFY between LOMs", () => {
     expect(await listenersOf(app)).toHaveLength(1);
     second.stop();
     await waitFor("no LISTEN connection is left", async () => (await listenersOf(app)).length === 0);
-    await store.commit(null, sampleCatalog(1));
+    await store.commit(0, sampleChanges(1));
     expect(await connectionsOf(app)).toBeGreaterThan(0);
     await store.close?.();
     await waitFor("no connection is left", async () => (await connectionsOf(app)) === 0);

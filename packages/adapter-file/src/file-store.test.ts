@@ -224,6 +224,54 @@ describe("MRS-R1 MRS-S11 the journal after a crash, and when damaged", () => {
     expect(await folderBytes(folder)).toEqual(before);
   });
 
+  /** A store whose last commit compacted (its snapshot at the latest revision), as before a journal move. */
+  async function compactedStore() {
+    const { store, path } = await freshStore({ watch: false, compactAfterBytes: 0 });
+    let revision = await commitOk(store, 0, sampleChanges(1));
+    revision = await commitOk(store, revision, sampleChanges(20, "session-1", 1));
+    expect(store.stats().compactions).toBe(2);
+    return { path, revision, journal: `${path}.journal`, prev: `${path}.journal.prev` };
+  }
+
+  it("MRS-R1 a crash between a compaction's two renames (no journal, only the previous segment) loads, and the next commit starts a journal", async () => {
+    const { path, revision, journal, prev } = await compactedStore();
+    await fs.rename(journal, prev);
+    const store = fileStore({ path, watch: false });
+    expect(await store.load()).toEqual({ revision, data: sampleCatalog(21) });
+    expect(await store.changesSince(0)).toMatchObject({ ok: true, revision });
+    const next = await commitOk(store, revision, sampleChanges(1, "session-1", 21));
+    expect((await journalLines(journal))[0]).toContain(`"first":${revision + 1}`);
+    const reader = fileStore({ path, watch: false });
+    expect(await reader.load()).toEqual({ revision: next, data: sampleCatalog(22) });
+    const page = await reader.changesSince(0);
+    expect(page.ok && page.changes.map((c) => c.revision)).toEqual(Array.from({ length: next }, (_, i) => i + 1));
+  });
+
+  it("MRS-R1 the same file under both journal names (renames whose order a crash lost) loads as the journal", async () => {
+    const { path, revision, journal, prev } = await compactedStore();
+    await fs.link(journal, prev);
+    const store = fileStore({ path, watch: false });
+    expect(await store.load()).toEqual({ revision, data: sampleCatalog(21) });
+    expect(await store.commit(revision, sampleChanges(1, "session-1", 21))).toMatchObject({ ok: true });
+    expect((await fileStore({ path }).load())?.data).toEqual(sampleCatalog(22));
+  });
+
+  it("MRS-S11 a damaged record in the previous segment is refused with STORE_CORRUPT when a reader needs it", async () => {
+    const { path, revision, journal, prev } = await compactedStore();
+    await fs.rename(journal, prev);
+    const next = await commitOk(fileStore({ path, watch: false }), revision, sampleChanges(1, "session-1", 21));
+    const lines = (await fs.readFile(prev, "utf8")).split("\n");
+    lines[1] = (lines[1] as string).replace('"module-0"', '"module-X"');
+    await fs.writeFile(prev, lines.join("\n"));
+    const store = fileStore({ path, watch: false });
+    // The snapshot and the journal hold the state: a load needs no older change.
+    expect((await store.load())?.revision).toBe(next);
+    expect(await store.changesSince(revision)).toMatchObject({ ok: true, revision: next });
+    const failure = await failureOf(store.changesSince(0));
+    expect(failure.code).toBe("STORE_CORRUPT");
+    expect(failure.message).toContain(prev);
+  });
+
   it("MRS-S11 a journal whose header is not a journal's is refused, not started over", async () => {
     const { path, journal, revision } = await threeCommits();
     const bytes = await fs.readFile(journal);

@@ -1,7 +1,6 @@
 import { type BigIntStats, promises as fs, mkdirSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import {
-  applyChanges,
   type CatalogData,
   CHANGE_TYPES,
   type Change,
@@ -34,6 +33,7 @@ import {
   type ScanResult,
   scanRecords,
 } from "./journal-format.js";
+import { Replay } from "./replay.js";
 import { removeLeftovers, tempSibling } from "./temp-files.js";
 
 /** Options of {@link fileStore}. */
@@ -112,6 +112,11 @@ interface Segment {
   /** The revision of its last record (`first - 1` when it holds none). */
   head: number;
   readonly mode: number;
+  /**
+   * Whether its records were read. The previous segment is read only when a reader asks for
+   * changes that old: until then only its header is, and its head is the current one's first - 1.
+   */
+  scanned: boolean;
 }
 
 /** The snapshot file as this handle last read it. */
@@ -195,10 +200,17 @@ export function fileStore(options: FileStoreOptions): FileStore {
   const watchers = new Set<{ told: number }>();
   const unwatchers = new Set<() => void>();
 
+  /** The bytes of a segment this handle read last, kept for the rest of one operation only. */
+  let recent: { readonly id: string; readonly start: number; readonly bytes: Buffer } | null = null;
+
   // One operation of this handle at a time: they share what the handle knows of the files.
   let queue: Promise<unknown> = Promise.resolve();
   function exclusive<T>(task: () => Promise<T>): Promise<T> {
-    const run = queue.then(task, task);
+    const body = () =>
+      task().finally(() => {
+        recent = null;
+      });
+    const run = queue.then(body, body);
     queue = run.catch(() => undefined);
     return run;
   }
@@ -352,35 +364,37 @@ export function fileStore(options: FileStoreOptions): FileStore {
         ) {
           return await extend(current, handle, Number(stat.size), locked);
         }
-        // A journal this handle does not know: read both segments whole.
+        // A journal this handle does not know: read it whole, and the previous segment's header
+        // (its records only when a reader needs them, or when there is no journal after it).
         const fresh = handle === null || stat === null ? null : await readSegment(journalPath, handle, stat);
         const older = await openIfExists(prevPath);
-        let before: { segment: Segment; scan: ScanResult } | null = null;
+        let before: Segment | null = null;
         try {
           const olderStat = older === null ? null : await older.stat({ bigint: true });
-          // The same file under both names: only a crash between a compaction's two renames, on a
-          // file system that lost their order, leaves that. It is the current segment.
-          if (older !== null && olderStat !== null && segmentId(olderStat) !== fresh?.segment.id) {
-            before = await readSegment(prevPath, older, olderStat);
+          if (older !== null && olderStat !== null) {
+            if (segmentId(olderStat) === fresh?.segment.id) {
+              // Without the lock: another writer moved the journal between our two opens.
+              if (!locked && attempt < UNLOCKED_ATTEMPTS) continue;
+              // Under it, the same file under both names is what a crash between a compaction's
+              // two renames leaves on a file system that lost their order: it is the journal.
+            } else if (fresh === null) {
+              before = (await readSegment(prevPath, older, olderStat)).segment;
+            } else {
+              before = await peekSegment(prevPath, older, olderStat, fresh.segment.first - 1);
+            }
           }
         } finally {
           await older?.close();
         }
-        if (before !== null) {
-          if (before.scan.tail !== null) {
-            // A moved segment was whole when it moved: damage at its end is not a crash's.
-            throw corruptJournal(prevPath, before.scan.tail.problem, before.scan.tail.offset);
-          }
-          if (fresh !== null && before.segment.head + 1 !== fresh.segment.first) {
-            // Without the lock, another writer may have compacted between our two reads.
-            if (!locked && attempt < UNLOCKED_ATTEMPTS) continue;
-            throw corruptJournal(
-              journalPath,
-              `it begins at revision ${fresh.segment.first}, but the previous segment ${prevPath} ends at ${before.segment.head}`,
-            );
-          }
+        if (before !== null && fresh !== null && before.first > fresh.segment.first) {
+          // Without the lock, another writer may have moved the journal on between our two reads.
+          if (!locked && attempt < UNLOCKED_ATTEMPTS) continue;
+          throw corruptJournal(
+            prevPath,
+            `it begins at revision ${before.first}, after the journal ${journalPath} that should follow it (${fresh.segment.first})`,
+          );
         }
-        prev = before?.segment ?? null;
+        prev = before;
         current = fresh?.segment ?? null;
         const tail = fresh?.scan.tail ?? null;
         if (tail === null || fresh === null) return false;
@@ -404,6 +418,10 @@ export function fileStore(options: FileStoreOptions): FileStore {
     if (!header.ok) throw corruptJournal(path, header.problem);
     const scan = scanRecords(bytes.subarray(header.length), header.length, header.first);
     if (scan.damaged !== null) throw corruptJournal(path, describeDamage(scan.damaged), scan.damaged.offset);
+    if (path === prevPath && scan.tail !== null) {
+      // A moved segment was whole when it moved: damage at its end is not a crash's.
+      throw corruptJournal(prevPath, scan.tail.problem, scan.tail.offset);
+    }
     const last = scan.records.at(-1);
     const segment: Segment = {
       id: segmentId(stat),
@@ -412,14 +430,45 @@ export function fileStore(options: FileStoreOptions): FileStore {
       end: scan.end,
       head: last?.last ?? header.first - 1,
       mode: modeOf(stat),
+      scanned: true,
     };
+    recent = { id: segment.id, start: 0, bytes };
     return { segment, scan };
+  }
+
+  /** The previous segment's header only: where it begins. It ends where the journal begins. */
+  async function peekSegment(path: string, handle: fs.FileHandle, stat: BigIntStats, head: number): Promise<Segment> {
+    const start = await readRange(handle, 0, Math.min(Number(stat.size), 256));
+    const header = decodeJournalHeader(start);
+    if (!header.ok) throw corruptJournal(path, header.problem);
+    return { id: segmentId(stat), first: header.first, records: [], end: 0, head, mode: modeOf(stat), scanned: false };
+  }
+
+  /** Reads the previous segment's records, when a reader needs changes that old. */
+  async function scanPrevious(segment: Segment): Promise<void> {
+    if (segment.scanned) return;
+    const handle = await openSegment(segment);
+    try {
+      const read = await readSegment(prevPath, handle, await handle.stat({ bigint: true }));
+      if (read.segment.first !== segment.first || read.segment.head !== segment.head) {
+        throw corruptJournal(
+          prevPath,
+          `it holds revisions ${read.segment.first} to ${read.segment.head}, but the journal ${journalPath} begins at ${segment.head + 1}`,
+        );
+      }
+      for (const record of read.segment.records) segment.records.push(record);
+      segment.end = read.segment.end;
+      segment.scanned = true;
+    } finally {
+      await handle.close();
+    }
   }
 
   /** Reads the bytes appended to a known segment since the handle's last look. */
   async function extend(segment: Segment, handle: fs.FileHandle, size: number, locked: boolean): Promise<boolean> {
     if (size === segment.end) return false;
     const bytes = await readRange(handle, segment.end, size);
+    recent = { id: segment.id, start: segment.end, bytes };
     const scan = scanRecords(bytes, segment.end, segment.head + 1);
     if (scan.damaged !== null) throw corruptJournal(journalPath, describeDamage(scan.damaged), scan.damaged.offset);
     for (const record of scan.records) segment.records.push(record);
@@ -483,6 +532,7 @@ export function fileStore(options: FileStoreOptions): FileStore {
   function forgetJournal(): void {
     prev = null;
     current = null;
+    recent = null;
   }
 
   /**
@@ -493,8 +543,11 @@ export function fileStore(options: FileStoreOptions): FileStore {
   async function forEachRecord(after: number, visit: (first: number, changes: Change[]) => boolean): Promise<void> {
     for (const segment of [prev, current]) {
       if (segment === null || segment.head <= after) continue;
+      await scanPrevious(segment);
       let index = firstRecordAfter(segment.records, after);
-      const handle = await openSegment(segment);
+      // The bytes this handle just scanned, if they hold the records: not read (nor checked) twice.
+      const held = recent?.id === segment.id ? recent : null;
+      let handle: fs.FileHandle | null = null;
       try {
         while (index < segment.records.length) {
           const from = segment.records[index] as RecordRef;
@@ -502,13 +555,25 @@ export function fileStore(options: FileStoreOptions): FileStore {
           while (to < segment.records.length && (segment.records[to] as RecordRef).offset - from.offset < READ_CHUNK)
             to++;
           const last = segment.records[to - 1] as RecordRef;
-          const bytes = await readRange(handle, from.offset, last.offset + last.length);
+          const end = last.offset + last.length;
+          const scanned = held !== null && from.offset >= held.start && end <= held.start + held.bytes.length;
+          let bytes: Buffer;
+          let base: number;
+          if (scanned) {
+            bytes = held.bytes;
+            base = held.start;
+          } else {
+            handle ??= await openSegment(segment);
+            bytes = await readRange(handle, from.offset, end);
+            base = from.offset;
+          }
           for (let i = index; i < to; i++) {
             const record = segment.records[i] as RecordRef;
             let decoded: { first: number; changes: Change[] };
             try {
               decoded = decodeRecord(
-                bytes.subarray(record.offset - from.offset, record.offset - from.offset + record.length),
+                bytes.subarray(record.offset - base, record.offset - base + record.length),
+                !scanned,
               );
             } catch (error) {
               const reason = error instanceof Error ? error.message : String(error);
@@ -523,7 +588,7 @@ export function fileStore(options: FileStoreOptions): FileStore {
           index = to;
         }
       } finally {
-        await handle.close();
+        await handle?.close();
       }
     }
   }
@@ -579,6 +644,7 @@ export function fileStore(options: FileStoreOptions): FileStore {
         end: header.length + record.length,
         head: last,
         mode: modeOf(stat),
+        scanned: true,
       };
       return;
     }
@@ -610,11 +676,12 @@ export function fileStore(options: FileStoreOptions): FileStore {
   }
 
   /** The journal's bytes after the snapshot: what a load must replay. */
-  function bytesSinceSnapshot(): number {
+  async function bytesSinceSnapshot(): Promise<number> {
     const at = snapshot?.revision ?? 0;
     let bytes = 0;
     for (const segment of [prev, current]) {
       if (segment === null || segment.head <= at) continue;
+      await scanPrevious(segment);
       const index = firstRecordAfter(segment.records, at);
       const from = segment.records[index];
       if (from !== undefined) bytes += segment.end - from.offset;
@@ -624,7 +691,7 @@ export function fileStore(options: FileStoreOptions): FileStore {
 
   /** After a commit: compacts when the journal has outgrown its share, or the snapshot is missing or old. */
   async function maybeCompact(lock: FileLock): Promise<void> {
-    const bytes = bytesSinceSnapshot();
+    const bytes = await bytesSinceSnapshot();
     const due =
       snapshot === null ||
       snapshot === undefined ||
@@ -660,10 +727,12 @@ export function fileStore(options: FileStoreOptions): FileStore {
       data = read.snapshot.data;
       from = read.snapshot.revision;
     }
+    const replay = new Replay(data);
     await forEachRecord(from, (first, changes) => {
-      data = applyChanges(data, first <= from ? changes.slice(from - first + 1) : changes);
+      replay.add(first <= from ? changes.slice(from - first + 1) : changes);
       return true;
     });
+    data = replay.finish();
     if (data === null) return;
     const temp = tempSibling(file);
     await writeFlushed(temp, encodeSnapshot(at, data), old?.mode ?? current?.mode, synced);
@@ -716,7 +785,15 @@ export function fileStore(options: FileStoreOptions): FileStore {
     }
     await syncFolder(folder, synced);
     const fresh = await fs.stat(journalPath, { bigint: true });
-    current = { id: segmentId(fresh), first: at + 1, records: [], end: header.length, head: at, mode: segment.mode };
+    current = {
+      id: segmentId(fresh),
+      first: at + 1,
+      records: [],
+      end: header.length,
+      head: at,
+      mode: segment.mode,
+      scanned: true,
+    };
   }
 
   // ---- the store ----------------------------------------------------------------------------------
@@ -738,15 +815,19 @@ export function fileStore(options: FileStoreOptions): FileStore {
               forgetJournal();
               continue;
             }
-            let data = decoded?.snapshot.data ?? null;
             const from = decoded?.snapshot.revision ?? 0;
-            await forEachRecord(from, (first, changes) => {
-              data = applyChanges(data, first <= from ? changes.slice(from - first + 1) : changes);
-              return true;
-            }).catch(async (error) => {
+            const replay = new Replay(decoded?.snapshot.data ?? null);
+            let data: CatalogData | null;
+            try {
+              await forEachRecord(from, (first, changes) => {
+                replay.add(first <= from ? changes.slice(from - first + 1) : changes);
+                return true;
+              });
+              data = replay.finish();
+            } catch (error) {
               if (error instanceof Moved || error instanceof MrsFailure) throw error;
               throw await corrupt(`the journal ${journalPath} does not apply to the snapshot: ${String(error)}`);
-            });
+            }
             return data === null ? null : { revision: head(), data };
           } catch (error) {
             if (!(error instanceof Moved) || attempt >= UNLOCKED_ATTEMPTS) throw error;

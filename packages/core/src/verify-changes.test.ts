@@ -5,6 +5,7 @@ import { applyChanges, type Change } from "./changes.js";
 import { type CheckedRegistration, decideRegistrations } from "./decide.js";
 import { registrationDigest } from "./digest.js";
 import { ERROR_CODES, type MrsError } from "./errors.js";
+import { deregistrationChanges, revivalChanges, sweepChanges } from "./liveness.js";
 import type { CatalogData, Decision, ModuleRecord } from "./model.js";
 import { validateRegistration } from "./validate.js";
 import { resolvePointer } from "./validation/pointer.js";
@@ -446,15 +447,119 @@ describe("verifyChanges: each put is paired with its decision (S9)", () => {
   });
 });
 
-describe("verifyChanges: module.removed", () => {
-  it("MRS-L4 removing a module not held is UNKNOWN_MODULE", () => {
-    expect(codeAt(errorsOf(heldCatalog(), [{ type: "module.removed", module: "consul" }]))).toEqual([
-      ["UNKNOWN_MODULE", "/changes/0/module"],
+describe("verifyChanges: a module's life (L1, L3, L4, L5)", () => {
+  /** nomad@1.0.0 with a lease of 60 s, vault@2.0.0 without one. */
+  function leased(): CatalogData {
+    const items = [{ ...checked(payload("nomad", "1.0.0")), lease: 60 }, checked(payload("vault", "2.0.0"))];
+    return applyChanges(null, decideRegistrations(null, items, stamp("h"), { openSession: SESSION }).changes);
+  }
+  const life = (outcome: Decision["outcome"], module: string, version: string, id: string): Change =>
+    accept(module, version, id, { outcome, rule: outcome === "deregistered" ? "L4" : "L3" });
+
+  it("MRS-L1 MRS-L3 MRS-L4 what the registry commits for a lease, a sweep, a revival and a deregistration passes", () => {
+    let held: CatalogData | null = null;
+    const opened = decideRegistrations(null, [{ ...checked(payload("nomad", "1.0.0")), lease: 60 }], stamp("a"), {
+      openSession: SESSION,
+    }).changes;
+    const steps: ((h: CatalogData) => Change[])[] = [
+      (h) => sweepChanges(h, { expire: ["nomad"], remove: [] }, stamp("e")),
+      (h) => revivalChanges(h, "nomad", "heartbeat", stamp("r")),
+      (h) => sweepChanges(h, { expire: ["nomad"], remove: [] }, stamp("x")),
+      (h) => sweepChanges(h, { expire: [], remove: ["nomad"] }, stamp("y")),
+    ];
+    expect(verifyChanges(held, opened).errors).toEqual([]);
+    held = applyChanges(held, opened);
+    for (const step of steps) {
+      const changes = step(held);
+      expect(changes.length).toBeGreaterThan(0);
+      expect(verifyChanges(held, changes).errors).toEqual([]);
+      held = applyChanges(held, changes);
+    }
+    expect(held.modules).toEqual({});
+    const vault = applyChanges(held, decided(held, [payload("vault", "2.0.0")], "v"));
+    const gone = deregistrationChanges(vault, "vault", "http:127.0.0.1", stamp("g"));
+    expect(verifyChanges(vault, gone).errors).toEqual([]);
+  });
+
+  it("MRS-L1 a put's lease is a positive whole number of seconds: INVALID_LEASE", () => {
+    for (const lease of [{ seconds: 0 }, { seconds: 1.5 }, { seconds: "60" }, 60, { seconds: 60, grace: 5 }]) {
+      const [decision, putChange] = [accept("consul", "1.0.0", "i1"), put(payload("consul", "1.0.0"), "i1")];
+      const record = { ...(putChange as { record: ModuleRecord }).record, lease };
+      const errors = errorsOf(leased(), [decision, { type: "module.put", record }]);
+      expect(codeAt(errors), JSON.stringify(lease)).toEqual([["INVALID_LEASE", "/changes/1/record/lease"]]);
+      expect(errors[0]?.rule).toBe("L1");
+    }
+  });
+
+  it("MRS-L3 only a module with a lease expires, only once; only an expired one is revived or removed", () => {
+    const held = leased();
+    const noLease = [
+      life("expired", "vault", "2.0.0", "n1"),
+      { type: "module.state", module: "vault", state: "expired" },
+    ];
+    expect(codeAt(errorsOf(held, noLease))).toEqual([["INVALID_REQUEST", "/changes/1/module"]]);
+    const twice = [...sweepChanges(held, { expire: ["nomad"], remove: [] }, stamp("t"))];
+    expect(codeAt(errorsOf(held, [...twice, life("expired", "nomad", "1.0.0", "t9"), twice[1]]))).toEqual([
+      ["INVALID_REQUEST", "/changes/3/module"],
     ]);
+    const revive = [life("revived", "nomad", "1.0.0", "r1"), { type: "module.state", module: "nomad", state: "live" }];
+    expect(codeAt(errorsOf(held, revive))).toEqual([["INVALID_REQUEST", "/changes/1/module"]]);
+    const remove = [life("removed", "nomad", "1.0.0", "r2"), { type: "module.removed", module: "nomad" }];
+    expect(codeAt(errorsOf(held, remove))).toEqual([["INVALID_REQUEST", "/changes/1/module"]]);
+  });
+
+  it("MRS-S9 MRS-L3 a module.state or module.removed comes right after the decision that records it", () => {
+    const held = leased();
+    expect(codeAt(errorsOf(held, [{ type: "module.state", module: "nomad", state: "expired" }]))).toEqual([
+      ["INVALID_REQUEST", "/changes/0"],
+    ]);
+    expect(codeAt(errorsOf(held, [{ type: "module.removed", module: "vault" }]))).toEqual([
+      ["INVALID_REQUEST", "/changes/0"],
+    ]);
+    // A life decision whose change does not follow it.
+    expect(codeAt(errorsOf(held, [life("deregistered", "vault", "2.0.0", "d1")]))).toEqual([
+      ["INVALID_REQUEST", "/changes/0/decision/outcome"],
+    ]);
+    const apart = [
+      life("deregistered", "vault", "2.0.0", "d2"),
+      accept("consul", "1.0.0", "d3"),
+      put(payload("consul", "1.0.0"), "d3"),
+      { type: "module.removed", module: "vault" },
+    ];
+    expect(codeAt(errorsOf(held, apart))).toEqual([
+      ["INVALID_REQUEST", "/changes/0/decision/outcome"],
+      ["INVALID_REQUEST", "/changes/3"],
+    ]);
+    // The decision records the change that follows it: its kind, module and version.
+    const mismatched = [life("expired", "nomad", "1.0.0", "d4"), { type: "module.removed", module: "nomad" }];
+    expect(codeAt(errorsOf(held, mismatched))).toEqual([["INVALID_REQUEST", "/changes/0/decision/outcome"]]);
+    const other = [life("deregistered", "nomad", "0.9.0", "d5"), { type: "module.removed", module: "vault" }];
+    expect(codeAt(errorsOf(held, other))).toEqual([
+      ["INVALID_REQUEST", "/changes/0/decision/module"],
+      ["INVALID_REQUEST", "/changes/0/decision/version"],
+    ]);
+  });
+
+  it("MRS-L3 MRS-L4 a life decision names its rule; a registration decision names none", () => {
+    const wrongRule = [
+      accept("vault", "2.0.0", "w1", { outcome: "deregistered", rule: "L3" }),
+      { type: "module.removed", module: "vault" },
+    ];
+    expect(codeAt(errorsOf(leased(), wrongRule))).toEqual([["INVALID_REQUEST", "/changes/0/decision/rule"]]);
+    const ruled = [accept("consul", "1.0.0", "w2", { rule: "S2" }), put(payload("consul", "1.0.0"), "w2")];
+    expect(codeAt(errorsOf(leased(), ruled))).toEqual([["INVALID_REQUEST", "/changes/0/decision/rule"]]);
+    const state = [life("expired", "nomad", "1.0.0", "w3"), { type: "module.state", module: "nomad", state: "gone" }];
+    expect(codeAt(errorsOf(leased(), state))).toEqual([["INVALID_REQUEST", "/changes/1/state"]]);
+  });
+
+  it("MRS-L4 removing a module not held is UNKNOWN_MODULE", () => {
+    const changes = [life("deregistered", "consul", "1.0.0", "u1"), { type: "module.removed", module: "consul" }];
+    expect(codeAt(errorsOf(heldCatalog(), changes))).toEqual([["UNKNOWN_MODULE", "/changes/1/module"]]);
   });
 
   it("MRS-L5 a name removed may come back with any version: a new registration (S2)", () => {
     const changes = [
+      life("deregistered", "nomad", "1.0.0", "l4"),
       { type: "module.removed", module: "nomad" },
       accept("nomad", "0.1.0", "l5"),
       put(payload("nomad", "0.1.0"), "l5"),

@@ -27,6 +27,7 @@ const CHANGE_MEMBERS = {
   "session.opened": ["type", "session"],
   "module.put": ["type", "record"],
   "module.removed": ["type", "module"],
+  "module.state": ["type", "module", "state"],
   "decision.recorded": ["type", "decision"],
 } as const satisfies Partial<Record<Change["type"], readonly string[]>>;
 type VerifiedType = keyof typeof CHANGE_MEMBERS;
@@ -45,12 +46,25 @@ const MEMBERS = {
     "module",
     "version",
     "previousVersion",
+    "rule",
     "digest",
     "errors",
     "warnings",
   ],
   issue: ["code", "rule", "pointer", "message", "hint", "identical", "candidates"],
 } as const;
+
+/** The decisions about a module's life (RULES.md L3, L4), each with the rule that makes it and the change it records. */
+const LIFE = {
+  expired: { rule: "L3", change: "module.state", state: "expired" },
+  revived: { rule: "L3", change: "module.state", state: "live" },
+  removed: { rule: "L3", change: "module.removed" },
+  deregistered: { rule: "L4", change: "module.removed" },
+} as const;
+type LifeOutcome = keyof typeof LIFE;
+const OUTCOMES = ["accepted", "upgraded", "rejected", ...(Object.keys(LIFE) as LifeOutcome[])];
+const isLife = (outcome: unknown): outcome is LifeOutcome =>
+  typeof outcome === "string" && Object.hasOwn(LIFE, outcome);
 
 /** A SHA-256 in hex, as `Decision.digest` holds it. */
 const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -96,7 +110,12 @@ interface Claim {
  *   has its put (S9: the log says why every module is there);
  * - every decision belongs to the session in force where it stands (S9), and decision ids are
  *   not reused within the batch;
- * - a `module.removed` names a module held at that point.
+ * - a module's life (L1, L3, L4): a put's lease is a positive whole number of seconds
+ *   (`INVALID_LEASE`); a `module.state` or `module.removed` comes right after the decision that
+ *   records it (`expired`, `revived`, `removed` with rule L3, `deregistered` with L4, naming the
+ *   module and version held), and is a legal step: only a module with a lease expires, only an
+ *   expired one is revived or removed (L3), any held module may be deregistered (L4); a name
+ *   removed may register again (L5).
  *
  * It reads only `held.session` and `held.modules` under the names the batch touches (never
  * `held.decisions`), so a caller may pass a partial view holding just those: the check costs
@@ -149,6 +168,16 @@ export function verifyChanges(
   const decisionIds = new Map<string, number>();
   /** Ids of puts and decisions refused for faults of their own: their partners are not blamed as well. */
   const excused = new Set<string>();
+  /** The life decision of the change before (L3, L4), which the change at hand must record. */
+  let life: { readonly index: number; readonly decision: Json } | "excused" | null = null;
+  const unrecorded = (pending: typeof life) => {
+    if (pending === null || pending === "excused") return;
+    malformed(
+      `${base}/${pending.index}/decision/outcome`,
+      `the decision says ${String(pending.decision.outcome)}, but the change after it is not the ${LIFE[pending.decision.outcome as LifeOutcome].change} it records`,
+      "commit a module's life decision right before its module.state or module.removed",
+    );
+  };
 
   if (held === null && !(isObject(changes[0]) && changes[0].type === "session.opened")) {
     malformed(
@@ -160,6 +189,9 @@ export function verifyChanges(
 
   for (const [index, change] of (changes as unknown[]).entries()) {
     const at = `${base}/${index}`;
+    const pending = life;
+    life = null;
+    if (isObject(change) && change.type !== "module.state" && change.type !== "module.removed") unrecorded(pending);
     if (!isObject(change)) {
       malformed(at, "a change must be an object with a type");
       continue;
@@ -189,23 +221,74 @@ export function verifyChanges(
         segment += 1;
         continue;
       }
-      case "module.removed": {
+      case "module.removed":
+      case "module.state": {
         const name = change.module;
         if (typeof name !== "string" || name.length === 0) {
           malformed(`${at}/module`, "module must be the name of a module held");
           continue;
         }
-        if (moduleUnder(name) === undefined) {
+        const state = change.state;
+        if (type === "module.state" && state !== "live" && state !== "expired") {
+          malformed(`${at}/state`, 'state must be "live" or "expired"');
+          continue;
+        }
+        const record = moduleUnder(name);
+        if (record === undefined) {
           report(mrsError("UNKNOWN_MODULE", `${at}/module`, `no module named ${name} is held at this point`));
           continue;
         }
-        touched.set(name, undefined);
+        if (pending === "excused") continue;
+        if (pending === null) {
+          malformed(
+            at,
+            `a ${type} comes right after the decision that records it (S9: expired, revived, removed or deregistered)`,
+          );
+          continue;
+        }
+        const outcome = pending.decision.outcome as LifeOutcome;
+        const step = LIFE[outcome];
+        const d = `${base}/${pending.index}/decision`;
+        if (step.change !== type || ("state" in step && step.state !== state)) {
+          malformed(
+            `${d}/outcome`,
+            `a decision ${outcome} records a ${step.change}${"state" in step ? ` to ${step.state}` : ""}, not the change after it`,
+          );
+          continue;
+        }
+        const version = record.payload.registration_metadata.module_version;
+        if (pending.decision.module !== name) {
+          malformed(
+            `${d}/module`,
+            `the decision names ${String(pending.decision.module)}, the change after it ${name}`,
+          );
+        }
+        if (pending.decision.version !== version) {
+          malformed(
+            `${d}/version`,
+            `the decision names ${String(pending.decision.version)}, but ${name}@${version} is held`,
+          );
+        }
+        const expired = record.state === "expired";
+        if (outcome === "expired" && record.lease === undefined) {
+          malformed(`${at}/module`, `${name} holds no lease: it lives for the session and never expires (L3)`);
+        } else if (outcome === "expired" && expired) {
+          malformed(`${at}/module`, `${name} has already expired`);
+        } else if ((outcome === "revived" || outcome === "removed") && !expired) {
+          malformed(`${at}/module`, `${name} is live: only an expired module is ${outcome} (L3)`);
+        }
+        if (type === "module.removed") touched.set(name, undefined);
+        else {
+          const { state: _was, ...live } = record;
+          touched.set(name, state === "expired" ? { ...live, state: "expired" } : live);
+        }
         continue;
       }
       case "decision.recorded": {
         const decision = change.decision;
         if (!checkDecision(decision, `${at}/decision`, malformed)) {
           if (isObject(decision) && isText(decision.id)) excused.add(decision.id);
+          if (isObject(decision) && isLife(decision.outcome)) life = "excused";
           continue;
         }
         const id = decision.id as string;
@@ -222,7 +305,8 @@ export function verifyChanges(
             "a decision belongs to the session in force where it stands (S9)",
           );
         }
-        if (decision.outcome !== "rejected") claims.set(id, { index, segment, decision });
+        if (isLife(decision.outcome)) life = { index, decision };
+        else if (decision.outcome !== "rejected") claims.set(id, { index, segment, decision });
         continue;
       }
       case "module.put": {
@@ -238,6 +322,8 @@ export function verifyChanges(
       }
     }
   }
+
+  unrecorded(life);
 
   // S9: every put has its decision, and every accepted or upgraded decision its put.
   const paired = new Set<string>();
@@ -352,8 +438,13 @@ function checkDecision(value: unknown, at: string, malformed: Malformed): value 
   if (!isUtcTime(value.at)) bad("at", "at must be an ISO 8601 UTC time (2026-01-01T00:00:00.000Z)");
   if (!isText(value.source)) bad("source", "source must be a non-empty string");
   const outcome = value.outcome;
-  if (outcome !== "accepted" && outcome !== "upgraded" && outcome !== "rejected") {
-    bad("outcome", "outcome must be accepted, upgraded or rejected");
+  if (typeof outcome !== "string" || !OUTCOMES.includes(outcome))
+    bad("outcome", `outcome must be one of ${OUTCOMES.join(", ")}`);
+  if (isLife(outcome)) {
+    if (value.rule !== LIFE[outcome].rule)
+      bad("rule", `a decision ${outcome} names the rule that made it: ${LIFE[outcome].rule}`);
+  } else if (Object.hasOwn(value, "rule")) {
+    bad("rule", "only a decision about a module's life (expired, revived, removed, deregistered) names a rule");
   }
   for (const member of ["module", "version"] as const) {
     if (!Object.hasOwn(value, member)) bad(member, `${member} must be present: a string, or null`);
@@ -435,6 +526,17 @@ function checkPut(
   if (!isText(value.decisionId)) {
     malformed(`${at}/decisionId`, "decisionId must be the id of the decision that accepted it");
     ok = false;
+  }
+  if (Object.hasOwn(value, "lease")) {
+    const lease = value.lease;
+    const seconds = isObject(lease) ? lease.seconds : undefined;
+    const whole = typeof seconds === "number" && Number.isSafeInteger(seconds) && seconds > 0;
+    if (!isObject(lease) || Object.keys(lease).some((key) => key !== "seconds") || !whole) {
+      report(
+        mrsError("INVALID_LEASE", `${at}/lease`, "a lease is {seconds: N}, N a positive whole number of seconds (L1)"),
+      );
+      ok = false;
+    }
   }
   const where = `${at}/payload`;
   if (!Object.hasOwn(value, "payload")) {

@@ -1,6 +1,8 @@
 import type { RegistrationPayload } from "@rune/mrs-schema";
 import type { Change } from "./changes.js";
-import type { MrsError, MrsWarning } from "./errors.js";
+import { compareRegistrations } from "./compat/compare-registrations.js";
+import type { CompatibilityReport } from "./compat/types.js";
+import { type MrsError, type MrsWarning, mrsError, mrsWarning } from "./errors.js";
 import type { CatalogData, Decision, ModuleRecord, Session } from "./model.js";
 import { resolveRegistration } from "./resolution.js";
 import type { ValidationResult } from "./validation-types.js";
@@ -36,8 +38,16 @@ export interface Decided {
   readonly unchanged: number;
 }
 
+/**
+ * What an upgrade that breaks callers without declaring it gets (RULES.md C2): accepted with a
+ * warning (`warn`, the default), rejected (`strict`), or not compared at all (`off`).
+ */
+export type CompatibilityPolicy = "warn" | "strict" | "off";
+
 /** Options of {@link decideRegistrations}. */
 export interface DecideOptions {
+  /** RULES.md C2. Default `warn`. */
+  readonly compatibility?: CompatibilityPolicy;
   /** Open this new session first and decide against its empty catalog (a first start, or a refresh: S10). */
   readonly openSession?: Session;
   /**
@@ -101,6 +111,18 @@ export function decideRegistrations(
       else record(rejected(stamped, name, version, [resolution.error], item.result.warnings));
       continue;
     }
+    const compared =
+      resolution.kind === "upgraded" && options.compatibility !== "off"
+        ? compareRegistrations(resolution.previous.payload, payload)
+        : undefined;
+    const undeclared = compared !== undefined && compared.breaking && !compared.declared;
+    if (undeclared && options.compatibility === "strict") {
+      record(rejected(stamped, name, version, [undeclaredBreak("error", compared, version)], item.result.warnings));
+      continue;
+    }
+    const warnings = undeclared
+      ? [...item.result.warnings, undeclaredBreak("warning", compared, version)]
+      : item.result.warnings;
     const accepted: ModuleRecord = {
       payload,
       source: item.source,
@@ -117,10 +139,11 @@ export function decideRegistrations(
             module: name,
             version,
             previousVersion: resolution.previous.payload.registration_metadata.module_version,
+            ...(compared === undefined ? {} : { compatibility: compared }),
             errors: [],
-            warnings: item.result.warnings,
+            warnings,
           }
-        : { ...stamped, outcome: "accepted", module: name, version, errors: [], warnings: item.result.warnings },
+        : { ...stamped, outcome: "accepted", module: name, version, errors: [], warnings },
     );
     changes.push({ type: "module.put", record: accepted });
   }
@@ -136,6 +159,20 @@ function digestsOf(held: CatalogData): Set<string> {
 
 function digestOf(item: CheckedRegistration): { digest?: string } {
   return item.digest === null ? {} : { digest: item.digest };
+}
+
+/** The C2 finding of an upgrade that breaks callers without the version bump that declares it. */
+function undeclaredBreak(as: "error", report: CompatibilityReport, version: string): MrsError;
+function undeclaredBreak(as: "warning", report: CompatibilityReport, version: string): MrsWarning;
+function undeclaredBreak(as: "error" | "warning", report: CompatibilityReport, version: string): MrsError | MrsWarning {
+  const differences = report.differences.filter((d) => d.breaking !== false);
+  const message = `${version} breaks callers in ${differences.length} place${differences.length === 1 ? "" : "s"} without the version bump that declares it: ${differences.map((d) => d.message).join("; ")}`;
+  const hint =
+    "bump the major version (for 0.y.z, the minor), or keep inputs accepting what they accepted and outputs promising what they promised; `lom diff OLD NEW` lists the differences";
+  const pointer = "/registration_metadata/module_version";
+  return as === "error"
+    ? mrsError("BREAKING_CHANGE_UNDECLARED", pointer, message, { hint, differences })
+    : { ...mrsWarning("BREAKING_CHANGE_UNDECLARED", pointer, message, hint), differences };
 }
 
 function rejected(

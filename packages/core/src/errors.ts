@@ -1,3 +1,5 @@
+import type { CompatibilityDifference } from "./compat/types.js";
+
 /**
  * Every error and warning code of MRS, in one registry (the fastify `lib/errors.js` model).
  * Codes are promises to users: never reuse or rename one. Each names the RULES.md rule it
@@ -92,6 +94,10 @@ export const ERROR_CODES = {
     description: "The LOM itself failed on this request; the answer carries a request id, the log the details.",
   },
   UNAUTHORIZED: { rule: "A1", description: "No valid bearer token was given for a request that needs one." },
+  BREAKING_CHANGE_UNDECLARED: {
+    rule: "C2",
+    description: "An upgrade breaks callers without the version bump that declares it; refused under `strict`.",
+  },
   FORBIDDEN_MODULE: { rule: "A2", description: "The token is not allowed to register this module name." },
   // Operational codes: not in RULES.md, each citing the nearest rule.
   UNSUPPORTED_MEDIA_TYPE: {
@@ -122,6 +128,10 @@ export const WARNING_CODES = {
     rule: "E9b",
     description: "A schema uses a `format` the validator does not know; it is not checked.",
   },
+  BREAKING_CHANGE_UNDECLARED: {
+    rule: "C2",
+    description: "An upgrade breaks callers without the version bump that declares it; accepted under `warn`.",
+  },
 } as const satisfies Record<string, CodeInfo>;
 
 /** An error code of {@link ERROR_CODES}. */
@@ -145,6 +155,8 @@ export interface MrsError {
   readonly identical?: boolean;
   /** S8: the `module/action` addresses a bare ambiguous action could mean. */
   readonly candidates?: readonly string[];
+  /** C2: the breaking differences an upgrade did not declare (`BREAKING_CHANGE_UNDECLARED`). */
+  readonly differences?: readonly CompatibilityDifference[];
 }
 
 /** A warning as data: same shape as an error, with a warning code. */
@@ -154,6 +166,8 @@ export interface MrsWarning {
   readonly pointer: string;
   readonly message: string;
   readonly hint?: string;
+  /** C2: the breaking differences an upgrade did not declare (`BREAKING_CHANGE_UNDECLARED`). */
+  readonly differences?: readonly CompatibilityDifference[];
 }
 
 /**
@@ -167,7 +181,12 @@ export function mrsError(
   code: ErrorCode,
   pointer: string,
   message: string,
-  extra: { hint?: string; identical?: boolean; candidates?: readonly string[] } = {},
+  extra: {
+    hint?: string;
+    identical?: boolean;
+    candidates?: readonly string[];
+    differences?: readonly CompatibilityDifference[];
+  } = {},
 ): MrsError {
   return { code, rule: ERROR_CODES[code].rule, pointer, message, ...extra };
 }

@@ -1,6 +1,7 @@
 export { canonicalJson } from "./canonical-json.js";
 export { applyChanges, CHANGE_TYPES, type Change, emptyCatalog, eventOf, type RevisionedChange } from "./changes.js";
 export * from "./compat/index.js";
+export type { CompatibilityPolicy } from "./decide.js";
 export * from "./errors.js";
 export { DEFAULT_LEASE_BOUNDS, type LeaseBounds } from "./leases.js";
 export type * from "./model.js";

@@ -1,4 +1,5 @@
 import type { RegistrationPayload } from "@rune/mrs-schema";
+import type { CompatibilityReport } from "./compat/types.js";
 import type { MrsError, MrsWarning, RuleId } from "./errors.js";
 
 /**
@@ -48,6 +49,8 @@ export interface Decision {
   readonly version: string | null;
   /** For `upgraded`: the version it replaced. */
   readonly previousVersion?: string;
+  /** For `upgraded`: how the new version compares with the one it replaced (RULES.md C1, C2). */
+  readonly compatibility?: CompatibilityReport;
   /** For the decisions about a module's life: the rule that made it (`L3`, `L4`). */
   readonly rule?: RuleId;
   /**

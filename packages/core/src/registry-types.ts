@@ -1,4 +1,5 @@
 import type { Capability, RegistrationPayload } from "@rune/mrs-schema";
+import type { CompatibilityPolicy } from "./decide.js";
 import type { MrsError, MrsWarning } from "./errors.js";
 import type { LeaseBounds } from "./leases.js";
 import type { Decision, ModuleRecord, Session } from "./model.js";
@@ -16,6 +17,8 @@ export interface RegistryOptions {
   readonly clock?: () => Date;
   /** Id generator for sessions and decisions. Default: `crypto.randomUUID`. */
   readonly newId?: () => string;
+  /** What an upgrade that breaks callers without declaring it gets (RULES.md C2). Default `warn`. */
+  readonly compatibility?: CompatibilityPolicy;
   /** Lease bounds in seconds (RULES.md L1, L3). Default `{ min: 10, max: 86400, grace: 300 }`. */
   readonly leases?: Partial<LeaseBounds>;
   /**

@@ -1,7 +1,7 @@
 import { CatalogIndex } from "./catalog.js";
 import type { Change } from "./changes.js";
 import { applyChanges, eventOf } from "./changes.js";
-import { type CheckedRegistration, type Decided, decideRegistrations } from "./decide.js";
+import { type CheckedRegistration, type CompatibilityPolicy, type Decided, decideRegistrations } from "./decide.js";
 import { registrationDigest } from "./digest.js";
 import { type MrsError, MrsFailure, mrsError } from "./errors.js";
 import { DEFAULT_LEASE_BOUNDS, LeaseBook } from "./leases.js";
@@ -84,6 +84,7 @@ class RegistryImpl implements Registry {
   /** When the next sweep was scheduled (monotonic ms): a much longer wait than asked for means the LOM was away (L6). */
   private lastSweep: number | null = null;
   private closed = false;
+  private readonly compatibility: CompatibilityPolicy;
 
   constructor(options: RegistryOptions) {
     this.store = options.store;
@@ -91,6 +92,7 @@ class RegistryImpl implements Registry {
     this.clock = options.clock ?? (() => new Date());
     this.newId = options.newId ?? (() => globalThis.crypto.randomUUID());
     this.monotonic = options.monotonic ?? (() => performance.now());
+    this.compatibility = options.compatibility ?? "warn";
     this.leases = new LeaseBook({ ...DEFAULT_LEASE_BOUNDS, ...options.leases }, this.monotonic);
   }
 
@@ -286,8 +288,11 @@ class RegistryImpl implements Registry {
     const decided = await this.commitDecided((held) => {
       resumed = held !== null && !fresh;
       return resumed
-        ? decideRegistrations(held, checked, this.stamp(), { rediscovery: true })
-        : decideRegistrations(null, checked, this.stamp(), { openSession: this.newSession() });
+        ? decideRegistrations(held, checked, this.stamp(), { rediscovery: true, compatibility: this.compatibility })
+        : decideRegistrations(null, checked, this.stamp(), {
+            openSession: this.newSession(),
+            compatibility: this.compatibility,
+          });
     });
     return {
       session: this.current().session,
@@ -335,8 +340,11 @@ class RegistryImpl implements Registry {
       // A registration before any session (no start() yet, or an empty store) opens one.
       const decided = await this.commitDecided((held) =>
         held === null
-          ? decideRegistrations(null, items, this.stamp(), { openSession: this.newSession() })
-          : decideRegistrations(held, items, this.stamp()),
+          ? decideRegistrations(null, items, this.stamp(), {
+              openSession: this.newSession(),
+              compatibility: this.compatibility,
+            })
+          : decideRegistrations(held, items, this.stamp(), { compatibility: this.compatibility }),
       );
       batch.forEach((p, i) => {
         const decision = decided.decisions[i] as Decision;

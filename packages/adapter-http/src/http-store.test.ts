@@ -354,6 +354,27 @@ describe("the store routes: GET /v1/store, GET /v1/store/changes, POST /v1/store
     }
   });
 
+  it("MRS-L1 MRS-L4 a lease and a deregistration through the HTTP store pass the serving LOM's checks", async () => {
+    const api = await startApi();
+    try {
+      const writer = createRegistry({ store: httpStore({ url: api.url, token: ALL }) });
+      await writer.start();
+      const leased = await writer.register({ payload: samplePayload("leased") }, "cli", { lease: 60 });
+      expect(leased.ok).toBe(true);
+      expect(api.registry.module("leased")?.lease).toEqual({ seconds: 60 });
+      const gone = await writer.deregister("leased");
+      expect(gone.ok).toBe(true);
+      expect(api.registry.module("leased")).toBeUndefined();
+      expect(api.registry.decisions({ module: "leased" }).map((d) => [d.outcome, d.rule])).toEqual([
+        ["accepted", undefined],
+        ["deregistered", "L4"],
+      ]);
+      await writer.close();
+    } finally {
+      await api.close();
+    }
+  });
+
   it("a write through the store is what the serving registry reads next", async () => {
     const api = await startApi();
     try {

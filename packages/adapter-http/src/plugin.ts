@@ -696,7 +696,7 @@ function touchedName(change: unknown): string | null {
       : undefined;
   const type = own(change, "type");
   const name =
-    type === "module.removed"
+    type === "module.removed" || type === "module.state"
       ? own(change, "module")
       : type === "module.put"
         ? own(own(own(own(change, "record"), "payload"), "registration_metadata"), "module_name")

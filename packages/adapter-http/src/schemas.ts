@@ -55,10 +55,27 @@ export const DecisionView = Type.Object({
   sessionId: Type.String(),
   at: Type.String({ description: "ISO 8601 UTC time of the decision." }),
   source: Type.String({ description: "Where the registration came from: `http:ADDRESS`, `folder:...`, `url:...`." }),
-  outcome: Type.Union([Type.Literal("accepted"), Type.Literal("upgraded"), Type.Literal("rejected")]),
+  outcome: Type.Union(
+    [
+      Type.Literal("accepted"),
+      Type.Literal("upgraded"),
+      Type.Literal("rejected"),
+      Type.Literal("expired"),
+      Type.Literal("revived"),
+      Type.Literal("removed"),
+      Type.Literal("deregistered"),
+    ],
+    {
+      description:
+        "About a registration: accepted (S2), upgraded (S3), rejected; about a module's life: expired, revived, removed (L3), deregistered (L4).",
+    },
+  ),
   module: Nullable(Type.String()),
   version: Nullable(Type.String()),
   previousVersion: Type.Optional(Type.String()),
+  rule: Type.Optional(
+    Type.String({ description: "For a decision about a module's life: the rule that made it (L3, L4)." }),
+  ),
   digest: Type.Optional(
     Type.String({ description: "SHA-256 (hex) of what was received: a restart knows a payload already decided on." }),
   ),
@@ -174,6 +191,13 @@ const ModuleRecordBody = Type.Object({
   source: Type.String(),
   acceptedAt: Type.String({ description: "ISO 8601 UTC time it was accepted." }),
   decisionId: Type.String({ description: "The decision that accepted it (S9)." }),
+  lease: Type.Optional(
+    Type.Object(
+      { seconds: Type.Integer({ minimum: 1 }) },
+      { description: "The lease granted (L1): it lives while heartbeats renew it." },
+    ),
+  ),
+  state: Type.Optional(Type.Literal("expired", { description: "Its lease ran out (L3); absent: live." })),
 });
 
 /** The catalog data a store keeps (core `CatalogData`). */
@@ -199,7 +223,19 @@ const changeVariants = (extra: Record<string, TSchema>) =>
     ),
     Type.Object(
       { type: Type.Literal("module.removed"), module: Type.String(), ...extra },
-      { description: "The module of this name leaves the catalog." },
+      {
+        description:
+          "The module of this name leaves the catalog: removed (L3) or deregistered (L4), right after its decision.",
+      },
+    ),
+    Type.Object(
+      {
+        type: Type.Literal("module.state"),
+        module: Type.String(),
+        state: Type.Union([Type.Literal("live"), Type.Literal("expired")]),
+        ...extra,
+      },
+      { description: "The module of this name expired (L3) or is live again, right after its decision." },
     ),
     Type.Object(
       { type: Type.Literal("decision.recorded"), decision: DecisionView, ...extra },

@@ -155,7 +155,7 @@ describe("GET /openapi.json", () => {
       };
       expect(commit.required.sort()).toEqual(["changes", "expected"]);
       const types = commit.properties.changes.items.anyOf.map((variant) => variant.properties.type.const);
-      expect(types).toEqual(["session.opened", "module.put", "module.removed", "decision.recorded"]);
+      expect(types).toEqual(["session.opened", "module.put", "module.removed", "module.state", "decision.recorded"]);
       expect(JSON.stringify(commit)).toContain('"patternProperties"');
       expect(Object.keys(paths["/v1/store/commit"]?.post?.responses ?? {}).sort()).toEqual(
         ["200", "400", "401", "403", "409", "413", "415", "422", "503"].sort(),

@@ -4,6 +4,7 @@ import { type ChildProcessByStdio, spawn } from "node:child_process";
 import { promises as fs } from "node:fs";
 import { join } from "node:path";
 import type { Readable, Writable } from "node:stream";
+import { applyChanges } from "@rune/mrs-core";
 import { sampleChanges } from "@rune/mrs-testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -136,6 +137,57 @@ describe("MRS-S11 crash safety: a writer killed with SIGKILL at random moments",
     console.info(
       `crash test: ${rounds} kills, ${killedHoldingLock} holding the lock, ${tornTailsCut} torn tails cut, ${acknowledged.size} acks, revision ${revision}, files ${files.sort().join(" ")}, seed ${seed}`,
     );
+  });
+});
+
+describe("MRS-R1 MRS-R3 a reader in one process follows a writer in another, without the lock", () => {
+  it("MRS-R1 MRS-R3 every change in order, none missed or twice, across compactions and journal moves", {
+    timeout: 180_000,
+  }, async () => {
+    const path = join(await tempFolder(), "catalog.json");
+    const writer = start("commit-loop.mjs", [path, "0"]);
+    const acked = (line: string) => line.startsWith("ack ");
+    await writer.waitFor(acked);
+    const reader = fileStore({ path, watch: false });
+    const first = await reader.load();
+    let state = first?.data ?? null;
+    let held = first?.revision ?? 0;
+    let pages = 0;
+    let reloads = 0;
+    // 30,000 changes: several compactions, and the journal moves on at least twice.
+    while (held < 30_000) {
+      const page = await reader.changesSince(held, 5_000);
+      if (!page.ok) {
+        // Fell further behind than the store keeps: read the state again, as a registry does.
+        const again = await reader.load();
+        state = again?.data ?? null;
+        held = again?.revision ?? 0;
+        reloads += 1;
+        continue;
+      }
+      if (page.changes.length === 0) {
+        // Nothing new yet: wait for the writer's next acknowledged commit.
+        const after = held;
+        await writer.waitFor((line) => acked(line) && Number(line.split(" ")[1]) > after);
+        expect(writer.child.exitCode, writer.stderr()).toBeNull();
+        continue;
+      }
+      expect(page.changes.map((change) => change.revision)).toEqual(page.changes.map((_, i) => held + 1 + i));
+      state = applyChanges(state, page.changes);
+      held = page.changes.at(-1)?.revision ?? held;
+      pages += 1;
+    }
+    writer.child.kill("SIGKILL");
+    await writer.exited;
+    const rest = await reader.changesSince(held);
+    if (!rest.ok) throw new Error("the last changes were compacted away");
+    state = applyChanges(state, rest.changes);
+    const loaded = await fileStore({ path, watch: false }).load();
+    expect(loaded?.revision).toBe(rest.revision);
+    expect(state).toEqual(loaded?.data);
+    const files = await fs.readdir(join(path, ".."));
+    expect(files).toContain("catalog.json.journal.prev");
+    console.info(`follower: ${pages} pages, ${reloads} reloads, revision ${rest.revision}`);
   });
 });
 

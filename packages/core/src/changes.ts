@@ -68,15 +68,15 @@ export function applyChanges(data: CatalogData | null, changes: readonly Change[
         modules[change.module] = change.state === "expired" ? { ...live, state: "expired" } : live;
         break;
       }
-      case "decision.recorded": {
-        const decisions = state.decisions as Decision[];
-        decisions.push(change.decision);
-        if (decisions.length > MAX_DECISIONS) decisions.splice(0, decisions.length - MAX_DECISIONS);
+      case "decision.recorded":
+        (state.decisions as Decision[]).push(change.decision);
         break;
-      }
     }
   }
   if (state === null) throw new Error("no session: the changes open none");
+  // Trimmed once per call, not per decision: a replay of many decisions moves the list once.
+  const decisions = state.decisions as Decision[];
+  if (decisions.length > MAX_DECISIONS) decisions.splice(0, decisions.length - MAX_DECISIONS);
   return state;
 }
 

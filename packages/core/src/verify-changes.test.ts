@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { payload } from "../test/support.js";
 import { applyChanges, type Change } from "./changes.js";
+import type { CompatibilityReport } from "./compat/types.js";
 import { type CheckedRegistration, decideRegistrations } from "./decide.js";
 import { registrationDigest } from "./digest.js";
 import { ERROR_CODES, type MrsError } from "./errors.js";
@@ -403,6 +404,42 @@ describe("verifyChanges: every module.put is a legal step (S1-S6)", () => {
       put(payload("consul", "1.0.0"), "n2"),
     ];
     expect(codeAt(errorsOf(heldCatalog(), changes))).toEqual([["INVALID_REQUEST", "/changes/0/decision/outcome"]]);
+  });
+});
+
+describe("verifyChanges: upgrades and compatibility (C1, C2)", () => {
+  /** nomad@1.1.0 without the action nomad@1.0.0 declared: a break, undeclared by a minor bump. */
+  const breaking = () => payload("nomad", "1.1.0", ["other"]);
+
+  it("MRS-C1 MRS-C2 what the registry commits for a breaking upgrade under warn passes, with its comparison", () => {
+    const held = heldCatalog();
+    const changes = decided(held, [breaking()]);
+    const decision = (changes[0] as { decision: Decision }).decision;
+    expect(decision.compatibility).toMatchObject({ breaking: true, declared: false });
+    expect(decision.warnings.map((w) => w.code)).toEqual(["BREAKING_CHANGE_UNDECLARED"]);
+    expect(verifyChanges(held, changes).errors).toEqual([]);
+  });
+
+  it("MRS-C1 a comparison whose verdict is not what the versions compare to is refused", () => {
+    const held = heldCatalog();
+    const changes = decided(held, [breaking()]);
+    const decision = (changes[0] as { decision: Decision }).decision;
+    const compatibility = { ...(decision.compatibility as CompatibilityReport), breaking: false };
+    const lying = [{ type: "decision.recorded", decision: { ...decision, compatibility } }, changes[1]];
+    expect(codeAt(errorsOf(held, lying))).toEqual([["INVALID_REQUEST", "/changes/0/decision/compatibility/breaking"]]);
+    const onAccept = [accept("consul", "1.0.0", "c1", { compatibility }), put(payload("consul", "1.0.0"), "c1")];
+    expect(codeAt(errorsOf(held, onAccept))).toEqual([["INVALID_REQUEST", "/changes/0/decision/compatibility"]]);
+  });
+
+  it("MRS-C2 under a strict policy, an undeclared breaking upgrade is BREAKING_CHANGE_UNDECLARED; a declared one passes", () => {
+    const held = heldCatalog();
+    const errors = verifyChanges(held, decided(held, [breaking()]), { compatibility: "strict" }).errors;
+    expect(codeAt(errors)).toEqual([
+      ["BREAKING_CHANGE_UNDECLARED", "/changes/1/record/payload/registration_metadata/module_version"],
+    ]);
+    expect(errors[0]?.rule).toBe("C2");
+    const declared = decided(held, [payload("nomad", "2.0.0", ["other"])]);
+    expect(verifyChanges(held, declared, { compatibility: "strict" }).errors).toEqual([]);
   });
 });
 

@@ -1,5 +1,8 @@
 import type { RegistrationPayload } from "@rune/mrs-schema";
 import type { Change } from "./changes.js";
+import { compareRegistrations } from "./compat/compare-registrations.js";
+import type { CompatibilityReport } from "./compat/types.js";
+import type { CompatibilityPolicy } from "./decide.js";
 import { type MrsError, type MrsWarning, mrsError, toPointer } from "./errors.js";
 import type { CatalogData, ModuleRecord, Session } from "./model.js";
 import { resolveRegistration } from "./resolution.js";
@@ -13,6 +16,12 @@ export interface VerifyChangesOptions {
    * error's pointer. Default `/changes` (the body of `POST /v1/store/commit`).
    */
   readonly at?: string;
+  /**
+   * The compatibility policy of the LOM that stores the changes (RULES.md C2). Under `strict`,
+   * an upgrade that breaks callers without declaring it is refused (`BREAKING_CHANGE_UNDECLARED`),
+   * whatever the writer's own policy. Default `warn`: the writer's decision stands.
+   */
+  readonly compatibility?: CompatibilityPolicy;
 }
 
 /** The most errors one call reports: a batch of a thousand broken payloads is refused all the same. */
@@ -46,12 +55,13 @@ const MEMBERS = {
     "module",
     "version",
     "previousVersion",
+    "compatibility",
     "rule",
     "digest",
     "errors",
     "warnings",
   ],
-  issue: ["code", "rule", "pointer", "message", "hint", "identical", "candidates"],
+  issue: ["code", "rule", "pointer", "message", "hint", "identical", "candidates", "differences"],
 } as const;
 
 /** The decisions about a module's life (RULES.md L3, L4), each with the rule that makes it and the change it records. */
@@ -83,6 +93,8 @@ interface Put {
   readonly version: string;
   readonly outcome: "accepted" | "upgraded";
   readonly previousVersion?: string;
+  /** For an upgrade: how it compares with the version it replaces (C1). */
+  readonly compatibility?: CompatibilityReport;
 }
 
 /** An accepted or upgraded `decision.recorded` of the batch, waiting for its put. */
@@ -108,6 +120,9 @@ interface Claim {
  *   is the record's `decisionId`, with the outcome the put is (`accepted` or `upgraded`, with the
  *   version it replaced), the same module and version; and each accepted or upgraded decision
  *   has its put (S9: the log says why every module is there);
+ * - an upgrade's decision that keeps a comparison (C1) has the verdict the two versions compare
+ *   to (`breaking`, `declared`); under `options.compatibility: "strict"` an upgrade that breaks
+ *   callers without declaring it is `BREAKING_CHANGE_UNDECLARED` (C2);
  * - every decision belongs to the session in force where it stands (S9), and decision ids are
  *   not reused within the batch;
  * - a module's life (L1, L3, L4): a put's lease is a positive whole number of seconds
@@ -136,6 +151,7 @@ export function verifyChanges(
   options: VerifyChangesOptions = {},
 ): ValidationResult<readonly Change[]> {
   const base = options.at ?? "/changes";
+  const policy = options.compatibility ?? "warn";
   const errors: MrsError[] = [];
   const warnings: MrsWarning[] = [];
   const report = (error: MrsError) => {
@@ -311,7 +327,15 @@ export function verifyChanges(
       }
       case "module.put": {
         const record = change.record;
-        const put = checkPut(record, `${at}/record`, index, segment, moduleUnder, report, malformed, warnings);
+        const put = checkPut(record, `${at}/record`, {
+          index,
+          segment,
+          moduleUnder,
+          report,
+          malformed,
+          warnings,
+          policy,
+        });
         if (put === null) {
           if (isObject(record) && isText(record.decisionId)) excused.add(record.decisionId);
           continue;
@@ -362,6 +386,20 @@ export function verifyChanges(
         `${d}/previousVersion`,
         `the upgrade replaced ${String(put.previousVersion)}, but the decision names ${String(decision.previousVersion)}`,
       );
+    }
+    // C1: a comparison the decision keeps says what the two versions compare to (its wording may
+    // come from another release of the comparison; its verdict may not differ).
+    const recorded = decision.compatibility as Partial<CompatibilityReport> | undefined;
+    const compared = put.compatibility;
+    if (recorded !== undefined && compared !== undefined) {
+      for (const flag of ["breaking", "declared"] as const) {
+        if (recorded[flag] !== compared[flag]) {
+          malformed(
+            `${d}/compatibility/${flag}`,
+            `the decision says ${flag} ${String(recorded[flag])}, but the two versions compare to ${flag} ${compared[flag]} (C1)`,
+          );
+        }
+      }
     }
   }
   for (const [id, claim] of claims) {
@@ -453,6 +491,18 @@ function checkDecision(value: unknown, at: string, malformed: Malformed): value 
     else if (outcome !== "rejected" && !isText(value[member]))
       bad(member, `an ${String(outcome)} decision names its ${member}`);
   }
+  if (Object.hasOwn(value, "compatibility")) {
+    const report = value.compatibility;
+    if (outcome !== "upgraded") bad("compatibility", "only an upgraded decision keeps a comparison (C1)");
+    else if (
+      !isObject(report) ||
+      typeof report.breaking !== "boolean" ||
+      typeof report.declared !== "boolean" ||
+      !Array.isArray(report.differences)
+    ) {
+      bad("compatibility", "compatibility must be {breaking, declared, differences: [...]}");
+    }
+  }
   if (Object.hasOwn(value, "previousVersion")) {
     if (outcome !== "upgraded") bad("previousVersion", "only an upgraded decision names a previousVersion");
     else if (!isText(value.previousVersion)) bad("previousVersion", "previousVersion must be a non-empty string");
@@ -486,6 +536,10 @@ function checkIssues(value: unknown, at: string, malformed: Malformed): boolean 
       return;
     }
     if (!onlyMembers(issue, MEMBERS.issue, here, malformed)) ok = false;
+    if (Object.hasOwn(issue, "differences") && !Array.isArray(issue.differences)) {
+      malformed(`${here}/differences`, "differences must be an array");
+      ok = false;
+    }
     for (const member of ["code", "rule", "pointer", "message"]) {
       if (typeof issue[member] !== "string") {
         malformed(`${here}/${member}`, `${member} must be a string`);
@@ -503,13 +557,17 @@ function checkIssues(value: unknown, at: string, malformed: Malformed): boolean 
 function checkPut(
   value: unknown,
   at: string,
-  index: number,
-  segment: number,
-  moduleUnder: (name: string) => ModuleRecord | undefined,
-  report: (error: MrsError) => void,
-  malformed: Malformed,
-  warnings: MrsWarning[],
+  context: {
+    readonly index: number;
+    readonly segment: number;
+    readonly moduleUnder: (name: string) => ModuleRecord | undefined;
+    readonly report: (error: MrsError) => void;
+    readonly malformed: Malformed;
+    readonly warnings: MrsWarning[];
+    readonly policy: CompatibilityPolicy;
+  },
 ): { put: Put; record: ModuleRecord } | null {
+  const { index, segment, moduleUnder, report, malformed, warnings, policy } = context;
   if (!isObject(value)) {
     malformed(at, "record must be an object {payload, source, acceptedAt, decisionId}");
     return null;
@@ -574,6 +632,26 @@ function checkPut(
     return null;
   }
   const record = value as unknown as ModuleRecord;
+  if (resolution.kind === "accepted") {
+    return {
+      record,
+      put: { index, segment, decisionId: value.decisionId as string, module: name, version, outcome: "accepted" },
+    };
+  }
+  const previousVersion = resolution.previous.payload.registration_metadata.module_version;
+  const compatibility = compareRegistrations(resolution.previous.payload, payload);
+  if (policy === "strict" && compatibility.breaking && !compatibility.declared) {
+    const differences = compatibility.differences.filter((d) => d.breaking !== false);
+    report(
+      mrsError(
+        "BREAKING_CHANGE_UNDECLARED",
+        `${where}/registration_metadata/module_version`,
+        `${version} breaks callers of ${name}@${previousVersion} in ${differences.length} place${differences.length === 1 ? "" : "s"} without the version bump that declares it, and this LOM's policy is strict`,
+        { hint: "bump the major version (for 0.y.z, the minor)", differences },
+      ),
+    );
+    return null;
+  }
   return {
     record,
     put: {
@@ -582,10 +660,9 @@ function checkPut(
       decisionId: value.decisionId as string,
       module: name,
       version,
-      outcome: resolution.kind,
-      ...(resolution.kind === "upgraded"
-        ? { previousVersion: resolution.previous.payload.registration_metadata.module_version }
-        : {}),
+      outcome: "upgraded",
+      previousVersion,
+      compatibility,
     },
   };
 }

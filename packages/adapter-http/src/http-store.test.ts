@@ -278,6 +278,27 @@ describe("the store routes: GET /v1/store, GET /v1/store/changes, POST /v1/store
     }
   });
 
+  it("MRS-C2 a LOM with a strict policy refuses another writer's undeclared breaking upgrade: 422 BREAKING_CHANGE_UNDECLARED", async () => {
+    const api = await startApi({ compatibility: "strict" });
+    try {
+      const writer = createRegistry({ store: httpStore({ url: api.url, token: ALL }) }); // policy warn
+      await writer.start();
+      expect((await writer.register({ payload: samplePayload("api", "1.0.0", ["get"]) }, "cli")).ok).toBe(true);
+      const revision = api.registry.revision;
+      const breaking = await writer.register({ payload: samplePayload("api", "1.1.0", ["put"]) }, "cli");
+      expect(breaking.ok ? [] : breaking.errors.map((e) => [e.code, e.rule])).toEqual([
+        ["BREAKING_CHANGE_UNDECLARED", "C2"],
+      ]);
+      expect(api.registry.revision).toBe(revision);
+      expect(api.registry.module("api")?.payload.registration_metadata.module_version).toBe("1.0.0");
+      // A major bump declares the break: stored.
+      expect((await writer.register({ payload: samplePayload("api", "2.0.0", ["put"]) }, "cli")).ok).toBe(true);
+      await writer.close();
+    } finally {
+      await api.close();
+    }
+  });
+
   it("MRS-S3 an upgrade is stored, with its decision saying upgraded from the version held", async () => {
     const api = await seeded();
     try {

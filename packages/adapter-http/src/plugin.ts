@@ -4,6 +4,7 @@ import { TypeBoxValidatorCompiler } from "@fastify/type-provider-typebox";
 import {
   type CapabilityEntry,
   type CatalogData,
+  type CompatibilityPolicy,
   type ModuleRecord,
   MrsFailure,
   mrsError,
@@ -88,6 +89,13 @@ export interface MrsHttpApiOptions {
   readonly store?: RegistryStore;
   /** Interval of the comments that keep `GET /v1/events` streams alive through proxies. Default 15 s. */
   readonly heartbeatMs?: number;
+  /**
+   * The compatibility policy (RULES.md C2) that commits through `POST /v1/store/commit` are held
+   * to: pass the one `registry` was created with. Under `strict`, an upgrade from another writer
+   * that breaks callers without declaring it is refused, whatever that writer's own policy.
+   * Default `warn`: the writer's decision stands.
+   */
+  readonly compatibility?: CompatibilityPolicy;
 }
 
 type Access = "read" | "write" | "every";
@@ -653,7 +661,9 @@ async function routes(scope: FastifyInstance, options: MrsHttpApiOptions): Promi
         await storeCall(() => registry.reload());
         const conflict = () => reply.code(409).send({ ok: false, conflict: true, revision: registry.revision });
         if (registry.revision !== expected) return conflict();
-        const verdict = verifyChanges(heldView(registry, changes), changes);
+        const verdict = verifyChanges(heldView(registry, changes), changes, {
+          compatibility: options.compatibility ?? "warn",
+        });
         if (!verdict.ok) throw new HttpFailure(verdict.errors);
         const result = await storeCall(() => store.commit(expected, verdict.value));
         // The registry serving this API reads what was just stored (or what won the race).

@@ -8,9 +8,10 @@ const MAX_RETRY_MS = 5_000;
 /** What a {@link ChangeListener} needs: where to connect, what to listen to, whom to tell. */
 export interface ChangeListenerOptions {
   readonly pool: pg.Pool;
-  readonly channel: string;
-  /** A notification's payload arrived on the channel. */
-  readonly onNotification: (payload: string) => void;
+  /** The channels listened to, all on the one connection (the changes, the heartbeats). */
+  readonly channels: readonly string[];
+  /** A notification's payload arrived on one of the channels. */
+  readonly onNotification: (channel: string, payload: string) => void;
   /** Runs before each LISTEN (the store makes sure that its tables exist); when it rejects, it is retried later. */
   readonly beforeListen: () => Promise<void>;
   /**
@@ -26,7 +27,7 @@ export interface ChangeListenerOptions {
 }
 
 /**
- * One connection that LISTENs on a channel, and comes back when it drops (server restart,
+ * One connection that LISTENs on some channels, and comes back when it drops (server restart,
  * `pg_terminate_backend`, network), retrying with backoff from 100 ms up to 5 s.
  *
  * It is the one connection that stays idle for long, which is what firewalls and NAT tables
@@ -48,7 +49,7 @@ export class ChangeListener {
     void this.connect();
   }
 
-  /** Whether a connection listens on the channel right now. */
+  /** Whether a connection listens on the channels right now. */
   get listening(): boolean {
     return this.listeningNow;
   }
@@ -98,8 +99,11 @@ export class ChangeListener {
       discard(true);
       return;
     }
+    const { channels } = this.options;
     client.on("notification", (message) => {
-      if (!discarded && message.channel === this.options.channel) this.options.onNotification(message.payload ?? "");
+      if (!discarded && channels.includes(message.channel)) {
+        this.options.onNotification(message.channel, message.payload ?? "");
+      }
     });
     let rows: unknown[];
     try {
@@ -109,10 +113,11 @@ export class ChangeListener {
       // the listening began; what commits later is notified. (Statements of one simple query
       // share one transaction unless told otherwise: the BEGIN and COMMIT tell.) The session's
       // query in pg_stat_activity shows the LISTEN, for an operator looking for it.
+      const listens = channels.map((channel) => `LISTEN ${quoteIdent(channel)};`).join(" ");
       const results = (await client.query(
-        `BEGIN; LISTEN ${quoteIdent(this.options.channel)}; COMMIT; ${this.options.readWithListen}`,
+        `BEGIN; ${listens} COMMIT; ${this.options.readWithListen}`,
       )) as unknown as pg.QueryResult[];
-      rows = results[3]?.rows ?? [];
+      rows = results[channels.length + 2]?.rows ?? [];
     } catch {
       discard(true);
       return;

@@ -3,7 +3,7 @@ export const DEFAULT_SCHEMA = "mrs";
 
 // Lowercase only: PostgreSQL folds unquoted names to lowercase, so `Mrs` in a hand-written query
 // would name another schema than the one the adapter quotes. 48 characters leave room for the
-// notification channel's prefix within PostgreSQL's 63-byte identifier limit.
+// notification channels' prefixes within PostgreSQL's 63-byte identifier limit.
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,47}$/;
 
 /**
@@ -37,4 +37,12 @@ export function quoteLiteral(text: string): string {
 /** The LISTEN/NOTIFY channel of a schema's catalog: one per schema, so LOMs on other schemas are not woken. */
 export function channelOf(schema: string): string {
   return `rune-mrs:${schema}`;
+}
+
+/**
+ * The LISTEN/NOTIFY channel of a schema's heartbeats (RULES.md L6): one per schema, apart from
+ * the change channel, so that a heartbeat is never taken for a commit.
+ */
+export function heartbeatChannelOf(schema: string): string {
+  return `rune-mrs-beat:${schema}`;
 }

@@ -19,6 +19,11 @@ describe("public types", () => {
     expectTypeOf<PostgresStoreReads["changeRows"]>().toEqualTypeOf<number>();
   });
 
+  it("always publishes heartbeats; watches them when watching is on (an optional method of the contract)", () => {
+    expectTypeOf<PostgresStore["publishHeartbeat"]>().toEqualTypeOf<(module: string) => Promise<void>>();
+    expectTypeOf<PostgresStore["watchHeartbeats"]>().toEqualTypeOf<RegistryStore["watchHeartbeats"]>();
+  });
+
   it("takes a URL or a host's pg.Pool, and typed options", () => {
     expectTypeOf<{ connectionString: string }>().toMatchTypeOf<PostgresStoreOptions>();
     expectTypeOf<{ pool: pg.Pool; schema: string; migrate: false }>().toMatchTypeOf<PostgresStoreOptions>();

@@ -15,7 +15,7 @@ import {
 import pg from "pg";
 import { ChangeListener } from "./change-listener.js";
 import { checkout } from "./checkout.js";
-import { channelOf, checkSchemaName, DEFAULT_SCHEMA, quoteIdent } from "./identifiers.js";
+import { channelOf, checkSchemaName, DEFAULT_SCHEMA, heartbeatChannelOf, quoteIdent } from "./identifiers.js";
 import { migrationsSql, SCHEMA_VERSION } from "./migrations.js";
 import { type ChangeRow, changeFromRow, corrupt, encodeBatch, parse, recordOf, revisionOf, sessionOf } from "./rows.js";
 import { statementsFor } from "./statements.js";
@@ -46,7 +46,10 @@ export interface PostgresStoreOptions {
    * operator changes by hand, where the LOMs' role may not create tables.
    */
   readonly migrate?: boolean;
-  /** Offer `watch()` (LISTEN/NOTIFY), so that a registry follows other LOMs' commits. Default `true`. */
+  /**
+   * Offer `watch()` and `watchHeartbeats()` (LISTEN/NOTIFY), so that a registry follows other
+   * LOMs' commits and hears the heartbeats they received. Default `true`.
+   */
   readonly watch?: boolean;
   /**
    * Notifications that arrive within this many milliseconds of the first are passed on as one
@@ -70,6 +73,12 @@ export interface PostgresStoreOptions {
 /** A `RegistryStore` on PostgreSQL, with the schema it uses and what it has read. */
 export interface PostgresStore extends RegistryStore {
   readonly name: "postgres";
+  /**
+   * Tells the other handles on the schema (other LOMs) that `module` heartbeated (RULES.md L6):
+   * one `pg_notify` on the schema's heartbeat channel, no table written. Not durable: a beat that
+   * nobody hears is lost. Offered whatever `watch` says.
+   */
+  publishHeartbeat(module: string): Promise<void>;
   /** The schema holding the tables: `mrs` unless given. */
   readonly schema: string;
   /**
@@ -160,7 +169,8 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     decisions: `${schema}.decisions`,
   };
   const channel = channelOf(schema);
-  /** Tags this handle's notifications, so that its own commits do not wake its own watchers. */
+  const beatChannel = heartbeatChannelOf(schema);
+  /** Tags this handle's notifications, so that its own commits and heartbeats do not wake its own watchers. */
   const handleId = randomUUID();
   const reads: Mutable<PostgresStoreReads> = {
     loads: 0,
@@ -198,6 +208,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   };
 
   const watchers = new Set<(revision: number) => void>();
+  const beatWatchers = new Set<(module: string) => void>();
   let listener: ChangeListener | null = null;
   let coalesceTimer: NodeJS.Timeout | undefined;
   /** The highest revision heard and not yet passed on (-1: none). */
@@ -358,16 +369,74 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       return { ok: true, changes: found, revision: head };
     },
 
+    async publishHeartbeat(module: string): Promise<void> {
+      if (closed) throw unavailable(`the PostgreSQL store (schema "${schema}") is closed`);
+      try {
+        // "<handle id> <module>": the id (a UUID, no space) first, so that the module is the rest.
+        await pool.query(HEARTBEAT, [beatChannel, `${handleId} ${module}`]);
+      } catch (error) {
+        throw unavailable(
+          `could not publish the heartbeat of ${module} on the schema "${schema}": ${describe(error)}`,
+          error,
+        );
+      }
+    },
+
     close: async () => {
       if (closed) return;
       closed = true;
       watchers.clear();
+      beatWatchers.clear();
       listener?.stop();
       listener = null;
       clearTimeout(coalesceTimer);
       if (ownsPool) await pool.end();
       else pool.off("error", onIdleError);
     },
+  };
+
+  /** Starts the one listening connection (both channels) unless it runs. */
+  const listen = (): void => {
+    listener ??= new ChangeListener({
+      pool,
+      channels: [channel, beatChannel],
+      onNotification: (from, payload) => {
+        if (from === beatChannel) {
+          // "<handle id> <module>", sent by publishHeartbeat; a handle skips its own.
+          const space = payload.indexOf(" ");
+          if (space < 0 || payload.slice(0, space) === handleId) return;
+          const module = payload.slice(space + 1);
+          for (const watcher of [...beatWatchers]) {
+            try {
+              watcher(module);
+            } catch {
+              // A watcher's failure is its own; the others are still told.
+            }
+          }
+          return;
+        }
+        // "<revision> <handle id>", sent by a commit; a handle skips its own.
+        const [revision, handle] = payload.split(" ");
+        const value = Number(revision);
+        if (handle !== handleId && Number.isSafeInteger(value)) changed(value);
+      },
+      beforeListen: ensureReady,
+      // Read with the LISTEN: whatever was committed before it is at most this revision.
+      readWithListen: sql.head,
+      onListening: (rows) => {
+        reads.heads += 1;
+        const row = rows[0] as { revision: string } | undefined;
+        if (row === undefined) throw corrupt(tables.state, "it holds no row");
+        changed(revisionOf(row.revision, tables.state));
+      },
+      heartbeatMs: options.watchHeartbeatMs ?? 30_000,
+    });
+  };
+  /** Ends the listening connection once nobody watches changes or heartbeats. */
+  const unlistenIfIdle = (): void => {
+    if (watchers.size > 0 || beatWatchers.size > 0) return;
+    listener?.stop();
+    listener = null;
   };
 
   if (options.watch ?? true) {
@@ -388,38 +457,41 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
             if (watchers.has(onChange)) tell(onChange, latest);
           });
         }
-        listener ??= new ChangeListener({
-          pool,
-          channel,
-          onNotification: (payload) => {
-            // "<revision> <handle id>", sent by a commit; a handle skips its own.
-            const [revision, handle] = payload.split(" ");
-            const value = Number(revision);
-            if (handle !== handleId && Number.isSafeInteger(value)) changed(value);
-          },
-          beforeListen: ensureReady,
-          // Read with the LISTEN: whatever was committed before it is at most this revision.
-          readWithListen: sql.head,
-          onListening: (rows) => {
-            reads.heads += 1;
-            const row = rows[0] as { revision: string } | undefined;
-            if (row === undefined) throw corrupt(tables.state, "it holds no row");
-            changed(revisionOf(row.revision, tables.state));
-          },
-          heartbeatMs: options.watchHeartbeatMs ?? 30_000,
-        });
+        listen();
         return () => {
           watchers.delete(onChange);
-          if (watchers.size === 0) {
-            listener?.stop();
-            listener = null;
-          }
+          unlistenIfIdle();
         };
       },
-    } satisfies Pick<RegistryStore, "watch">);
+
+      /**
+       * Calls `onBeat` with the module's name when another handle on the schema published a
+       * heartbeat (RULES.md L6), on the same listening connection as `watch`. Not this handle's
+       * own heartbeats. A heartbeat published while the connection is being re-established is
+       * not heard: it only means a lease renewed at the next one.
+       */
+      watchHeartbeats(onBeat: (module: string) => void): () => void {
+        if (closed) return () => undefined;
+        // A function of its own per call, so that the same callback given twice is told twice and unsubscribed apart.
+        const entry = (module: string) => onBeat(module);
+        beatWatchers.add(entry);
+        listen();
+        return () => {
+          beatWatchers.delete(entry);
+          unlistenIfIdle();
+        };
+      },
+    } satisfies Pick<RegistryStore, "watch" | "watchHeartbeats">);
   }
   return store;
 }
+
+/**
+ * A heartbeat's notification: one statement in a transaction of its own that writes no table.
+ * PostgreSQL gives it a transaction id and a commit record in the WAL, but does not wait for the
+ * WAL to be flushed, since the transaction wrote nothing else: no fsync per heartbeat.
+ */
+const HEARTBEAT = "SELECT pg_notify($1::text, $2::text)";
 
 /** Runs `body` on a connection of its own; a connection that failed is discarded, never reused. */
 async function withClient<T>(pool: pg.Pool, failing: string, body: (client: pg.PoolClient) => Promise<T>): Promise<T> {

@@ -287,7 +287,10 @@ describe("watch: LISTEN/NOTIFY between LOMs (MRS-R1)", () => {
     await waitFor("no connection is left", async () => (await connectionsOf(app)) === 0);
   });
 
-  it("offers no watch when asked not to", () => {
-    expect(storeOn({ watch: false }).watch).toBeUndefined();
+  it("offers no watch when asked not to (nor watchHeartbeats; publishing heartbeats needs no listening)", () => {
+    const store = storeOn({ watch: false });
+    expect(store.watch).toBeUndefined();
+    expect(store.watchHeartbeats).toBeUndefined();
+    expect(store.publishHeartbeat).toBeTypeOf("function");
   });
 });

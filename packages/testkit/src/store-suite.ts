@@ -1,4 +1,11 @@
-import { applyChanges, type Change, createRegistry, type RegistryStore, type RevisionedChange } from "@rune/mrs-core";
+import {
+  applyChanges,
+  type Change,
+  createRegistry,
+  type Decision,
+  type RegistryStore,
+  type RevisionedChange,
+} from "@rune/mrs-core";
 import { describe, expect, it } from "vitest";
 import { faultyStore } from "./faults.js";
 import { sampleCatalog, sampleChanges, samplePayload, trickyPayload } from "./fixtures.js";
@@ -202,10 +209,26 @@ export const storeChecks: readonly StoreCheck[] = [
       withStores(f, async ([s]) => {
         const store = s as RegistryStore;
         const payload = trickyPayload();
-        const record = { payload, source: "testkit", acceptedAt: "2026-01-01T00:00:00.000Z", decisionId: "d" };
-        await commitOk(store, 0, [...sampleChanges(0), { type: "module.put", record }]);
+        const at = "2026-01-01T00:00:00.000Z";
+        const record = { payload, source: "testkit", acceptedAt: at, decisionId: "d" };
+        const decision: Decision = {
+          id: "d",
+          sessionId: "session-1",
+          at,
+          source: "testkit",
+          outcome: "accepted",
+          module: "tricky",
+          version: "1.0.0",
+          errors: [],
+          warnings: [],
+        };
+        await commitOk(store, 0, [
+          ...sampleChanges(0),
+          { type: "decision.recorded", decision },
+          { type: "module.put", record },
+        ]);
         const loaded = await store.load();
-        const [change] = (await changesAfter(store, 1)) as { record?: typeof record }[];
+        const [change] = (await changesAfter(store, 2)) as { record?: typeof record }[];
         for (const got of [loaded?.data.modules.tricky?.payload, change?.record?.payload]) {
           expect(got).toEqual(payload);
           const schema = got?.capabilities[0]?.input_schema as unknown as { properties: Record<string, unknown> };

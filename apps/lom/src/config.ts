@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import { type CompatibilityPolicy, DEFAULT_LEASE_BOUNDS, type LeaseBounds } from "@rune/mrs-core";
 import Type, { type Static } from "typebox";
 import { Compile } from "typebox/compile";
 
@@ -42,6 +43,21 @@ export const LomConfigSchema = Type.Object(
       ),
     ),
     read: Type.Optional(Type.Union([Type.Literal("open"), Type.Literal("token")])),
+    compatibility: Type.Optional(
+      Type.Union([Type.Literal("warn"), Type.Literal("strict"), Type.Literal("off")], {
+        description: "what an upgrade that breaks callers without declaring it gets (RULES.md C2), default warn",
+      }),
+    ),
+    leases: Type.Optional(
+      Type.Object(
+        {
+          min: Type.Optional(Type.Integer({ minimum: 1 })),
+          max: Type.Optional(Type.Integer({ minimum: 1 })),
+          grace: Type.Optional(Type.Integer({ minimum: 0 })),
+        },
+        { ...closed, description: "lease bounds in seconds (RULES.md L1, L3), default min 10, max 86400, grace 300" },
+      ),
+    ),
   },
   closed,
 );
@@ -61,6 +77,10 @@ export interface LomConfig {
   readonly store: string;
   readonly tokens: readonly { readonly token: string; readonly modules: readonly string[] }[];
   readonly read: "open" | "token";
+  /** RULES.md C2. */
+  readonly compatibility: CompatibilityPolicy;
+  /** RULES.md L1, L3, in seconds. */
+  readonly leases: LeaseBounds;
 }
 
 /** A fault in a config file: where (JSON Pointer) and what. */
@@ -102,6 +122,8 @@ export function loadConfig(
       store: `file:${resolve(cwd, ".lom/catalog.json")}`,
       tokens: [],
       read: "open",
+      compatibility: "warn",
+      leases: DEFAULT_LEASE_BOUNDS,
     };
   }
   const path = resolve(cwd, file);
@@ -152,6 +174,14 @@ function resolveConfig(raw: LomConfigFile, path: string, ignoreTokens: boolean):
   });
   const listen = parseListen(raw.listen ?? DEFAULT_LISTEN);
   if (listen.port > 65535) faults.push({ code: "INVALID_CONFIG", pointer: "/listen", message: "port above 65535" });
+  const leases = { ...DEFAULT_LEASE_BOUNDS, ...raw.leases };
+  if (leases.min > leases.max) {
+    faults.push({
+      code: "INVALID_CONFIG",
+      pointer: "/leases",
+      message: `the shortest lease (min ${leases.min}) is longer than the longest (max ${leases.max})`,
+    });
+  }
   if (faults.length > 0) throw new ConfigError(path, faults);
   const store = raw.store ?? "file:.lom/catalog.json";
   return {
@@ -164,6 +194,8 @@ function resolveConfig(raw: LomConfigFile, path: string, ignoreTokens: boolean):
     store: store.startsWith("file:") ? `file:${resolve(base, store.slice("file:".length))}` : store,
     tokens,
     read: raw.read ?? "open",
+    compatibility: raw.compatibility ?? "warn",
+    leases,
   };
 }
 

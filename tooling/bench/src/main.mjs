@@ -90,6 +90,17 @@ const cases = [
         log,
       }),
   },
+  {
+    id: "7",
+    run: async () =>
+      (await import("./cases/store-log.mjs")).storeLogCase({
+        rounds: settings.slowRounds,
+        seconds: settings.httpSeconds,
+        modules: settings.modules,
+        resumeModules: quick ? 10_000 : 100_000,
+        log,
+      }),
+  },
 ];
 
 // A child: one case, its section written as JSON for the parent.

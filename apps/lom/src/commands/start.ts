@@ -33,7 +33,12 @@ export async function startCommand(options: StartOptions): Promise<void> {
 
   const sources = openSources(config);
   const store = openStore(config);
-  const registry = createRegistry({ store, sources });
+  const registry = createRegistry({
+    store,
+    sources,
+    compatibility: config.compatibility,
+    leases: config.leases,
+  });
   pretty(`${bold("lom")} discovering from ${sources.length} source${sources.length === 1 ? "" : "s"}`);
   for (const s of config.sources) pretty(dim(`  ${"folder" in s ? s.folder : s.url}`));
   pretty(dim(`  store: ${config.store}`));

@@ -1,86 +1,14 @@
 // Case 4: the HTTP API under load (autocannon on loopback, bounded in time), against bare
 // fastify routes on the same paths. Servers run in child processes, one at a time under load,
 // so that each has a core and the load generator the other.
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
-import autocannon from "autocannon";
 import { examples } from "../fixtures.mjs";
+import { CONNECTIONS, load, startServer } from "../servers.mjs";
 
-const CONNECTIONS = 10;
 const ACTION = "ship-logs";
-
-/**
- * Starts a server script and waits for its `listening PORT` line.
- *
- * @param {string} script
- * @param {string[]} args
- * @param {Record<string, string>} env
- */
-async function startServer(script, args, env) {
-  const child = spawn(process.execPath, [new URL(`../processes/${script}`, import.meta.url).pathname, ...args], {
-    stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env, ...env },
-  });
-  const lines = createInterface({ input: /** @type {import("node:stream").Readable} */ (child.stdout) });
-  /** @type {string[]} */
-  const said = [];
-  const port = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${script} did not start in 30 s`)), 30_000);
-    child.once("exit", (code) => reject(new Error(`${script} exited with ${code}`)));
-    lines.on("line", (line) => {
-      said.push(line);
-      const match = /^listening (\d+)$/.exec(line);
-      if (match) {
-        clearTimeout(timer);
-        resolve(Number(match[1]));
-      }
-    });
-  });
-  return {
-    url: `http://127.0.0.1:${port}`,
-    said,
-    async stop() {
-      if (child.exitCode !== null) return;
-      // "close", not "exit": the last line it prints (how many modules it held) is read by then.
-      const exited = new Promise((resolve) => child.once("close", resolve));
-      child.kill("SIGTERM");
-      // A server that does not finish closing in 10 s is killed: the bench must end.
-      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
-
-/** The CPU time (user + system) a bench server has used so far, in milliseconds. */
-async function cpuOf(/** @type {string} */ server) {
-  const usage = /** @type {{ user: number, system: number }} */ (await (await fetch(`${server}/bench/cpu`)).json());
-  return (usage.user + usage.system) / 1000;
-}
-
-/**
- * One bounded autocannon run against `server`; fails unless every answer was 2xx (a 4xx would
- * measure error paths). Returns the requests per second, and the server's CPU time per request.
- *
- * @param {string} server
- * @param {Omit<autocannon.Options, "url"> & { path: string }} options
- */
-async function load(server, { path, ...options }) {
-  const before = await cpuOf(server);
-  const result = await autocannon({ url: `${server}${path}`, connections: CONNECTIONS, pipelining: 1, ...options });
-  const cpu = (await cpuOf(server)) - before;
-  const failed = result.non2xx + result.errors + result.timeouts;
-  if (failed > 0) {
-    throw new Error(
-      `${server}${path}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts of ${result.requests.total}`,
-    );
-  }
-  return { rate: result.requests.average, cpuMs: cpu / result.requests.total };
-}
 
 /**
  * @param {{ rounds: number, seconds: number, log: (line: string) => void }} options

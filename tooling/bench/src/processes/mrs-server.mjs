@@ -1,23 +1,34 @@
-// The MRS HTTP API as `lom start` serves it (createMrsServer), on a memory store seeded with the
-// shipped examples: the server under test in case 4. Runs in its own process so that the load
-// generator does not share its thread. Prints `listening PORT` once ready; SIGTERM stops it.
+// The MRS HTTP API as `lom start` serves it (createMrsServer): the server under test in cases 4
+// and 7. Runs in its own process so that the load generator does not share its thread. Prints
+// `listening PORT` once ready; SIGTERM stops it.
+//
+//   BENCH_TOKEN     the bearer token granted every name (required)
+//   BENCH_STORE     `memory` (default) or `file:PATH` (a file store at PATH)
+//   BENCH_PRELOAD   discover this many generated modules at start instead of the shipped examples
+import { fileStore } from "@rune/mrs-adapter-file";
 import { createMrsServer } from "@rune/mrs-adapter-http";
 import { memorySource, memoryStore } from "@rune/mrs-adapter-memory";
 import { createRegistry } from "@rune/mrs-core";
-import { examples } from "../fixtures.mjs";
+import { examples, modulePayload } from "../fixtures.mjs";
 
 const token = process.env.BENCH_TOKEN;
 if (!token) throw new Error("BENCH_TOKEN is not set");
+const storeSpec = process.env.BENCH_STORE ?? "memory";
+const preload = process.env.BENCH_PRELOAD === undefined ? undefined : Number(process.env.BENCH_PRELOAD);
 
-const registry = createRegistry({
-  store: memoryStore(),
-  sources: [memorySource(examples().map(({ name, value }) => ({ name, payload: value })))],
-});
+const store = storeSpec.startsWith("file:") ? fileStore({ path: storeSpec.slice(5), watch: false }) : memoryStore();
+const entries =
+  preload === undefined
+    ? examples().map(({ name, value }) => ({ name, payload: value }))
+    : Array.from({ length: preload }, (_, i) => ({ name: `m${i}`, payload: modulePayload(i) }));
+const registry = createRegistry({ store, sources: [memorySource(entries)] });
 await registry.start();
 const server = createMrsServer({ registry, tokens: [{ token, modules: ["*"] }] });
 // The process's CPU time so far, read before and after each load run: CPU per request is far
 // steadier than requests per second on a machine shared with other work.
 server.get("/bench/cpu", async () => process.cpuUsage());
+// What the store did (the file store counts its commits and fsyncs).
+server.get("/bench/store", async () => ("stats" in store ? store.stats() : {}));
 await server.listen({ host: "127.0.0.1", port: 0 });
 const address = server.server.address();
 process.stdout.write(`listening ${typeof address === "object" && address ? address.port : 0}\n`);

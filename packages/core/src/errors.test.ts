@@ -63,7 +63,24 @@ const registered = new Set(registry.map((entry) => entry.code));
 
 describe("the error registry and docs/RULES.md agree (STYLE.md 8)", () => {
   it("reads the rule tables of RULES.md (every family, with their codes)", () => {
-    for (const id of ["E1", "E9b", "E12", "S1", "S11", "R1", "R3", "L1", "L7", "C1", "C4", "I1", "I2", "H1", "H2", "A3"]) {
+    for (const id of [
+      "E1",
+      "E9b",
+      "E12",
+      "S1",
+      "S11",
+      "R1",
+      "R3",
+      "L1",
+      "L7",
+      "C1",
+      "C4",
+      "I1",
+      "I2",
+      "H1",
+      "H2",
+      "A3",
+    ]) {
       expect(ruleIds, id).toContain(id);
     }
     expect(documentedErrors.size).toBeGreaterThanOrEqual(30);

@@ -1,17 +1,18 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { type BrowserLaunch, chromiumForTests } from "@rune/test-services";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, type RunningLom, startLom, tempDir, writeConfig } from "./harness.js";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const TOKEN = "dashboard-token";
 const ARTIFACTS = fileURLToPath(new URL("../.artifacts/", import.meta.url));
 const examples = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
-describe("the dashboard, in a real browser (Debian's Chromium)", () => {
+describe("the dashboard, in a real browser (the headless Chromium of @sparticuz/chromium, or CHROMIUM_PATH)", () => {
   let running: RunningLom;
+  let launch: BrowserLaunch;
   let browser: Browser;
   let page: Page;
 
@@ -25,17 +26,8 @@ describe("the dashboard, in a real browser (Debian's Chromium)", () => {
       tokens: [{ token: TOKEN, modules: ["*"] }],
     });
     running = await startLom(["--config", config, "--log", "json"], dir, port);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-      ],
-    });
+    launch = await chromiumForTests();
+    browser = await chromium.launch({ executablePath: launch.executablePath, args: [...launch.args], env: launch.env });
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(`${running.url}/`);
   });
@@ -43,6 +35,17 @@ describe("the dashboard, in a real browser (Debian's Chromium)", () => {
   afterAll(async () => {
     await browser?.close();
     await running?.stop("SIGTERM");
+  });
+
+  it("runs in the browser from the npm package unless CHROMIUM_PATH names another", () => {
+    const bundled = launch.source.match(/^@sparticuz\/chromium@(\d+)\./);
+    if (process.env.CHROMIUM_PATH) {
+      expect(launch.executablePath).toBe(process.env.CHROMIUM_PATH);
+    } else {
+      // The package's major is the Chromium major it ships: this browser, not one of the machine's.
+      expect(bundled?.[1]).toBeDefined();
+      expect(browser.version().split(".")[0]).toBe(bundled?.[1]);
+    }
   });
 
   it("shows the session and the shipped modules with their capabilities", async () => {

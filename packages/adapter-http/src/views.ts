@@ -1,13 +1,21 @@
-import type { CapabilityEntry, ModuleRecord } from "@rune/mrs-core";
-import type { ActionView, CapabilityView, ModuleView } from "./schemas.js";
+import type { CapabilityEntry, LeaseInfo, ModuleRecord } from "@rune/mrs-core";
+import type { ActionView, CapabilityView, LeaseView, ModuleView } from "./schemas.js";
 
 /**
  * How the API shows the catalog. The payload comes back as it was registered (with its `x-`
  * extensions, RULES.md E2); the shapes add to it, never rename inside it.
  */
 
-/** A module: its payload, its metadata hoisted to the top level (INTERFACES.md), source and time. */
-export function moduleView(record: ModuleRecord): ModuleView {
+/** A lease as the API shows it. */
+export function leaseView(lease: LeaseInfo): LeaseView {
+  return { seconds: lease.seconds, expires_at: lease.expiresAt };
+}
+
+/**
+ * A module: its payload, its metadata hoisted to the top level (INTERFACES.md), source, time,
+ * state (L3) and lease (L1) when it has one.
+ */
+export function moduleView(record: ModuleRecord, lease?: LeaseInfo): ModuleView {
   const { payload } = record;
   const meta = payload.registration_metadata;
   return {
@@ -18,6 +26,8 @@ export function moduleView(record: ModuleRecord): ModuleView {
     source: record.source,
     acceptedAt: record.acceptedAt,
     decisionId: record.decisionId,
+    state: record.state ?? "live",
+    ...(lease === undefined ? {} : { lease: leaseView(lease) }),
   };
 }
 

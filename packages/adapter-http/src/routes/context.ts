@@ -1,0 +1,83 @@
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import type { CapabilityEntry, Registry } from "@rune/mrs-core";
+import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from "fastify";
+import { type Grant, tokenChecker } from "../auth.js";
+import type { EventStreams, StoreEvent } from "../events.js";
+import type { MrsHttpApiOptions } from "../options.js";
+import { ErrorBody } from "../schemas.js";
+import { fail, HttpFailure } from "../status.js";
+
+/** Who may make a request: anyone when reading is open, any token, or a token granted every name. */
+export type Access = "read" | "write" | "every";
+
+/** A fastify scope with the TypeBox type provider, as every route file registers on it. */
+export type Api = ReturnType<FastifyInstance["withTypeProvider"]> & FastifyInstance;
+
+/** What the route plugins share: the registry, the options, and the auth guard they all use. */
+export interface RouteContext {
+  readonly registry: Registry;
+  readonly options: MrsHttpApiOptions;
+  readonly readOpen: boolean;
+  readonly streams: EventStreams;
+  /** Streams told of commits made through `POST /v1/store/commit`. */
+  readonly storeListeners: Set<(event: StoreEvent) => void>;
+  /** An `onRequest` hook that lets a request through only with the access asked for (A1, A2). */
+  guard(access: Access): onRequestAsyncHookHandler;
+  /** The grant of the token a guarded request carried. */
+  grantOf(request: FastifyRequest): Grant;
+  /** The OpenAPI security requirement of an access. */
+  security(access: Access): { bearer: never[] }[];
+  /** The error answers every read may give, and `more`. */
+  readErrors(...more: number[]): Record<number, typeof ErrorBody>;
+  /** Resolves `action` or `module/action` (S8), or throws its errors as an HTTP failure. */
+  resolve(ref: string): CapabilityEntry;
+}
+
+/** The routes' context for one mounting of the API. */
+export function routeContext(options: MrsHttpApiOptions, streams: EventStreams): RouteContext {
+  const { registry } = options;
+  const tokens = tokenChecker(options.tokens);
+  const readOpen = (options.read ?? "open") === "open";
+  const grants = new WeakMap<FastifyRequest, Grant>();
+  return {
+    registry,
+    options,
+    readOpen,
+    streams,
+    storeListeners: new Set(),
+    guard: (access) => async (request, reply) => {
+      if (access === "read" && readOpen) return;
+      const grant = tokens.check(request.headers.authorization);
+      if (grant === null) {
+        reply.header("www-authenticate", 'Bearer realm="mrs"');
+        fail(
+          "UNAUTHORIZED",
+          "",
+          tokens.configured
+            ? "a valid bearer token is needed for this request"
+            : "this LOM accepts no tokens: writing over HTTP is turned off",
+          { hint: tokens.configured ? "send Authorization: Bearer TOKEN" : "configure tokens to allow it" },
+        );
+      }
+      if (access === "every" && !grant.every) {
+        fail("FORBIDDEN_MODULE", "", "this request acts on every module: it needs a token granted every name (*)");
+      }
+      grants.set(request, grant);
+    },
+    grantOf: (request) => grants.get(request) as Grant,
+    security: (access) => (access === "read" && readOpen ? [] : [{ bearer: [] }]),
+    readErrors: (...more) => {
+      const out: Record<number, typeof ErrorBody> = {};
+      for (const status of [...(readOpen ? [] : [401]), ...more, 503]) out[status] = ErrorBody;
+      return out;
+    },
+    resolve: (ref) => {
+      const resolved = registry.resolveAction(ref);
+      if (!resolved.ok) throw new HttpFailure(resolved.errors);
+      return resolved.value;
+    },
+  };
+}
+
+/** Narrows a scope to the TypeBox type provider every route file uses. */
+export const typed = (scope: FastifyInstance) => scope.withTypeProvider<TypeBoxTypeProvider>();

@@ -1,0 +1,38 @@
+import { mrsError } from "@rune/mrs-core";
+import type { FastifyInstance } from "fastify";
+import { healthProbe } from "../health.js";
+import { ErrorBody, HealthAnswer } from "../schemas.js";
+import { type RouteContext, typed } from "./context.js";
+
+/** Operations: `GET /healthz`, `GET /openapi.json`. */
+export async function operationRoutes(scope: FastifyInstance, ctx: RouteContext): Promise<void> {
+  const api = typed(scope);
+
+  const ready = healthProbe(ctx.registry);
+
+  api.get(
+    "/healthz",
+    {
+      schema: {
+        tags: ["operations"],
+        operationId: "health",
+        summary: "200 once the registry is ready (session open, discovery run, store reachable), else 503",
+        response: { 200: HealthAnswer, 503: ErrorBody },
+      },
+    },
+    async (_request, reply) => {
+      if (await ready()) return { ready: true as const, session: ctx.registry.session().id };
+      return reply.code(503).send({
+        errors: [
+          mrsError("STORE_UNAVAILABLE", "", "not ready: the registry is starting, or its store does not answer", {
+            hint: "retry shortly; see the LOM's log",
+          }),
+        ],
+      });
+    },
+  );
+
+  api.get("/openapi.json", { schema: { hide: true } }, async () =>
+    (scope as unknown as { mrsOpenApi(): unknown }).mrsOpenApi(),
+  );
+}

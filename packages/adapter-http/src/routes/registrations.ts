@@ -1,0 +1,110 @@
+import type { RegistrationInput } from "@rune/mrs-core";
+import type { FastifyInstance } from "fastify";
+import { mayRegister } from "../auth.js";
+import { MAX_BODY_BYTES } from "../options.js";
+import { parseJson } from "../request-body.js";
+import { ErrorBody, RegistrationAnswer, RegistrationBodyDoc, RegistrationRejection } from "../schemas.js";
+import { fail, statusOf } from "../status.js";
+import { leaseView } from "../views.js";
+import { type RouteContext, typed } from "./context.js";
+
+/** `POST /v1/registrations` (RULES.md S1-S11, A1-A3). */
+export async function registrationRoutes(scope: FastifyInstance, ctx: RouteContext): Promise<void> {
+  const api = typed(scope);
+
+  api.post(
+    "/v1/registrations",
+    {
+      onRequest: ctx.guard("write"),
+      bodyLimit: MAX_BODY_BYTES,
+      // The body is the payload's raw bytes, judged by the core; the schema is shown in the docs only.
+      config: { swaggerTransform: ({ schema, url }) => ({ schema: { ...schema, body: RegistrationBodyDoc }, url }) },
+      schema: {
+        tags: ["registrations"],
+        operationId: "register",
+        summary: "Register one module payload (RULES.md S1-S11, A1-A3)",
+        security: ctx.security("write"),
+        response: {
+          201: { ...RegistrationAnswer, description: "accepted: a name new in the session (S2)" },
+          200: { ...RegistrationAnswer, description: "upgraded: a higher version replaced the one held (S3)" },
+          400: { ...RegistrationRejection, description: "INVALID_JSON: the body is not JSON" },
+          401: { ...ErrorBody, description: "UNAUTHORIZED: no valid bearer token (A1)" },
+          403: { ...ErrorBody, description: "FORBIDDEN_MODULE: the token may not register this name (A2)" },
+          409: {
+            ...RegistrationRejection,
+            description: "DUPLICATE_REGISTRATION (S5, with `identical`) or VERSION_SUPERSEDED (S4)",
+          },
+          413: { ...ErrorBody, description: "PAYLOAD_TOO_LARGE: more than 1 MiB (E11)" },
+          415: { ...ErrorBody, description: "UNSUPPORTED_MEDIA_TYPE: the body is not application/json" },
+          422: { ...RegistrationRejection, description: "the payload is invalid: every fault with its rule (E*)" },
+          503: { ...RegistrationRejection, description: "STORE_UNAVAILABLE: nothing was recorded (S11)" },
+        },
+      },
+    },
+    async (request, reply) => {
+      const grant = ctx.grantOf(request);
+      const bytes = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      let input: RegistrationInput = { text: bytes };
+      if (!grant.every) {
+        // A2: the name is checked on the very value that is registered, so no parser
+        // difference (duplicate keys, ...) can slip another name past the check.
+        const parsed = parseJson(bytes);
+        if (parsed.ok) {
+          const name = declaredName(parsed.value);
+          if (name !== null && !mayRegister(grant, name)) {
+            fail(
+              "FORBIDDEN_MODULE",
+              "/registration_metadata/module_name",
+              `this token may not register the module ${name}`,
+            );
+          }
+          input = { payload: parsed.value };
+        }
+      }
+      const lease = leaseAsked(request.query);
+      const result = await ctx.registry.register(input, `http:${request.ip}`, lease === undefined ? {} : { lease });
+      if (result.ok) {
+        return reply.code(result.outcome === "accepted" ? 201 : 200).send({
+          outcome: result.outcome,
+          module: result.module,
+          version: result.version,
+          ...(result.previousVersion === undefined ? {} : { previousVersion: result.previousVersion }),
+          ...(result.lease === undefined ? {} : { lease: leaseView(result.lease) }),
+          ...(result.decision.compatibility === undefined ? {} : { compatibility: result.decision.compatibility }),
+          sessionId: result.sessionId,
+          decisionId: result.decision.id,
+          warnings: [...result.warnings],
+        });
+      }
+      const status = statusOf(result.errors);
+      return reply.code(status as 400).send({
+        errors: [...result.errors],
+        outcome: "rejected",
+        module: result.module,
+        version: result.version,
+        sessionId: result.sessionId,
+        decisionId: result.decision?.id ?? null,
+        warnings: [...result.warnings],
+      });
+    },
+  );
+}
+
+/** The module name a parsed payload declares, when it is a plain string. */
+function declaredName(value: unknown): string | null {
+  if (typeof value !== "object" || value === null || !Object.hasOwn(value, "registration_metadata")) return null;
+  const meta = (value as { registration_metadata: unknown }).registration_metadata;
+  if (typeof meta !== "object" || meta === null || !Object.hasOwn(meta, "module_name")) return null;
+  const name = (meta as { module_name: unknown }).module_name;
+  return typeof name === "string" ? name : null;
+}
+
+/**
+ * The lease a registration asks for (L1): `?lease=SECONDS`. What is not a whole number of seconds
+ * reaches the registry as it is, which refuses it with INVALID_LEASE.
+ */
+function leaseAsked(query: unknown): number | undefined {
+  const raw = (query as { lease?: unknown } | undefined)?.lease;
+  if (raw === undefined) return undefined;
+  return typeof raw === "string" && /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+}

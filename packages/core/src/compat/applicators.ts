@@ -4,7 +4,7 @@ import { follow } from "./refs.js";
 import { sameMeaning } from "./same-meaning.js";
 import { keywordPointer, keywordsOf, keywordValue, type Side, subschema } from "./schema-side.js";
 import { valueSetOf } from "./types-and-values.js";
-import { acceptsEverything, kindOfValue, kindsOf } from "./vocabulary.js";
+import { acceptsEverything, admits, disjointKinds, kindOfValue, kindsOf, onlyObjects } from "./vocabulary.js";
 
 /** The branches of `allOf`/`anyOf`/`oneOf`, or `undefined` when the keyword is not there. */
 function branchesOf(side: Side, keyword: "allOf" | "anyOf" | "oneOf"): Side[] | undefined {
@@ -38,12 +38,20 @@ function matchBranches(before: readonly Side[], after: readonly Side[]) {
 }
 
 /** `allOf`, `anyOf`, `oneOf`, `not` and `if`/`then`/`else`. */
-export function compareApplicators(c: Comparison, old: Side, next: Side, at: Location): void {
-  compareAllOf(c, old, next, at);
-  compareAnyOf(c, old, next, at, "anyOf");
-  compareOneOf(c, old, next, at);
-  compareNot(c, old, next, at);
-  compareConditional(c, old, next, at);
+export function compareApplicators(
+  c: Comparison,
+  old: Side,
+  next: Side,
+  oldKeywords: SchemaObject,
+  newKeywords: SchemaObject,
+  at: Location,
+): void {
+  const either = (keyword: string) => Object.hasOwn(oldKeywords, keyword) || Object.hasOwn(newKeywords, keyword);
+  if (either("allOf")) compareAllOf(c, old, next, at);
+  if (either("anyOf")) compareAnyOf(c, old, next, at, "anyOf");
+  if (either("oneOf")) compareOneOf(c, old, next, at);
+  if (either("not")) compareNot(c, old, next, at);
+  if (either("if")) compareConditional(c, old, next, at);
 }
 
 /**
@@ -200,12 +208,16 @@ function provablyDisjoint(a: Side, b: Side, lookInside: boolean): boolean {
   if (!ka || !kb) return true;
   const kindsA = kindsOf(ka);
   const kindsB = kindsOf(kb);
-  if (kindsA && kindsB && ![...kindsA].some((kind) => kindsB.has(kind))) return true;
+  if (kindsA !== undefined && kindsB !== undefined && disjointKinds(kindsA, kindsB)) return true;
   const valuesA = valueSetOf(ka);
   const valuesB = valueSetOf(kb);
   if (valuesA && valuesB && ![...valuesA.values.keys()].some((key) => valuesB.values.has(key))) return true;
-  if (valuesA && kindsB && [...valuesA.values.values()].every((value) => !kindsB.has(kindOfValue(value)))) return true;
-  if (valuesB && kindsA && [...valuesB.values.values()].every((value) => !kindsA.has(kindOfValue(value)))) return true;
+  if (valuesA && kindsB !== undefined && [...valuesA.values.values()].every((v) => !admits(kindsB, kindOfValue(v)))) {
+    return true;
+  }
+  if (valuesB && kindsA !== undefined && [...valuesB.values.values()].every((v) => !admits(kindsA, kindOfValue(v)))) {
+    return true;
+  }
   if (!lookInside || !onlyObjects(kindsA) || !onlyObjects(kindsB)) return false;
   const requiredB = new Set(requiredNames(kb));
   return requiredNames(ka).some((name) => {
@@ -214,10 +226,6 @@ function provablyDisjoint(a: Side, b: Side, lookInside: boolean): boolean {
     const memberB = subschema(second.side, "properties", name);
     return memberA !== undefined && memberB !== undefined && provablyDisjoint(memberA, memberB, false);
   });
-}
-
-function onlyObjects(kinds: ReadonlySet<string> | undefined): boolean {
-  return kinds !== undefined && kinds.size > 0 && [...kinds].every((kind) => kind === "object");
 }
 
 function requiredNames(keywords: SchemaObject): string[] {

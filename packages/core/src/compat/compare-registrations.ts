@@ -1,6 +1,5 @@
 import type { RegistrationPayload } from "@rune/mrs-schema";
 import { dialectOf } from "../validation/dialect.js";
-import { child } from "../validation/pointer.js";
 import { isSchemaObject } from "../validation/schema-walk.js";
 import { compareSchema } from "./compare-schema.js";
 import type { Budget } from "./comparison.js";
@@ -52,17 +51,19 @@ export function compareRegistrations(old: RegistrationPayload, next: Registratio
       return;
     }
     const newPointer = `/capabilities/${newAt}`;
-    for (const [keyword, direction] of [
-      ["input_schema", "input"],
-      ["output_schema", "output"],
-    ] as const) {
-      compareSchema(
-        rootOf(capability[keyword], child(oldPointer, keyword)),
-        rootOf(counterpart[keyword], child(newPointer, keyword)),
-        { direction, action: capability.action, budget },
-        differences,
-      );
-    }
+    const action = capability.action;
+    compareSchema(
+      rootOf(capability.input_schema, `${oldPointer}/input_schema`),
+      rootOf(counterpart.input_schema, `${newPointer}/input_schema`),
+      { direction: "input", action, budget },
+      differences,
+    );
+    compareSchema(
+      rootOf(capability.output_schema, `${oldPointer}/output_schema`),
+      rootOf(counterpart.output_schema, `${newPointer}/output_schema`),
+      { direction: "output", action, budget },
+      differences,
+    );
   });
   newCapabilities.forEach((capability, index) => {
     if (oldActions.has(capability.action)) return;

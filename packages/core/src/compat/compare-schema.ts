@@ -10,7 +10,7 @@ import { keywordsOf, type SchemaRoot, type Side } from "./schema-side.js";
 import type { CompatibilityDifference } from "./types.js";
 import { compareType, compareValues } from "./types-and-values.js";
 import { compareUnevaluated, compareUnmodelled } from "./unmodelled.js";
-import { admits, kindsOf, type ValueKind } from "./vocabulary.js";
+import { acceptsEverything, admits, GROUPS, groupsOf, kindsOf, type ValueKind } from "./vocabulary.js";
 
 /**
  * Compares one capability schema across versions in one direction and appends what differs
@@ -23,12 +23,15 @@ export function compareSchema(
   options: { readonly direction: Direction; readonly action: string; readonly budget: Budget },
   out: CompatibilityDifference[],
 ): void {
-  const comparison = newComparison({ ...options, out }, compareSubschemas);
-  comparison.compare(
-    { schema: old.schema, pointer: old.pointer, root: old },
-    { schema: next.schema, pointer: next.pointer, root: next },
-    ROOT,
+  const before: Side = { schema: old.schema, pointer: old.pointer, root: old };
+  const after: Side = { schema: next.schema, pointer: next.pointer, root: next };
+  // The common case, an unchanged schema, costs one walk and nothing else.
+  if (sameMeaning(before, after)) return;
+  const comparison = newComparison(
+    { direction: options.direction, action: options.action, out, budget: options.budget },
+    compareSubschemas,
   );
+  comparison.compare(before, after, ROOT);
 }
 
 function pairKey(old: Side, next: Side): string {
@@ -42,11 +45,14 @@ function pairKey(old: Side, next: Side): string {
  * a shallower level, where the comparison looks); at the same depth it is not followed (C3).
  */
 function compareSubschemas(c: Comparison, old: Side, next: Side, at: Location): void {
+  if (old.schema === next.schema && typeof old.schema === "boolean") return;
   if (!proceed(c, old, next, at)) return;
+  // Most subschemas of a new version are unchanged: one walk settles them (the root's was
+  // walked by compareSchema already).
+  if (at !== ROOT && sameMeaning(old, next)) return;
   const before = follow(old);
   const after = follow(next);
   if ("reason" in before || "reason" in after) {
-    if (sameMeaning(old, next)) return;
     report(c, {
       kind: "ref-not-followed",
       effect: "unknown",
@@ -56,6 +62,17 @@ function compareSubschemas(c: Comparison, old: Side, next: Side, at: Location): 
       what:
         ("reason" in before ? before.reason : "reason" in after ? after.reason : "") || "a reference was not followed",
     });
+    return;
+  }
+  // Only a reference can lead back to a pair already under way (subschemas nest as a tree
+  // otherwise): pairs are remembered where one was followed.
+  if (before.side === old && after.side === next) {
+    c.nesting += 1;
+    try {
+      compareFollowed(c, before, after, at, false);
+    } finally {
+      c.nesting -= 1;
+    }
     return;
   }
   const key = pairKey(before.side, after.side);
@@ -76,7 +93,7 @@ function compareSubschemas(c: Comparison, old: Side, next: Side, at: Location): 
   c.open.set(key, at.depth);
   c.nesting += 1;
   try {
-    compareFollowed(c, before, after, at);
+    compareFollowed(c, before, after, at, true);
   } finally {
     c.nesting -= 1;
     c.open.delete(key);
@@ -86,10 +103,13 @@ function compareSubschemas(c: Comparison, old: Side, next: Side, at: Location): 
 
 type Resolved = Exclude<Followed, { reason: string }>;
 
-function compareFollowed(c: Comparison, before: Resolved, after: Resolved, at: Location): void {
+function compareFollowed(c: Comparison, before: Resolved, after: Resolved, at: Location, followed: boolean): void {
   const old = before.side;
   const next = after.side;
-  if (sameMeaning(old, next)) return;
+  // Two subschemas that accept everything are the same whatever their dialects (this also ends
+  // the comparison of two absent keywords across dialects); targets of references may be equal.
+  if (acceptsEverything(old.schema) && acceptsEverything(next.schema)) return;
+  if (followed && sameMeaning(old, next)) return;
   if (before.target || after.target) {
     // Draft 2020-12 `$ref` beside other constraints: both apply. Compared part by part when both
     // sides have that shape; a graph reshaped around it is not followed (C3).
@@ -110,6 +130,7 @@ function compareFollowed(c: Comparison, before: Resolved, after: Resolved, at: L
   }
   const oldKeywords = keywordsOf(old);
   const newKeywords = keywordsOf(next);
+  if (!oldKeywords && !newKeywords) return;
   if (!newKeywords) {
     report(c, {
       kind: "schema-now-refuses-everything",
@@ -132,23 +153,26 @@ function compareFollowed(c: Comparison, before: Resolved, after: Resolved, at: L
     });
     return;
   }
-  compareType(c, old, next, oldKeywords, newKeywords, at);
-  compareValues(c, old, next, oldKeywords, newKeywords, at);
-  // The keywords about one kind of value are compared only where both sides admit it: where one
-  // side does not, the `type` difference above already reports that kind lost or gained.
+  const groups = groupsOf(oldKeywords, old.root.dialect) | groupsOf(newKeywords, next.root.dialect);
   const oldKinds = kindsOf(oldKeywords);
   const newKinds = kindsOf(newKeywords);
+  if (groups & GROUPS.type) compareType(c, old, next, oldKeywords, newKeywords, oldKinds, newKinds, at);
+  if (groups & GROUPS.values) compareValues(c, old, next, oldKeywords, newKeywords, at);
+  // The keywords about one kind of value are compared only where both sides admit it: where one
+  // side does not, the `type` difference above already reports that kind lost or gained.
   const both = (kind: ValueKind) => admits(oldKinds, kind) && admits(newKinds, kind);
-  if (both("integer") || both("fraction")) compareNumbers(c, old, next, oldKeywords, newKeywords, at);
-  if (both("string")) {
+  if (groups & GROUPS.numbers && (both("integer") || both("fraction"))) {
+    compareNumbers(c, old, next, oldKeywords, newKeywords, at);
+  }
+  if (groups & GROUPS.strings && both("string")) {
     compareCount(c, old, next, oldKeywords, newKeywords, at, "minLength");
     compareCount(c, old, next, oldKeywords, newKeywords, at, "maxLength");
     compareOpaque(c, old, next, oldKeywords, newKeywords, at, "pattern");
     compareOpaque(c, old, next, oldKeywords, newKeywords, at, "format");
   }
-  if (both("array")) compareArrays(c, old, next, oldKeywords, newKeywords, at);
-  if (both("object")) compareObjects(c, old, next, oldKeywords, newKeywords, at);
-  compareApplicators(c, old, next, at);
-  compareUnmodelled(c, old, next, oldKeywords, newKeywords, at);
-  compareUnevaluated(c, old, next, oldKeywords, newKeywords, at);
+  if (groups & GROUPS.arrays && both("array")) compareArrays(c, old, next, oldKeywords, newKeywords, at);
+  if (groups & GROUPS.objects && both("object")) compareObjects(c, old, next, oldKeywords, newKeywords, at);
+  if (groups & GROUPS.applicators) compareApplicators(c, old, next, oldKeywords, newKeywords, at);
+  if (groups & GROUPS.unmodelled) compareUnmodelled(c, old, next, oldKeywords, newKeywords, at);
+  if (groups & GROUPS.unevaluated) compareUnevaluated(c, old, next, oldKeywords, newKeywords, at);
 }

@@ -19,7 +19,8 @@ export const ROOT: Location = { path: "", depth: 0 };
 
 /** The member `name` of an object. */
 export function member(at: Location, name: string): Location {
-  return { path: `${at.path}/${name.replaceAll("~", "~0").replaceAll("/", "~1")}`, depth: at.depth + 1 };
+  const segment = name.includes("~") || name.includes("/") ? name.replaceAll("~", "~0").replaceAll("/", "~1") : name;
+  return { path: `${at.path}/${segment}`, depth: at.depth + 1 };
 }
 
 /** Any member, or any item (`additionalProperties`, `items`). */
@@ -77,7 +78,10 @@ export function newComparison(
   run: Runner,
 ): Comparison {
   const comparison: Comparison = {
-    ...init,
+    direction: init.direction,
+    action: init.action,
+    out: init.out,
+    budget: init.budget,
     open: new Map(),
     done: new Set(),
     nesting: init.nesting ?? 0,
@@ -124,22 +128,31 @@ export interface Finding {
 
 /** Records one difference with its verdict (C1, C3) and its one-line message. */
 export function report(of: Comparison, finding: Finding): void {
+  const kind = finding.kind;
+  const action = of.action;
   const breaking = verdictOf(finding.effect, of.direction);
   const where = finding.at.path === "" ? of.direction : `${of.direction} ${finding.at.path}`;
-  const difference: CompatibilityDifference = {
-    kind: finding.kind,
-    action: of.action,
-    breaking,
-    ...pointerOf("old_pointer", finding.old),
-    ...pointerOf("new_pointer", finding.next),
-    message: `${where}: ${finding.what}; ${consequence(finding.effect, of.direction)}`,
-  };
-  of.out.push(difference);
+  const message = `${where}: ${finding.what}; ${consequence(finding.effect, of.direction)}`;
+  const old_pointer = finding.old === undefined ? undefined : pointerOf(finding.old);
+  const new_pointer = finding.next === undefined ? undefined : pointerOf(finding.next);
+  // Members in the order INTERFACES.md lists them, the pointers only when there are some.
+  if (old_pointer === undefined) {
+    of.out.push(
+      new_pointer === undefined
+        ? { kind, action, breaking, message }
+        : { kind, action, breaking, new_pointer, message },
+    );
+  } else {
+    of.out.push(
+      new_pointer === undefined
+        ? { kind, action, breaking, old_pointer, message }
+        : { kind, action, breaking, old_pointer, new_pointer, message },
+    );
+  }
 }
 
-function pointerOf(name: "old_pointer" | "new_pointer", location: Side | string | undefined): Record<string, string> {
-  if (location === undefined) return {};
-  return { [name]: typeof location === "string" ? location : location.pointer };
+function pointerOf(location: Side | string): string {
+  return typeof location === "string" ? location : location.pointer;
 }
 
 function consequence(effect: Effect, direction: Direction): string {

@@ -35,7 +35,9 @@ export function compareObjects(
 ): void {
   const oldRequired = requiredOf(oldKeywords);
   const newRequired = requiredOf(newKeywords);
-  comparePatternProperties(c, old, next, oldKeywords, newKeywords, at);
+  if (Object.hasOwn(oldKeywords, "patternProperties") || Object.hasOwn(newKeywords, "patternProperties")) {
+    comparePatternProperties(c, old, next, oldKeywords, newKeywords, at);
+  }
   const oldNames = namesOf(oldKeywords, "properties");
   const newNames = namesOf(newKeywords, "properties");
   const listed = new Set([...oldNames, ...newNames]);
@@ -54,14 +56,17 @@ export function compareObjects(
   for (const name of new Set([...oldRequired, ...newRequired])) {
     if (!listed.has(name)) compareRequiredness(c, old, next, name, oldRequired, newRequired, at);
   }
-  compareAdditionalProperties(c, old, next, at);
+  const either = (keyword: string) => Object.hasOwn(oldKeywords, keyword) || Object.hasOwn(newKeywords, keyword);
+  if (either("additionalProperties")) compareAdditionalProperties(c, old, next, at);
   compareCount(c, old, next, oldKeywords, newKeywords, at, "minProperties");
   compareCount(c, old, next, oldKeywords, newKeywords, at, "maxProperties");
-  c.compare(
-    subschema(old, "propertyNames") ?? absent(old, "propertyNames"),
-    subschema(next, "propertyNames") ?? absent(next, "propertyNames"),
-    memberNames(at),
-  );
+  if (either("propertyNames")) {
+    c.compare(
+      subschema(old, "propertyNames") ?? absent(old, "propertyNames"),
+      subschema(next, "propertyNames") ?? absent(next, "propertyNames"),
+      memberNames(at),
+    );
+  }
   compareDependentRequired(c, old, next, oldKeywords, newKeywords, at);
 }
 
@@ -124,11 +129,11 @@ function propertyAdded(
 ): void {
   const model = contentModelOf(old, name);
   const required = newRequired.has(name);
-  const newlyRequired = required && !oldRequired.has(name);
+  const requirement = requirementEffect(name, oldRequired, newRequired);
+  const newlyRequired = requirement === "narrows";
   const kind =
     `${required ? "required" : "optional"}-property-added-to-${MODEL_WORDS[model.model]}-object` as DifferenceKind;
-  const subject = `${required ? "required" : "optional"} property ${JSON.stringify(name)} added`;
-  const requirement: Effect = newlyRequired ? "narrows" : "none";
+  const subject = `${required ? "required" : "optional"} property ${JSON.stringify(name)} added${requirement === "widens" ? " (no longer required)" : ""}`;
   const location = member(at, name);
   switch (model.model) {
     case "open": {
@@ -192,11 +197,11 @@ function propertyRemoved(
 ): void {
   const model = contentModelOf(next, name);
   const required = oldRequired.has(name);
-  const releasedRequirement = required && !newRequired.has(name);
+  const requirement = requirementEffect(name, oldRequired, newRequired);
+  const releasedRequirement = requirement === "widens";
   const kind =
     `${required ? "required" : "optional"}-property-removed-from-${MODEL_WORDS[model.model]}-object` as DifferenceKind;
-  const subject = `${required ? "required" : "optional"} property ${JSON.stringify(name)} removed`;
-  const requirement: Effect = releasedRequirement ? "widens" : "none";
+  const subject = `${required ? "required" : "optional"} property ${JSON.stringify(name)} removed${requirement === "narrows" ? " (and now required)" : ""}`;
   const location = member(at, name);
   switch (model.model) {
     case "open": {
@@ -242,6 +247,12 @@ function propertyRemoved(
         what: `${subject}: ${model.reason}`,
       });
   }
+}
+
+/** A name added to `required` narrows, one dropped from it widens, whatever happens to its schema. */
+function requirementEffect(name: string, oldRequired: ReadonlySet<string>, newRequired: ReadonlySet<string>): Effect {
+  if (newRequired.has(name) === oldRequired.has(name)) return "none";
+  return newRequired.has(name) ? "narrows" : "widens";
 }
 
 function describeModel(side: Side): string {
@@ -331,6 +342,7 @@ function compareDependentRequired(
   newKeywords: SchemaObject,
   at: Location,
 ): void {
+  if (!Object.hasOwn(oldKeywords, "dependentRequired") && !Object.hasOwn(newKeywords, "dependentRequired")) return;
   const read = (side: Side, keywords: SchemaObject) => {
     const map = side.root.dialect === "2020-12" ? keywordValue(keywords, "dependentRequired") : undefined;
     const result = new Map<string, ReadonlySet<string>>();

@@ -82,6 +82,8 @@ export type Followed =
   | { readonly side: Side; readonly target: Side; readonly rest: Side }
   | { readonly reason: string };
 
+const DYNAMIC_REFERENCES = ["$dynamicRef", "$recursiveRef"] as const;
+
 /** Follows the `$ref`s of a subschema; see {@link Followed}. Draft-07 ignores the siblings of `$ref`. */
 export function follow(side: Side): Followed {
   let current = side;
@@ -89,7 +91,7 @@ export function follow(side: Side): Followed {
   for (;;) {
     const keywords = current.schema;
     if (!isSchemaObject(keywords)) return { side: current };
-    for (const dynamic of ["$dynamicRef", "$recursiveRef"]) {
+    for (const dynamic of DYNAMIC_REFERENCES) {
       if (Object.hasOwn(keywords, dynamic)) return { reason: `"${dynamic}" depends on the dynamic scope` };
     }
     const ref = own(keywords, "$ref");

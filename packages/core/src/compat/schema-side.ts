@@ -53,13 +53,27 @@ export function subschema(parent: Side, keyword: string, key?: string | number):
     path.push(key);
   }
   if (typeof value !== "boolean" && !isSchemaObject(value)) return undefined;
-  return { schema: value, pointer: child(parent.pointer, ...path), root: parent.root };
+  return { schema: value, pointer: appendPointer(parent.pointer, path), root: parent.root };
+}
+
+/**
+ * `child` with a fast path: most segments (keywords, plain member names, indexes) need no
+ * escaping, and every subschema the comparison visits gets a pointer.
+ */
+function appendPointer(pointer: string, path: readonly (string | number)[]): string {
+  let result = pointer;
+  for (const segment of path) {
+    const text = String(segment);
+    result += text.includes("~") || text.includes("/") ? child("", text) : `/${text}`;
+  }
+  return result;
 }
 
 /** The pointer of `keyword` in a subschema when it is there, else of the subschema (where it is missing). */
 export function keywordPointer(side: Side, keyword: string): string {
   const keywords = keywordsOf(side);
-  return keywords && Object.hasOwn(keywords, keyword) ? child(side.pointer, keyword) : side.pointer;
+  // Keywords the comparison names hold no "~" or "/": no escaping needed.
+  return keywords && Object.hasOwn(keywords, keyword) ? `${side.pointer}/${keyword}` : side.pointer;
 }
 
 /** The value of a keyword, own properties only (E12). */

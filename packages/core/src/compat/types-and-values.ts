@@ -4,7 +4,7 @@ import { type Comparison, type Location, report } from "./comparison.js";
 import type { Effect } from "./effect.js";
 import { jsonEqual } from "./same-meaning.js";
 import { keywordPointer, keywordValue, type Side } from "./schema-side.js";
-import { admits, kindsOf, VALUE_KINDS, type ValueKind } from "./vocabulary.js";
+import { admits, type Kinds, VALUE_KINDS, type ValueKind } from "./vocabulary.js";
 
 /** `type`: value kinds lost narrow, kinds gained widen (`integer` is a part of `number`). */
 export function compareType(
@@ -13,11 +13,11 @@ export function compareType(
   next: Side,
   oldKeywords: SchemaObject,
   newKeywords: SchemaObject,
+  before: Kinds,
+  after: Kinds,
   at: Location,
 ): void {
-  const before = kindsOf(oldKeywords);
-  const after = kindsOf(newKeywords);
-  if (before === undefined && after === undefined) return;
+  if (before === after) return;
   const lost = VALUE_KINDS.filter((kind) => admits(before, kind) && !admits(after, kind));
   const gained = VALUE_KINDS.filter((kind) => !admits(before, kind) && admits(after, kind));
   if (lost.length === 0 && gained.length === 0) return;

@@ -22,38 +22,51 @@ export function compareUnmodelled(
   newKeywords: SchemaObject,
   at: Location,
 ): void {
-  for (const keyword of new Set([...Object.keys(oldKeywords), ...Object.keys(newKeywords)])) {
-    if (isAnnotation(keyword) || UNEVALUATED.includes(keyword)) continue;
-    const modelledBefore = isModelled(keyword, old.root.dialect);
-    const modelledAfter = isModelled(keyword, next.root.dialect);
-    const inBefore = Object.hasOwn(oldKeywords, keyword);
-    const inAfter = Object.hasOwn(newKeywords, keyword);
-    // Where each occurrence is read by the comparison, the keyword's own module compared it.
-    if ((!inBefore || modelledBefore) && (!inAfter || modelledAfter)) continue;
-    if (
-      modelledBefore === modelledAfter &&
-      inBefore &&
-      inAfter &&
-      sameMeaning(
-        { schema: oldKeywords[keyword], pointer: child(old.pointer, keyword), root: old.root },
-        { schema: newKeywords[keyword], pointer: child(next.pointer, keyword), root: next.root },
-      )
-    ) {
-      continue;
-    }
-    const state = !inBefore ? "added" : !inAfter ? "removed" : "changed";
-    report(c, {
-      kind: DEPENDENT_SCHEMAS.has(keyword) ? "dependent-schemas-changed" : "keyword-changed",
-      effect: "unknown",
-      old: inBefore ? child(old.pointer, keyword) : old.pointer,
-      next: inAfter ? child(next.pointer, keyword) : next.pointer,
-      at,
-      what:
-        modelledBefore === modelledAfter
-          ? `${JSON.stringify(keyword)} ${state}: not compared`
-          : `${JSON.stringify(keyword)} is read by ${modelledBefore ? old.root.dialect : next.root.dialect} only, and the versions use different dialects`,
-    });
+  for (const keyword of Object.keys(oldKeywords)) compareKeyword(c, old, next, oldKeywords, newKeywords, at, keyword);
+  for (const keyword of Object.keys(newKeywords)) {
+    if (!Object.hasOwn(oldKeywords, keyword)) compareKeyword(c, old, next, oldKeywords, newKeywords, at, keyword);
   }
+}
+
+function compareKeyword(
+  c: Comparison,
+  old: Side,
+  next: Side,
+  oldKeywords: SchemaObject,
+  newKeywords: SchemaObject,
+  at: Location,
+  keyword: string,
+): void {
+  if (isAnnotation(keyword) || UNEVALUATED.includes(keyword)) return;
+  const modelledBefore = isModelled(keyword, old.root.dialect);
+  const modelledAfter = isModelled(keyword, next.root.dialect);
+  const inBefore = Object.hasOwn(oldKeywords, keyword);
+  const inAfter = Object.hasOwn(newKeywords, keyword);
+  // Where each occurrence is read by the comparison, the keyword's own module compared it.
+  if ((!inBefore || modelledBefore) && (!inAfter || modelledAfter)) return;
+  if (
+    modelledBefore === modelledAfter &&
+    inBefore &&
+    inAfter &&
+    sameMeaning(
+      { schema: oldKeywords[keyword], pointer: child(old.pointer, keyword), root: old.root },
+      { schema: newKeywords[keyword], pointer: child(next.pointer, keyword), root: next.root },
+    )
+  ) {
+    return;
+  }
+  const state = !inBefore ? "added" : !inAfter ? "removed" : "changed";
+  report(c, {
+    kind: DEPENDENT_SCHEMAS.has(keyword) ? "dependent-schemas-changed" : "keyword-changed",
+    effect: "unknown",
+    old: inBefore ? child(old.pointer, keyword) : old.pointer,
+    next: inAfter ? child(next.pointer, keyword) : next.pointer,
+    at,
+    what:
+      modelledBefore === modelledAfter
+        ? `${JSON.stringify(keyword)} ${state}: not compared`
+        : `${JSON.stringify(keyword)} is read by ${modelledBefore ? old.root.dialect : next.root.dialect} only, and the versions use different dialects`,
+  });
 }
 
 /**

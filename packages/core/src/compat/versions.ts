@@ -15,8 +15,8 @@ import semver, { type SemVer } from "semver";
  * declaresBreakingChange("1.4.2", "1.5.0") // false
  */
 export function declaresBreakingChange(oldVersion: string, newVersion: string): boolean {
-  const before = semver.parse(oldVersion);
-  const after = semver.parse(newVersion);
+  const before = parsed(oldVersion);
+  const after = parsed(newVersion);
   if (!before || !after || semver.compare(after, before) <= 0) return false;
   return compatibilityRange(before) !== compatibilityRange(after);
 }
@@ -37,6 +37,20 @@ export function nextBreakingVersion(version: string): string | undefined {
   if (parsed.major > 0) return `${parsed.major + 1}.0.0`;
   if (parsed.minor > 0) return `0.${parsed.minor + 1}.0`;
   return `0.0.${parsed.patch + 1}`;
+}
+
+const PARSED_KEPT = 256;
+const parsedVersions = new Map<string, SemVer | null>();
+
+/** `semver.parse`, remembered for a few hundred versions: the held version is parsed at every upgrade. */
+function parsed(version: string): SemVer | null {
+  let result = parsedVersions.get(version);
+  if (result === undefined) {
+    result = semver.parse(version);
+    if (parsedVersions.size >= PARSED_KEPT) parsedVersions.clear();
+    parsedVersions.set(version, result);
+  }
+  return result;
 }
 
 /** Cargo's reading of a caret range: the leftmost non-zero of major, minor and patch names the range. */

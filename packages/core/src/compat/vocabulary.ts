@@ -108,29 +108,53 @@ export const VALUE_KINDS: readonly ValueKind[] = [
   "fraction",
 ];
 
-const KINDS_OF_TYPE: ReadonlyMap<unknown, readonly ValueKind[]> = new Map<unknown, readonly ValueKind[]>([
-  ["null", ["null"]],
-  ["boolean", ["boolean"]],
-  ["object", ["object"]],
-  ["array", ["array"]],
-  ["string", ["string"]],
-  ["integer", ["integer"]],
-  ["number", ["integer", "fraction"]],
+/** Value kinds as bits: sets of kinds are numbers, tested without allocating. */
+const KIND_BIT: Readonly<Record<ValueKind, number>> = {
+  null: 1,
+  boolean: 2,
+  object: 4,
+  array: 8,
+  string: 16,
+  integer: 32,
+  fraction: 64,
+};
+
+/** A set of {@link ValueKind}s as bits (see {@link kindsOf}); `undefined` stands for every kind. */
+export type Kinds = number | undefined;
+
+const KINDS_OF_TYPE: ReadonlyMap<unknown, number> = new Map<unknown, number>([
+  ["null", KIND_BIT.null],
+  ["boolean", KIND_BIT.boolean],
+  ["object", KIND_BIT.object],
+  ["array", KIND_BIT.array],
+  ["string", KIND_BIT.string],
+  ["integer", KIND_BIT.integer],
+  ["number", KIND_BIT.integer | KIND_BIT.fraction],
 ]);
 
 /** The value kinds a subschema's `type` admits, or `undefined` when it has no `type` (every kind). */
-export function kindsOf(keywords: SchemaObject): ReadonlySet<ValueKind> | undefined {
+export function kindsOf(keywords: SchemaObject): Kinds {
   const type = Object.hasOwn(keywords, "type") ? keywords.type : undefined;
-  const names = typeof type === "string" ? [type] : Array.isArray(type) ? type : undefined;
-  if (!names) return undefined;
-  const kinds = new Set<ValueKind>();
-  for (const name of names) for (const kind of KINDS_OF_TYPE.get(name) ?? []) kinds.add(kind);
+  if (typeof type === "string") return KINDS_OF_TYPE.get(type) ?? 0;
+  if (!Array.isArray(type)) return undefined;
+  let kinds = 0;
+  for (const name of type) kinds |= KINDS_OF_TYPE.get(name) ?? 0;
   return kinds;
 }
 
 /** True when `kinds` (from {@link kindsOf}) admits values of `kind`. */
-export function admits(kinds: ReadonlySet<ValueKind> | undefined, kind: ValueKind): boolean {
-  return kinds === undefined || kinds.has(kind);
+export function admits(kinds: Kinds, kind: ValueKind): boolean {
+  return kinds === undefined || (kinds & KIND_BIT[kind]) !== 0;
+}
+
+/** True when no kind is admitted by both. */
+export function disjointKinds(first: number, second: number): boolean {
+  return (first & second) === 0;
+}
+
+/** True when `kinds` admits objects and nothing else. */
+export function onlyObjects(kinds: Kinds): boolean {
+  return kinds === KIND_BIT.object;
 }
 
 /** The kind of a JSON value, as `type` would classify it. */
@@ -147,4 +171,62 @@ export function kindOfValue(value: unknown): ValueKind {
     default:
       return "object";
   }
+}
+
+/** Which groups of keywords a subschema holds, as bits: the comparison skips the groups neither side has. */
+export const GROUPS = {
+  type: 1,
+  values: 2,
+  numbers: 4,
+  strings: 8,
+  arrays: 16,
+  objects: 32,
+  applicators: 64,
+  unmodelled: 128,
+  unevaluated: 256,
+} as const;
+
+const GROUP_OF: ReadonlyMap<string, number> = new Map([
+  ["type", GROUPS.type],
+  ...["enum", "const"].map((k) => [k, GROUPS.values] as const),
+  ...["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"].map(
+    (k) => [k, GROUPS.numbers] as const,
+  ),
+  ...["minLength", "maxLength", "pattern", "format"].map((k) => [k, GROUPS.strings] as const),
+  ...[
+    "items",
+    "prefixItems",
+    "additionalItems",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
+    "contains",
+    "minContains",
+    "maxContains",
+  ].map((k) => [k, GROUPS.arrays] as const),
+  ...[
+    "properties",
+    "patternProperties",
+    "additionalProperties",
+    "required",
+    "minProperties",
+    "maxProperties",
+    "propertyNames",
+    "dependentRequired",
+  ].map((k) => [k, GROUPS.objects] as const),
+  ...["allOf", "anyOf", "oneOf", "not", "if", "then", "else"].map((k) => [k, GROUPS.applicators] as const),
+  ...["unevaluatedProperties", "unevaluatedItems"].map((k) => [k, GROUPS.unevaluated] as const),
+]);
+
+/** The {@link GROUPS} a subschema's keywords belong to, read in its dialect (a keyword it does not model is `unmodelled`). */
+export function groupsOf(keywords: SchemaObject, dialect: Dialect): number {
+  let groups = 0;
+  for (const keyword of Object.keys(keywords)) {
+    if (isAnnotation(keyword)) continue;
+    const group = GROUP_OF.get(keyword);
+    if (group === GROUPS.unevaluated) groups |= group;
+    else if (group !== undefined && isModelled(keyword, dialect)) groups |= group;
+    else groups |= GROUPS.unmodelled;
+  }
+  return groups;
 }

@@ -40,6 +40,12 @@ const x = (schema: unknown, extra: Schema = {}): Schema => ({ type: "object", pr
 /** An object schema with the members given. */
 const object = (properties: Schema, extra: Schema = {}): Schema => ({ type: "object", properties, ...extra });
 const closed = { additionalProperties: false };
+/** An `if`/`then` pair of JSON Schema keywords. */
+const ifThen = (condition: Schema, consequence: Schema): Schema => ({
+  if: condition,
+  // biome-ignore lint/suspicious/noThenProperty: "then" is a JSON Schema keyword here, never awaited
+  then: consequence,
+});
 
 const ROWS: readonly Row[] = [
   // --- nothing that changes validity ---
@@ -939,8 +945,8 @@ const ROWS: readonly Row[] = [
     rule: "C3",
     name: "then changed is undecidable",
     source: "oasdiff request-property-then-removed",
-    old: x({ type: "object", if: { required: ["a"] }, then: { required: ["b"] } }),
-    new: x({ type: "object", if: { required: ["a"] }, then: { required: ["c"] } }),
+    old: x({ type: "object", ...ifThen({ required: ["a"] }, { required: ["b"] }) }),
+    new: x({ type: "object", ...ifThen({ required: ["a"] }, { required: ["c"] }) }),
     input: "undecidable",
     output: "undecidable",
     kinds: ["conditional-changed"],
@@ -950,7 +956,7 @@ const ROWS: readonly Row[] = [
     name: "if/then added",
     source: "oasdiff request-property-if-added",
     old: x({ type: "object" }),
-    new: x({ type: "object", if: { required: ["a"] }, then: { required: ["b"] } }),
+    new: x({ type: "object", ...ifThen({ required: ["a"] }, { required: ["b"] }) }),
     input: "breaking",
     output: "compatible",
     kinds: ["conditional-added"],

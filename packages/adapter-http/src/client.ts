@@ -1,5 +1,5 @@
 import type { Decision, DecisionQuery, InstanceCheck, MrsError, SessionInfo } from "@rune/mrs-core";
-import type { ActionView, CapabilityView, ModuleView, RegistrationAnswer } from "./schemas.js";
+import type { ActionView, CapabilityView, LeaseView, ModuleView, RegistrationAnswer } from "./schemas.js";
 import { exchange } from "./transport.js";
 
 /** Options of {@link mrsClient}. */
@@ -41,10 +41,47 @@ export interface Health {
   readonly session?: string;
 }
 
+/** What a heartbeat answers (RULES.md L2): the module, its version and its renewed lease. */
+export interface HeartbeatAnswer {
+  readonly module: string;
+  readonly version: string;
+  readonly expires_at: string;
+  readonly lease: LeaseView;
+}
+
+/** A running {@link MrsClient.keepAlive}: stop it to let the lease run out (or deregister). */
+export interface KeepAlive {
+  /** Stops heartbeating; resolves once no heartbeat is in flight any more. */
+  stop(): Promise<void>;
+  /** The last heartbeat's answer, `undefined` before the first. */
+  readonly last: ClientAnswer<HeartbeatAnswer> | undefined;
+}
+
 /** A typed client of the MRS HTTP API; see {@link mrsClient}. */
 export interface MrsClient {
-  /** Registers a payload: a value (sent as JSON) or raw JSON text/bytes (sent as they are). */
-  register(payload: unknown): Promise<ClientAnswer<ClientRegistration>>;
+  /**
+   * Registers a payload: a value (sent as JSON) or raw JSON text/bytes (sent as they are). With
+   * `lease`, the module lives only while it heartbeats (RULES.md L1); the answer carries the
+   * lease granted.
+   */
+  register(payload: unknown, options?: { readonly lease?: number }): Promise<ClientAnswer<ClientRegistration>>;
+  /** Renews a module's lease (L2); `version`: the version it heartbeats as. */
+  heartbeat(name: string, options?: { readonly version?: string }): Promise<ClientAnswer<HeartbeatAnswer>>;
+  /**
+   * Heartbeats `name` at a third of its lease until stopped (L2), for module authors: the lease
+   * survives two lost heartbeats in a row. The first beat goes at once; a refused beat (the
+   * module was removed or superseded) stops it. `onBeat` hears every answer.
+   */
+  keepAlive(
+    name: string,
+    options: {
+      readonly leaseSeconds: number;
+      readonly version?: string;
+      readonly onBeat?: (answer: ClientAnswer<HeartbeatAnswer>) => void;
+    },
+  ): KeepAlive;
+  /** Deregisters a module at once (L4): the decision recorded. */
+  deregister(name: string): Promise<ClientAnswer<Decision>>;
   session(): Promise<ClientAnswer<SessionInfo>>;
   modules(): Promise<ClientAnswer<readonly ModuleView[]>>;
   module(name: string): Promise<ClientAnswer<ModuleView>>;
@@ -95,10 +132,20 @@ export function mrsClient(options: MrsClientOptions): MrsClient {
     (body: unknown) =>
       (body as Record<string, unknown>)[name] as T;
 
+  const heartbeat: MrsClient["heartbeat"] = (name, beat = {}) =>
+    call(
+      "POST",
+      `/v1/modules/${encodeURIComponent(name)}/heartbeat`,
+      as<HeartbeatAnswer>,
+      JSON.stringify(beat.version === undefined ? {} : { module_version: beat.version }),
+    );
+
   return {
-    async register(payload) {
+    async register(payload, registerOptions = {}) {
       const body = typeof payload === "string" || payload instanceof Uint8Array ? payload : JSON.stringify(payload);
-      const answer = await exchange(options, "POST", "/v1/registrations", body);
+      const path =
+        registerOptions.lease === undefined ? "/v1/registrations" : `/v1/registrations?lease=${registerOptions.lease}`;
+      const answer = await exchange(options, "POST", path, body);
       if (answer.ok) return { ok: true, status: answer.status, value: answer.body as ClientRegistration };
       const first = answer.errors[0];
       if (answer.status === 409 && first?.code === "DUPLICATE_REGISTRATION" && first.identical === true) {
@@ -120,6 +167,35 @@ export function mrsClient(options: MrsClientOptions): MrsClient {
       }
       return failed(answer);
     },
+    heartbeat,
+    keepAlive(name, keep) {
+      let stopped = false;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      let inFlight: Promise<unknown> = Promise.resolve();
+      const handle: { last: ClientAnswer<HeartbeatAnswer> | undefined } = { last: undefined };
+      const beat = () => {
+        if (stopped) return;
+        inFlight = heartbeat(name, keep.version === undefined ? {} : { version: keep.version }).then((answer) => {
+          handle.last = answer;
+          keep.onBeat?.(answer);
+          // A refusal (404, 409) will not change by asking again; no answer at all (0) or a 5xx may.
+          const refused = !answer.ok && answer.status >= 400 && answer.status < 500;
+          if (!stopped && !refused) timer = setTimeout(beat, (keep.leaseSeconds * 1000) / 3);
+        });
+      };
+      beat();
+      return {
+        get last() {
+          return handle.last;
+        },
+        async stop() {
+          stopped = true;
+          clearTimeout(timer);
+          await inFlight;
+        },
+      };
+    },
+    deregister: (name) => call("DELETE", `/v1/modules/${encodeURIComponent(name)}`, field<Decision>("decision")),
     session: () => call("GET", "/v1/session", as<SessionInfo>),
     modules: () => call("GET", "/v1/modules", field<ModuleView[]>("modules")),
     module: (name) => call("GET", `/v1/modules/${encodeURIComponent(name)}`, as<ModuleView>),

@@ -4,6 +4,7 @@ import { memoryStore } from "@rune/mrs-adapter-memory";
 import { createRegistry, type RegistryEvent } from "@rune/mrs-core";
 import { samplePayload } from "@rune/mrs-testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mrsClient } from "./client.js";
 import { ALL, call, codes, ECHO_ONLY, startApi, type TestApi } from "./test-support.js";
 
 let offset = 0;
@@ -117,5 +118,45 @@ describe("MRS-L4 MRS-L5 DELETE /v1/modules/{name}", () => {
     expect((await call(`${api.url}/v1/modules/kept`, { method: "DELETE" })).status).toBe(401);
     const forbidden = await call(`${api.url}/v1/modules/kept`, { token: ECHO_ONLY, method: "DELETE" });
     expect([forbidden.status, codes(forbidden.body)]).toEqual([403, ["FORBIDDEN_MODULE"]]);
+  });
+});
+
+describe("MRS-L1 MRS-L2 MRS-L4 mrsClient for module authors", () => {
+  it("registers with a lease, keeps it alive at a third of the lease until stopped, and deregisters", async () => {
+    const client = mrsClient({ url: api.url, token: ALL });
+    const registered = await client.register(samplePayload("client-made", "1.0.0"), { lease: 30 });
+    expect(registered.ok && registered.value.lease?.seconds).toBe(30);
+    const beats: boolean[] = [];
+    let heard!: () => void;
+    const three = new Promise<void>((resolve) => {
+      heard = resolve;
+    });
+    // 0.3 s of lease as far as the client is told: a beat every 100 ms, three of them.
+    const alive = client.keepAlive("client-made", {
+      leaseSeconds: 0.3,
+      version: "1.0.0",
+      onBeat: (answer) => {
+        beats.push(answer.ok);
+        if (beats.length === 3) heard();
+      },
+    });
+    await three;
+    await alive.stop();
+    const counted = beats.length;
+    expect(beats.every(Boolean)).toBe(true);
+    expect(alive.last?.ok && alive.last.value.lease.seconds).toBe(30);
+    const removed = await client.deregister("client-made");
+    expect(removed.ok && removed.value).toMatchObject({ outcome: "deregistered", rule: "L4" });
+    // Stopped means stopped: a beat now would be refused (404) and counted.
+    await client.health();
+    expect(beats).toHaveLength(counted);
+  });
+
+  it("a refused heartbeat stops keepAlive by itself", async () => {
+    const client = mrsClient({ url: api.url, token: ALL });
+    const refused = new Promise<number>((resolve) => {
+      client.keepAlive("never-registered", { leaseSeconds: 30, onBeat: (answer) => resolve(answer.status) });
+    });
+    expect(await refused).toBe(404);
   });
 });

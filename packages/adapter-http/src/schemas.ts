@@ -83,6 +83,17 @@ export const DecisionView = Type.Object({
   warnings: List(WarningItem),
 });
 
+/** A module's lease (RULES.md L1-L3). */
+export const LeaseView = Type.Object(
+  {
+    seconds: Type.Integer({ description: "The lease granted, clamped to the LOM's bounds (L1)." }),
+    expires_at: Type.String({
+      description: "When it expires if not renewed (live), or when it is removed (expired): ISO 8601 UTC.",
+    }),
+  },
+  { description: "The module's lease: renew it with POST /v1/modules/{name}/heartbeat (L2)." },
+);
+
 /** `201`/`200` of `POST /v1/registrations`. */
 export const RegistrationAnswer = Type.Object(
   {
@@ -90,6 +101,21 @@ export const RegistrationAnswer = Type.Object(
     module: Type.String(),
     version: Type.String(),
     previousVersion: Type.Optional(Type.String({ description: "For `upgraded`: the version it replaced (S3)." })),
+    lease: Type.Optional(LeaseView),
+    compatibility: Type.Optional(
+      Type.Object(
+        {
+          breaking: Type.Boolean(),
+          declared: Type.Boolean(),
+          differences: List(Type.Object({}, { additionalProperties: true })),
+        },
+        {
+          additionalProperties: true,
+          description:
+            "For `upgraded`: how the new version compares with the one it replaced (RULES.md C1, C2): every difference with its kind, action, pointers and whether it breaks callers.",
+        },
+      ),
+    ),
     sessionId: Type.String(),
     decisionId: Type.String(),
     warnings: List(WarningItem),
@@ -116,17 +142,6 @@ export const RegistrationRejection = Type.Object(
  * every `x-` extension come back as registered, E2), the metadata's three members hoisted to
  * the top level (INTERFACES.md), and where and when it was accepted.
  */
-/** A module's lease (RULES.md L1-L3). */
-export const LeaseView = Type.Object(
-  {
-    seconds: Type.Integer({ description: "The lease granted, clamped to the LOM's bounds (L1)." }),
-    expires_at: Type.String({
-      description: "When it expires if not renewed (live), or when it is removed (expired): ISO 8601 UTC.",
-    }),
-  },
-  { description: "The module's lease: renew it with POST /v1/modules/{name}/heartbeat (L2)." },
-);
-
 export const ModuleView = Type.Object(
   {
     module_name: Type.String(),

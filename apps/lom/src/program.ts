@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { registrationJsonSchema } from "@rune/mrs-schema";
 import { Command, CommanderError, Option } from "commander";
 import { NoSession } from "./catalog.js";
+import { DIFF_HELP, diffCommand } from "./commands/diff.js";
 import { capabilitiesCommand, describeCommand, modulesCommand, type ReadOptions, whyCommand } from "./commands/read.js";
 import { refreshCommand } from "./commands/refresh.js";
 import { startCommand } from "./commands/start.js";
@@ -63,6 +64,15 @@ Examples:
     .argument("<file...>", "manifest files")
     .option("--json", 'machine output: {"results":[{file, valid, errors}]}')
     .action((files: string[], options: { json?: boolean }) => validateCommand(files, options));
+
+  lom
+    .command("diff")
+    .description("compare two versions of a module's payload: what breaks callers, and whether the version says so")
+    .argument("<old>", "the manifest of the version callers use now")
+    .argument("<new>", "the manifest of the version that replaces it")
+    .option("--json", 'machine output: {"breaking", "declared", "differences": [...]}')
+    .addHelpText("after", DIFF_HELP)
+    .action((oldFile: string, newFile: string, options: { json?: boolean }) => diffCommand(oldFile, newFile, options));
 
   reading(lom.command("modules").description("list the catalog's modules")).action((o: ReadOptions) =>
     modulesCommand(o),

@@ -4,7 +4,14 @@ import { type CapabilityView, capabilityView, type ModuleView, moduleView, mrsCl
 
 export type { CapabilityView, ModuleView } from "@rune/mrs-adapter-http";
 
-import { createRegistry, type Decision, type InstanceCheck, type MrsError, type SessionInfo } from "@rune/mrs-core";
+import {
+  createRegistry,
+  type Decision,
+  type InstanceCheck,
+  type MrsError,
+  mrsError,
+  type SessionInfo,
+} from "@rune/mrs-core";
 import { openStore, shippedExamples } from "./compose.js";
 import { loadConfig } from "./config.js";
 
@@ -18,6 +25,7 @@ export interface CatalogReader {
   readonly where: string;
   session(): Promise<Answer<SessionInfo>>;
   modules(): Promise<Answer<readonly ModuleView[]>>;
+  module(name: string): Promise<Answer<ModuleView>>;
   capabilities(): Promise<Answer<readonly CapabilityView[]>>;
   capability(ref: string): Promise<Answer<CapabilityView>>;
   decisions(module: string): Promise<Answer<readonly Decision[]>>;
@@ -46,7 +54,14 @@ export async function localReader(options: { config?: string | undefined }): Pro
   return {
     where: config.store,
     session: async () => ok(registry.session()),
-    modules: async () => ok(registry.modules().map(moduleView)),
+    // A reading command holds no lease book of its own (it runs no sweep): state, no deadlines.
+    modules: async () => ok(registry.modules().map((record) => moduleView(record))),
+    async module(name) {
+      const record = registry.module(name);
+      return record === undefined
+        ? { ok: false, errors: [mrsError("UNKNOWN_MODULE", "", `no module named ${name} is held in this session`)] }
+        : ok(moduleView(record));
+    },
     capabilities: async () => ok(registry.capabilities().map(capabilityView)),
     async capability(ref) {
       const resolved = registry.resolveAction(ref);
@@ -76,6 +91,7 @@ export function remoteReader(options: { url: string; token?: string | undefined 
     where: options.url,
     session: () => client.session(),
     modules: () => client.modules(),
+    module: (name) => client.module(name),
     capabilities: () => client.capabilities(),
     capability: (ref) => client.capability(ref),
     decisions: (module) => client.decisions(module),

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { registrationJsonSchema } from "@rune/mrs-schema";
 import { Command, CommanderError, Option } from "commander";
 import { NoSession } from "./catalog.js";
+import { deregisterCommand } from "./commands/deregister.js";
 import { DIFF_HELP, diffCommand } from "./commands/diff.js";
 import { capabilitiesCommand, describeCommand, modulesCommand, type ReadOptions, whyCommand } from "./commands/read.js";
 import { refreshCommand } from "./commands/refresh.js";
@@ -107,6 +108,15 @@ Examples:
     .option("--token <token>", "bearer token (default: $LOM_TOKEN)")
     .option("--json", "machine output")
     .action((options) => refreshCommand(options));
+
+  lom
+    .command("deregister")
+    .description("take a module out of a running LOM's catalog at once (a recorded decision)")
+    .argument("<module>", "module name")
+    .option("--url <url>", "the LOM", DEFAULT_URL)
+    .option("--token <token>", "bearer token granted that name (default: $LOM_TOKEN)")
+    .option("--json", "machine output: the decision, or the errors")
+    .action((name: string, options) => deregisterCommand(name, options));
 
   lom
     .command("schema")

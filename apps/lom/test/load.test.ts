@@ -12,6 +12,11 @@ import { ALL, call, validPayload } from "./hostile/http.js";
 const SERVER = fileURLToPath(new URL("./hostile/load-server.mjs", import.meta.url));
 const NAMES = Array.from({ length: 30 }, (_, i) => `load-${i}`);
 const WRITE_SECONDS = 4;
+/**
+ * At most this many registrations, whatever the machine's speed: the session keeps its latest
+ * 10,000 decisions (MAX_DECISIONS), and every answer must still find its own among them.
+ */
+const MAX_WRITES = 6_000;
 const READ_SECONDS = 3;
 const CONNECTIONS = { write: 8, read: 4 };
 
@@ -80,6 +85,7 @@ describe("load: registrations and reads at once, then reads alone, on loopback",
       url,
       connections: CONNECTIONS.write,
       duration: WRITE_SECONDS,
+      amount: MAX_WRITES,
       requests: [
         {
           method: "POST",
@@ -125,16 +131,25 @@ describe("load: registrations and reads at once, then reads alone, on loopback",
     for (const status of statuses) expect([200, 201, 401, 409, 422], "only the API's own answers").toContain(status);
     expect(statuses).toContain(201);
 
-    const { decisions } = (await call(`${url}/v1/decisions`)).body as {
-      decisions: {
-        id: string;
-        outcome: string;
-        module: string | null;
-        version: string | null;
-        previousVersion?: string;
-        errors: { code: string }[];
-      }[];
+    // Every decision, a page at a time (GET /v1/decisions answers at most 1,000, newest first).
+    type Recorded = {
+      id: string;
+      outcome: string;
+      module: string | null;
+      version: string | null;
+      previousVersion?: string;
+      errors: { code: string }[];
     };
+    const decisions: Recorded[] = [];
+    for (let before: string | undefined; ; ) {
+      const page = (await call(`${url}/v1/decisions${before === undefined ? "" : `?before=${before}`}`)).body as {
+        decisions: Recorded[];
+        next?: string;
+      };
+      decisions.unshift(...page.decisions);
+      if (page.next === undefined) break;
+      before = page.next;
+    }
     const byId = new Map(decisions.map((d) => [d.id, d]));
     expect(byId.size, "decision ids are unique").toBe(decisions.length);
     let reachingRegistry = 0;

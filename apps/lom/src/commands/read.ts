@@ -1,5 +1,12 @@
 import type { Decision } from "@rune/mrs-core";
-import { type Answer, type CapabilityView, type CatalogReader, localReader, remoteReader } from "../catalog.js";
+import {
+  type Answer,
+  type CapabilityView,
+  type CatalogReader,
+  localReader,
+  type ModuleView,
+  remoteReader,
+} from "../catalog.js";
 import { bold, dim, EXIT, Exit, formatIssue, green, printable, printJson, red, say, yellow } from "../output.js";
 import { describeSchema } from "../schema-fields.js";
 
@@ -39,10 +46,18 @@ export function modulesCommand(options: ReadOptions): Promise<void> {
     if (modules.length === 0) return say("no modules in the catalog");
     for (const m of modules) {
       const actions = m.capabilities.map((c) => (c as { action: string }).action).join(", ");
-      say(`${bold(m.module_name)} ${m.module_version}  ${dim(m.source)}`);
+      say(`${bold(m.module_name)} ${m.module_version}  ${lifeOf(m)}  ${dim(m.source)}`);
       say(`  ${actions}`);
     }
   });
+}
+
+/** A module's state and lease as one short text (RULES.md L1, L3): `live`, `live, lease 60 s until ...`, `expired`. */
+function lifeOf(m: ModuleView): string {
+  const state = m.state === "expired" ? red("expired") : green("live");
+  if (m.lease === undefined) return state;
+  const until = m.state === "expired" ? "removed at" : "until";
+  return `${state}${dim(`, lease ${m.lease.seconds} s ${until} ${m.lease.expires_at}`)}`;
 }
 
 /** `lom capabilities` */
@@ -62,6 +77,11 @@ export function describeCommand(action: string, options: ReadOptions): Promise<v
     const capability = unwrap(await reader.capability(action), options);
     if (options.json) return printJson(capability);
     printCapability(capability);
+    const module = await reader.module(capability.module);
+    if (module.ok) {
+      say();
+      say(`${bold("module:")} ${capability.module}@${capability.version}  ${lifeOf(module.value)}`);
+    }
   });
 }
 

@@ -64,6 +64,8 @@ export async function startCommand(options: StartOptions): Promise<void> {
     store,
     tokens: config.tokens,
     read: config.read,
+    // Upgrades other writers commit through /v1/store/commit are held to this LOM's policy too (C2).
+    compatibility: config.compatibility,
     logger: json ? { level: "info", stream: process.stdout } : false,
   });
   serveDashboard(server);

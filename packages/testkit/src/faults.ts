@@ -46,6 +46,12 @@ export function faultyStore(
     ...(store.watch
       ? { watch: (onChange: (revision: number) => void) => store.watch?.(onChange) ?? (() => undefined) }
       : {}),
+    ...(store.publishHeartbeat
+      ? { publishHeartbeat: (module: string) => store.publishHeartbeat?.(module) ?? Promise.resolve() }
+      : {}),
+    ...(store.watchHeartbeats
+      ? { watchHeartbeats: (onBeat: (module: string) => void) => store.watchHeartbeats?.(onBeat) ?? (() => undefined) }
+      : {}),
     ...(store.close ? { close: () => store.close?.() ?? Promise.resolve() } : {}),
   };
 }

@@ -76,8 +76,10 @@ function compareSubschemas(c: Comparison, old: Side, next: Side, at: Location): 
     return;
   }
   const key = pairKey(before.side, after.side);
-  if (c.done.has(key)) return;
-  const entered = c.open.get(key);
+  c.pairs ??= { open: new Map(), done: new Set() };
+  const { open, done } = c.pairs;
+  if (done.has(key)) return;
+  const entered = open.get(key);
   if (entered !== undefined) {
     if (at.depth > entered) return;
     report(c, {
@@ -90,14 +92,14 @@ function compareSubschemas(c: Comparison, old: Side, next: Side, at: Location): 
     });
     return;
   }
-  c.open.set(key, at.depth);
+  open.set(key, at.depth);
   c.nesting += 1;
   try {
     compareFollowed(c, before, after, at, true);
   } finally {
     c.nesting -= 1;
-    c.open.delete(key);
-    c.done.add(key);
+    open.delete(key);
+    done.add(key);
   }
 }
 

@@ -61,10 +61,12 @@ export interface Comparison {
   readonly action: string;
   readonly out: CompatibilityDifference[];
   readonly budget: Budget;
-  /** Pairs of subschemas being compared (by their pointers), with the instance depth they were entered at. */
-  readonly open: Map<string, number>;
-  /** Pairs already compared: a subschema reached twice through `$ref` is reported once. */
-  readonly done: Set<string>;
+  /**
+   * Pairs of subschemas reached through `$ref` (by their pointers): those being compared, with
+   * the instance depth they were entered at, and those done (a definition used twice is reported
+   * once). Made on the first reference followed: most schemas have none.
+   */
+  pairs?: { readonly open: Map<string, number>; readonly done: Set<string> };
   nesting: number;
   stopped: boolean;
   readonly run: Runner;
@@ -82,8 +84,6 @@ export function newComparison(
     action: init.action,
     out: init.out,
     budget: init.budget,
-    open: new Map(),
-    done: new Set(),
     nesting: init.nesting ?? 0,
     stopped: false,
     run,

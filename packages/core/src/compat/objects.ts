@@ -40,7 +40,8 @@ export function compareObjects(
   }
   const oldNames = namesOf(oldKeywords, "properties");
   const newNames = namesOf(newKeywords, "properties");
-  const listed = new Set([...oldNames, ...newNames]);
+  const listed = new Set(oldNames);
+  for (const name of newNames) listed.add(name);
   for (const name of listed) {
     const before = subschema(old, "properties", name);
     const after = subschema(next, "properties", name);
@@ -53,8 +54,12 @@ export function compareObjects(
       propertyRemoved(c, before, next, name, oldRequired, newRequired, at);
     }
   }
-  for (const name of new Set([...oldRequired, ...newRequired])) {
-    if (!listed.has(name)) compareRequiredness(c, old, next, name, oldRequired, newRequired, at);
+  for (const required of [oldRequired, newRequired]) {
+    for (const name of required) {
+      // A name required on both sides is the same either way: compared once, from the old side.
+      if (listed.has(name) || (required === newRequired && oldRequired.has(name))) continue;
+      compareRequiredness(c, old, next, name, oldRequired, newRequired, at);
+    }
   }
   const either = (keyword: string) => Object.hasOwn(oldKeywords, keyword) || Object.hasOwn(newKeywords, keyword);
   if (either("additionalProperties")) compareAdditionalProperties(c, old, next, at);
@@ -75,9 +80,14 @@ function namesOf(keywords: SchemaObject, keyword: string): string[] {
   return isSchemaObject(map) ? Object.keys(map) : [];
 }
 
+const NONE: ReadonlySet<string> = new Set();
+
 function requiredOf(keywords: SchemaObject): ReadonlySet<string> {
   const list = keywordValue(keywords, "required");
-  return new Set(Array.isArray(list) ? list.filter((name): name is string => typeof name === "string") : []);
+  if (!Array.isArray(list) || list.length === 0) return NONE;
+  const names = new Set<string>();
+  for (const name of list) if (typeof name === "string") names.add(name);
+  return names;
 }
 
 function contentModelOf(side: Side, name: string): ContentModel {

@@ -79,6 +79,11 @@ export const ERROR_CODES = {
     description: "Several modules declare this bare action: address it as `module/action`.",
   },
   STORE_UNAVAILABLE: { rule: "S11", description: "The store could not be read or written; nothing was recorded." },
+  REVISION_COMPACTED: {
+    rule: "R3",
+    description:
+      "The changes after the revision asked for are no longer kept: read the catalog again and follow from the oldest revision held.",
+  },
   INPUT_INVALID: { rule: "I1", description: "An action's input does not match its `input_schema`." },
   OUTPUT_INVALID: { rule: "I1", description: "An action's output does not match its `output_schema`." },
   INVALID_LEASE: { rule: "L1", description: "A lease that is not a positive whole number of seconds." },

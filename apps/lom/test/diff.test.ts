@@ -135,7 +135,7 @@ describe("lom diff", () => {
     expect(JSON.parse(result.stdout)).toEqual({ breaking: false, declared: false, differences: [] });
   });
 
-  it("bad input exits 2 and says why, with the MRS error codes, on stderr only", () => {
+  it("MRS-C4 bad input exits 2 and says why, with the MRS error codes, on stderr only", () => {
     for (const [args, expected] of [
       [["broken.json"], "INVALID_JSON"],
       [["invalid.json"], "INVALID_VERSION"],
@@ -155,7 +155,7 @@ describe("lom diff", () => {
     expect(lom(["diff", "v1.json"], dir).code).toBe(2);
   });
 
-  it("--help explains what is compared and the exit codes", () => {
+  it("MRS-C4 --help explains what is compared and the exit codes", () => {
     const result = lom(["diff", "--help"], dir);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("Usage: lom diff [options] <old> <new>");

@@ -1168,6 +1168,25 @@ describe("MRS-C1 differences as data", () => {
     expect(stopped?.breaking).toBe("undecidable");
   });
 
+  it("MRS-C1 member names such as __proto__ are data: compared, never a path to a prototype (E12)", () => {
+    const before = JSON.parse(JSON.stringify(payload("1.0.0", object({}, closed))));
+    const after = JSON.parse(
+      JSON.stringify(payload("1.0.1", object({}, closed))).replace(
+        '"properties":{}',
+        '"properties":{"__proto__":{"type":"string"}}',
+      ),
+    );
+    const report = compareRegistrations(before, after);
+    expect(report.differences).toEqual([
+      expect.objectContaining({
+        kind: "optional-property-added-to-closed-object",
+        new_pointer: "/capabilities/0/input_schema/properties/__proto__",
+      }),
+    ]);
+    expect(Object.getPrototypeOf({})).toBe(Object.prototype);
+    expect(({} as Record<string, unknown>).type).toBeUndefined();
+  });
+
   it("MRS-C1 never throws on payloads that did not validate", () => {
     const odd = [null, 1, "x", {}, { capabilities: {} }, { capabilities: [null, { action: 1 }] }] as unknown[];
     for (const a of odd)
@@ -1227,7 +1246,7 @@ describe("MRS-C2 what the versions declare", () => {
 });
 
 describe("MRS-C1 the kinds registry", () => {
-  it("every kind is named in kebab case, described, and its sources cite oasdiff or Confluent when it has any", () => {
+  it("MRS-C1 every kind is named in kebab case, described, and its sources cite oasdiff or Confluent when it has any", () => {
     for (const [kind, info] of Object.entries(DIFFERENCE_KINDS)) {
       expect(kind).toMatch(/^[a-z]+(?:-[a-z]+)*$/);
       expect(info.description.length).toBeGreaterThan(10);

@@ -101,6 +101,11 @@ const cases = [
         log,
       }),
   },
+  {
+    id: "8",
+    run: async () =>
+      (await import("./cases/compat.mjs")).compatCase({ rounds: settings.rounds, ms: settings.ms, log }),
+  },
 ];
 
 // A child: one case, its section written as JSON for the parent.

@@ -622,14 +622,11 @@ function toResult(decision: Decision, checked: CheckedRegistration, lease: Lease
 }
 
 function storeFailure(checked: CheckedRegistration, error: unknown): RegisterResult {
-  const errors: readonly MrsError[] =
-    error instanceof MrsFailure
-      ? error.errors
-      : [
-          mrsError("STORE_UNAVAILABLE", "", `the store failed, nothing was recorded: ${describe(error)}`, {
-            hint: "try again once the store is back",
-          }),
-        ];
+  return refused(checked, storeErrors(error));
+}
+
+/** A registration refused before anything was recorded (no decision, no session). */
+function refused(checked: CheckedRegistration, errors: readonly MrsError[]): RegisterResult {
   return {
     ok: false,
     outcome: "rejected",
@@ -648,20 +645,11 @@ function describe(error: unknown): string {
 
 /** L1: a lease asked for that is not a positive whole number of seconds. */
 function invalidLease(checked: CheckedRegistration, lease: unknown): RegisterResult {
-  return {
-    ok: false,
-    outcome: "rejected",
-    module: checked.module,
-    version: checked.version,
-    sessionId: null,
-    decision: null,
-    errors: [
-      mrsError("INVALID_LEASE", "", `a lease must be a positive whole number of seconds, not ${String(lease)}`, {
-        hint: "ask for ?lease=60 (it is clamped to the LOM's bounds), or leave it out to live for the session",
-      }),
-    ],
-    warnings: checked.result.warnings,
-  };
+  return refused(checked, [
+    mrsError("INVALID_LEASE", "", `a lease must be a positive whole number of seconds, not ${String(lease)}`, {
+      hint: "ask for ?lease=60 (it is clamped to the LOM's bounds), or leave it out to live for the session",
+    }),
+  ]);
 }
 
 function unknownModule(name: string): MrsError {
@@ -691,8 +679,13 @@ function heartbeatRefusal(
   return null;
 }
 
+/** A store's failure as errors: its own MRS codes, or `STORE_UNAVAILABLE` (S11). */
 function storeErrors(error: unknown): readonly MrsError[] {
   return error instanceof MrsFailure
     ? error.errors
-    : [mrsError("STORE_UNAVAILABLE", "", `the store failed, nothing was recorded: ${describe(error)}`)];
+    : [
+        mrsError("STORE_UNAVAILABLE", "", `the store failed, nothing was recorded: ${describe(error)}`, {
+          hint: "try again once the store is back",
+        }),
+      ];
 }

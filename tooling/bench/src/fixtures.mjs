@@ -96,3 +96,38 @@ export function modulePayload(i, { capabilities = 5, version = "1.0.0", name = `
     }),
   };
 }
+
+/**
+ * The changes a registry commits when it accepts `count` generated modules from module `from`
+ * on (each a decision and a module put), after opening the session `bench` when `from` is 0.
+ *
+ * @param {number} count
+ */
+export function acceptedChanges(count, from = 0) {
+  const at = "2026-01-01T00:00:00.000Z";
+  /** @type {import("@rune/mrs-core").Change[]} */
+  const changes = from === 0 ? [{ type: "session.opened", session: { id: "bench", startedAt: at } }] : [];
+  for (let i = from; i < from + count; i++) {
+    const payload = modulePayload(i);
+    const decisionId = `d${i}`;
+    const meta = payload.registration_metadata;
+    changes.push(
+      {
+        type: "decision.recorded",
+        decision: {
+          id: decisionId,
+          sessionId: "bench",
+          at,
+          source: "bench",
+          outcome: "accepted",
+          module: meta.module_name,
+          version: meta.module_version,
+          errors: [],
+          warnings: [],
+        },
+      },
+      { type: "module.put", record: { payload, source: "bench", acceptedAt: at, decisionId } },
+    );
+  }
+  return changes;
+}

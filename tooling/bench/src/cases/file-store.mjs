@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { fileStore } from "@rune/mrs-adapter-file";
 import { memorySource, memoryStore } from "@rune/mrs-adapter-memory";
 import { createRegistry } from "@rune/mrs-core";
-import { modulePayload } from "../fixtures.mjs";
+import { acceptedChanges, modulePayload } from "../fixtures.mjs";
 import { duration, interleave } from "../harness.mjs";
 
 /** The changes of a first start with `count` generated modules, as a real registry decides them. */
@@ -23,29 +23,7 @@ async function startChanges(/** @type {number} */ count) {
 }
 
 /** The changes of registration `i` (a decision and a module put), as the registry commits them. */
-function registrationChanges(/** @type {number} */ i) {
-  const payload = modulePayload(1_000_000 + i);
-  const at = new Date().toISOString();
-  const id = `bench-${i}`;
-  const meta = payload.registration_metadata;
-  return [
-    {
-      type: "decision.recorded",
-      decision: {
-        id,
-        sessionId: "bench",
-        at,
-        source: "bench",
-        outcome: "accepted",
-        module: meta.module_name,
-        version: meta.module_version,
-        errors: [],
-        warnings: [],
-      },
-    },
-    { type: "module.put", record: { payload, source: "bench", acceptedAt: at, decisionId: id } },
-  ];
-}
+const registrationChanges = (/** @type {number} */ i) => acceptedChanges(1, 1_000_000 + i);
 
 /** The least a durable append does: the changes as a line of JSON, appended, flushed. */
 async function durableAppend(

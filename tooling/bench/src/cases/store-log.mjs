@@ -8,39 +8,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileStore } from "@rune/mrs-adapter-file";
 import { applyChanges, createRegistry } from "@rune/mrs-core";
-import { examples, modulePayload } from "../fixtures.mjs";
+import { acceptedChanges, examples } from "../fixtures.mjs";
 import { duration, interleave } from "../harness.mjs";
 import { load, startServer } from "../servers.mjs";
-
-/** The changes a first start with `count` generated modules commits, from module `from` on. */
-function changesOf(/** @type {number} */ count, from = 0) {
-  const at = "2026-01-01T00:00:00.000Z";
-  /** @type {import("@rune/mrs-core").Change[]} */
-  const changes = from === 0 ? [{ type: "session.opened", session: { id: "bench", startedAt: at } }] : [];
-  for (let i = from; i < from + count; i++) {
-    const payload = modulePayload(i);
-    const decisionId = `d${i}`;
-    const meta = payload.registration_metadata;
-    changes.push(
-      {
-        type: "decision.recorded",
-        decision: {
-          id: decisionId,
-          sessionId: "bench",
-          at,
-          source: "bench",
-          outcome: "accepted",
-          module: meta.module_name,
-          version: meta.module_version,
-          errors: [],
-          warnings: [],
-        },
-      },
-      { type: "module.put", record: { payload, source: "bench", acceptedAt: at, decisionId } },
-    );
-  }
-  return changes;
-}
 
 /**
  * @param {{ rounds: number, seconds: number, modules: number, resumeModules: number, log: (line: string) => void }} options
@@ -154,13 +124,13 @@ export async function storeLogCase({ rounds, seconds, modules, resumeModules, lo
     let revision = 0;
     const batch = 5_000;
     for (let from = 0; from < resumeModules; from += batch) {
-      const result = await writer.commit(revision, changesOf(Math.min(batch, resumeModules - from), from));
+      const result = await writer.commit(revision, acceptedChanges(Math.min(batch, resumeModules - from), from));
       if (!result.ok) throw new Error("the bench's commit lost a race it cannot have");
       revision = result.revision;
     }
     await writer.close?.();
     const plain = join(root, "resume", "state.json");
-    await fs.writeFile(plain, JSON.stringify(applyChanges(null, changesOf(resumeModules))));
+    await fs.writeFile(plain, JSON.stringify(applyChanges(null, acceptedChanges(resumeModules))));
     const onDisk = async () => {
       let bytes = 0;
       for (const name of await fs.readdir(join(root, "resume"))) {

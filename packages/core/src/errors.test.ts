@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { ERROR_CODES, mrsError, mrsWarning, toPointer, WARNING_CODES } from "./errors.js";
+import { ERROR_CODES, MrsFailure, mrsError, mrsWarning, toPointer, WARNING_CODES } from "./errors.js";
 
 const RULES = readFileSync(new URL("../../../docs/RULES.md", import.meta.url), "utf8");
 const README = readFileSync(new URL("../README.md", import.meta.url), "utf8");
@@ -166,5 +166,21 @@ describe("error helpers", () => {
   it("toPointer escapes ~ and / as RFC 6901 says", () => {
     expect(toPointer(["capabilities", 0, "a/b~c"])).toBe("/capabilities/0/a~1b~0c");
     expect(toPointer([])).toBe("");
+  });
+});
+
+describe("MrsFailure across copies of the package", () => {
+  it("instanceof holds for a failure made by another copy (a brand, not the class object)", () => {
+    const brand = Symbol.for("@rune/mrs-core.MrsFailure");
+    // What a second copy of core (another install, or the other build format) throws.
+    const fromAnotherCopy = Object.assign(new Error("STORE_CORRUPT"), {
+      name: "MrsFailure",
+      errors: [mrsError("STORE_CORRUPT", "", "bad")],
+      [brand]: true,
+    });
+    expect(fromAnotherCopy instanceof MrsFailure).toBe(true);
+    expect(new MrsFailure([mrsError("STORE_UNAVAILABLE", "", "down")]) instanceof MrsFailure).toBe(true);
+    expect(new Error("plain") instanceof MrsFailure).toBe(false);
+    expect(Object.assign(new Error("x"), { name: "MrsFailure" }) instanceof MrsFailure).toBe(false);
   });
 });

@@ -203,14 +203,28 @@ export function mrsWarning(code: WarningCode, pointer: string, message: string, 
     : { code, rule: WARNING_CODES[code].rule, pointer, message, hint };
 }
 
+const FAILURE_BRAND = Symbol.for("@rune/mrs-core.MrsFailure");
+
 /**
  * The one exception MRS throws, for callers that prefer throwing to results (and for stores,
  * which signal failure by throwing). It carries its errors as data.
  */
 export class MrsFailure extends Error {
   override readonly name = "MrsFailure";
+  /** The brand {@link MrsFailure}'s `instanceof` checks: shared by every copy of this package in a process. */
+  private readonly [FAILURE_BRAND] = true;
   constructor(readonly errors: readonly MrsError[]) {
     super(errors.map((e) => `${e.code} (MRS-${e.rule}) at ${e.pointer || "/"}: ${e.message}`).join("; "));
+  }
+
+  /**
+   * `error instanceof MrsFailure` holds for a failure made by any copy of `@rune/mrs-core` (an
+   * install with two copies, or the ESM and CommonJS builds side by side): a brand registered
+   * with `Symbol.for`, not the class's identity, so a `STORE_CORRUPT` from an adapter never turns
+   * into a `STORE_UNAVAILABLE` for want of the same class object.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[FAILURE_BRAND] === true;
   }
   /** The first error's code. */
   get code(): ErrorCode | undefined {

@@ -103,8 +103,7 @@ const cases = [
   },
   {
     id: "8",
-    run: async () =>
-      (await import("./cases/compat.mjs")).compatCase({ rounds: settings.rounds, ms: settings.ms, log }),
+    run: async () => (await import("./cases/compat.mjs")).compatCase({ rounds: settings.rounds, ms: settings.ms, log }),
   },
 ];
 

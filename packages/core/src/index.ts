@@ -1,14 +1,23 @@
-export { canonicalJson } from "./canonical-json.js";
 export { applyChanges, CHANGE_TYPES, type Change, emptyCatalog, eventOf, type RevisionedChange } from "./changes.js";
 export * from "./compat/index.js";
 export type { CompatibilityPolicy } from "./decide.js";
-export * from "./errors.js";
+export {
+  ERROR_CODES,
+  type ErrorCode,
+  MrsFailure,
+  type MrsError,
+  type MrsWarning,
+  mrsError,
+  mrsWarning,
+  type RuleId,
+  WARNING_CODES,
+  type WarningCode,
+} from "./errors.js";
 export { DEFAULT_LEASE_BOUNDS, type LeaseBounds } from "./leases.js";
 export type * from "./model.js";
 export { MAX_DECISIONS } from "./model.js";
 export { createRegistry } from "./registry.js";
 export type * from "./registry-types.js";
-export { type Resolution, resolveRegistration } from "./resolution.js";
 export type * from "./source.js";
 export {
   type ChangesPage,

@@ -2,7 +2,7 @@
 // that breaks callers without the version bump that declares it.
 import { describe, expect, it } from "vitest";
 import { type CompatibilityPolicy, createRegistry } from "../src/index.js";
-import { payload, testStore } from "./support.js";
+import { payload, scratchStore } from "./support.js";
 
 /** `echo` at `version`; `narrowed` adds a required input property (breaking for callers). */
 function echo(version: string, narrowed = false) {
@@ -16,7 +16,7 @@ function echo(version: string, narrowed = false) {
 }
 
 async function upgrade(policy: CompatibilityPolicy | undefined, version: string, narrowed: boolean) {
-  const registry = createRegistry({ store: testStore(), ...(policy === undefined ? {} : { compatibility: policy }) });
+  const registry = createRegistry({ store: scratchStore(), ...(policy === undefined ? {} : { compatibility: policy }) });
   await registry.start();
   await registry.register({ payload: echo("1.0.0") }, "t");
   const result = await registry.register({ payload: echo(version, narrowed) }, "t");

@@ -2,7 +2,7 @@
 // an advance of the fake clock, never a sleep.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createRegistry, type RegistryEvent, type RegistryStore } from "../src/index.js";
-import { payload, testStore } from "./support.js";
+import { payload, scratchStore } from "./support.js";
 
 /** The monotonic clock the registries read: fake `performance.now`, plus a jump for pauses. */
 let paused = 0;
@@ -21,7 +21,7 @@ async function pass(seconds: number) {
   for (let i = 0; i < seconds; i++) await vi.advanceTimersByTimeAsync(1_000);
 }
 
-async function started(store: RegistryStore = testStore(), leases = { min: 10, max: 600, grace: 30 }) {
+async function started(store: RegistryStore = scratchStore(), leases = { min: 10, max: 600, grace: 30 }) {
   const registry = createRegistry({ store, monotonic, leases });
   await registry.start();
   const events: RegistryEvent[] = [];
@@ -69,7 +69,7 @@ describe("MRS-L1 leases on registration", () => {
 
 describe("MRS-L2 heartbeats", () => {
   it("renews the lease for its full length, with no commit to the store", async () => {
-    const store = testStore();
+    const store = scratchStore();
     const { registry } = await started(store);
     await leased(registry, "a", 20);
     await pass(15);
@@ -211,7 +211,7 @@ describe("MRS-L6 guards against expiring everything at once", () => {
   });
 
   it("two registries on one store decide each expiry once", async () => {
-    const store = testStore();
+    const store = scratchStore();
     const one = await started(store);
     const two = await started(store);
     await leased(one.registry, "a", 10);
@@ -226,7 +226,7 @@ describe("MRS-L6 guards against expiring everything at once", () => {
   });
 
   it("a heartbeat another LOM received renews the lease here too (through the store's heartbeat channel)", async () => {
-    const inner = testStore();
+    const inner = scratchStore();
     const beats = new Set<(module: string) => void>();
     const shared = (): RegistryStore => ({
       ...inner,

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { createRegistry, type RegistrationSource, type RegistryEvent } from "../src/index.js";
-import { payload, steppingClock, testStore } from "./support.js";
+import { payload, steppingClock, scratchStore } from "./support.js";
 
 async function started(sources: RegistrationSource[] = []) {
-  const store = testStore();
+  const store = scratchStore();
   const registry = createRegistry({ store, sources, clock: steppingClock() });
   await registry.start();
   return { store, registry };
@@ -125,7 +125,7 @@ describe("sessions and resolution", () => {
 
 describe("the session lives in the store", () => {
   it("a registry that restarts on the same store resumes its session with every acknowledged registration", async () => {
-    const store = testStore();
+    const store = scratchStore();
     const first = createRegistry({ store });
     const opened = await first.start();
     expect(opened.resumed).toBe(false);
@@ -138,7 +138,7 @@ describe("the session lives in the store", () => {
   });
 
   it("a restart rediscovering what the session decided on finds it unchanged: no decision, no commit", async () => {
-    const store = testStore();
+    const store = scratchStore();
     const broken = '{"registration_metadata": {"module_name": "broken"';
     const found = [
       { origin: "fixed:echo", payload: payload("echo", "1.0.0") },
@@ -161,7 +161,7 @@ describe("the session lives in the store", () => {
   });
 
   it("a restart that finds a changed payload decides on it, and only on it", async () => {
-    const store = testStore();
+    const store = scratchStore();
     let version = "1.0.0";
     const source: RegistrationSource = {
       name: "fixed",
@@ -225,7 +225,7 @@ describe("the session lives in the store", () => {
   });
 
   it("two registries on one store converge through compare-and-set", async () => {
-    const store = testStore();
+    const store = scratchStore();
     const a = createRegistry({ store });
     const b = createRegistry({ store });
     await a.start();
@@ -291,7 +291,7 @@ describe("the catalog", () => {
   });
 
   it("MRS-E11 MRS-I1 a schema that reached the store without validation answers invalid instead of throwing", async () => {
-    const store = testStore();
+    const store = scratchStore();
     const seeded = createRegistry({ store });
     await seeded.start();
     const snapshot = await store.load();

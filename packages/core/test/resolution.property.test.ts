@@ -2,7 +2,7 @@ import fc from "fast-check";
 import semver from "semver";
 import { describe, expect, it } from "vitest";
 import { createRegistry } from "../src/index.js";
-import { payload, testStore } from "./support.js";
+import { payload, scratchStore } from "./support.js";
 
 /** Versions with pre-releases and build metadata, the cases where precedence is subtle (S6). */
 const version = fc
@@ -20,7 +20,7 @@ const registrations = fc.array(fc.record({ name: fc.constantFrom("alpha", "beta"
 });
 
 async function finalVersions(order: readonly { name: string; version: string }[]) {
-  const registry = createRegistry({ store: testStore() });
+  const registry = createRegistry({ store: scratchStore() });
   await registry.start();
   for (const r of order) await registry.register({ payload: payload(r.name, r.version) }, "property");
   return Object.fromEntries(

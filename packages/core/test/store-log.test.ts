@@ -12,10 +12,10 @@ import {
   type RegistryEvent,
   type RegistryStore,
 } from "../src/index.js";
-import { payload, steppingClock, testStore } from "./support.js";
+import { payload, steppingClock, scratchStore } from "./support.js";
 
 /** A store that records every batch committed to it. */
-function recording(inner: RegistryStore = testStore()) {
+function recording(inner: RegistryStore = scratchStore()) {
   const batches: (readonly Change[])[] = [];
   const store: RegistryStore = {
     name: "recording",
@@ -48,7 +48,7 @@ describe("MRS-R1 a commit holds only what changed", () => {
   });
 
   it("the revision grows by one per change and events carry it", async () => {
-    const registry = createRegistry({ store: testStore(), clock: steppingClock() });
+    const registry = createRegistry({ store: scratchStore(), clock: steppingClock() });
     const events: RegistryEvent[] = [];
     registry.subscribe((e) => events.push(e));
     await registry.start();
@@ -77,7 +77,7 @@ describe("MRS-R1 group commit", () => {
   });
 
   it("MRS-S5 MRS-S7 in one batch, later registrations see earlier ones: same answers as one by one", async () => {
-    const registry = createRegistry({ store: testStore(), clock: steppingClock() });
+    const registry = createRegistry({ store: scratchStore(), clock: steppingClock() });
     await registry.start();
     const results = await Promise.all(
       ["1.0.0", "1.0.0", "0.5.0", "2.0.0"].map((v) => registry.register({ payload: payload("echo", v) }, "t")),
@@ -91,7 +91,7 @@ describe("MRS-R1 group commit", () => {
   });
 
   it("MRS-S11 a failed group commit fails every registration of the batch, and the next works", async () => {
-    const store = testStore();
+    const store = scratchStore();
     const registry = createRegistry({ store, clock: steppingClock() });
     await registry.start();
     store.fail = true;
@@ -105,7 +105,7 @@ describe("MRS-R1 group commit", () => {
 
 describe("MRS-R1 following other writers", () => {
   it("reload applies only the changes committed since, and passes them on as events", async () => {
-    const store = testStore();
+    const store = scratchStore();
     const one = createRegistry({ store, clock: steppingClock() });
     const two = createRegistry({ store, clock: steppingClock() });
     await one.start();
@@ -128,7 +128,7 @@ describe("MRS-R1 following other writers", () => {
   });
 
   it("MRS-R3 a registry whose revision was compacted away reads the whole state again", async () => {
-    const inner = testStore();
+    const inner = scratchStore();
     let compact = false;
     const store: RegistryStore = {
       ...inner,
@@ -152,7 +152,7 @@ describe("MRS-R1 following other writers", () => {
 
 describe("decisions, newest pages first", () => {
   it("limit gives the newest, before pages back, module filters; all oldest first", async () => {
-    const registry = createRegistry({ store: testStore(), clock: steppingClock() });
+    const registry = createRegistry({ store: scratchStore(), clock: steppingClock() });
     await registry.start();
     for (let i = 0; i < 5; i++) await registry.register({ payload: payload(i % 2 ? "odd" : "even", `1.${i}.0`) }, "t");
     const all = registry.decisions();

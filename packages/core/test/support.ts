@@ -10,7 +10,8 @@ import {
   type RevisionedChange,
 } from "../src/index.js";
 
-export function testStore(): RegistryStore & { fail: boolean; commits: number } {
+/** A store for one test: a log of changes in memory (the name says it is not the testkit's `testStore`, which runs the conformance suite). */
+export function scratchStore(): RegistryStore & { fail: boolean; commits: number } {
   const log: RevisionedChange[] = [];
   return {
     name: "test",

@@ -40,11 +40,10 @@ testSource("url", {
 });
 afterAll(closeAll);
 
-/** Discovers one URL with small limits, and says how long it took. */
+/** Discovers one URL with small limits. */
 async function pullOne(url: string, options: Partial<Parameters<typeof urlSource>[0]> = {}) {
-  const started = Date.now();
   const found = await urlSource({ urls: [url], timeoutMs: 300, retries: 0, backoffMs: 10, ...options }).discover();
-  return { found: found[0] as Discovery, ms: Date.now() - started };
+  return { found: found[0] as Discovery };
 }
 const errorOf = (d: Discovery) => ("errors" in d ? d.errors[0] : undefined);
 const textOf = (d: Discovery) => ("text" in d ? Buffer.from(d.text as Uint8Array).toString("utf8") : undefined);
@@ -61,10 +60,10 @@ describe("urlSource", () => {
 
   it("MRS-S9 a module that hangs: SOURCE_UNAVAILABLE after the timeout, promptly", async () => {
     const base = await serve(() => undefined);
-    const { found, ms } = await pullOne(`${base}/hang`);
+    const { found } = await pullOne(`${base}/hang`);
     expect(errorOf(found)).toMatchObject({ code: "SOURCE_UNAVAILABLE", rule: "S9" });
+    // Its own timeout (300 ms), not the test's, ended it: the message names it.
     expect(errorOf(found)?.message).toMatch(/no answer within 300 ms/);
-    expect(ms).toBeLessThan(2_000);
   });
 
   it("MRS-S9 a module that sends headers, then stalls in the body: the timeout still holds", async () => {
@@ -72,9 +71,9 @@ describe("urlSource", () => {
       res.writeHead(200, { "content-type": "application/json" });
       res.write('{"registration_metadata":');
     });
-    const { found, ms } = await pullOne(`${base}/slow`);
+    const { found } = await pullOne(`${base}/slow`);
     expect(errorOf(found)?.code).toBe("SOURCE_UNAVAILABLE");
-    expect(ms).toBeLessThan(2_000);
+    expect(errorOf(found)?.message).toMatch(/no answer within 300 ms/);
   });
 
   it("a slow answer within the timeout is read", async () => {
@@ -125,9 +124,9 @@ describe("urlSource", () => {
       res.writeHead(200, { "content-length": String(2 * 1024 * 1024) });
       res.write("x".repeat(1024));
     });
-    const { found, ms } = await pullOne(`${base}/big`, { timeoutMs: 2_000 });
+    // The body never ends: reading it to the end would have timed out (SOURCE_UNAVAILABLE).
+    const { found } = await pullOne(`${base}/big`, { timeoutMs: 2_000 });
     expect(errorOf(found)).toMatchObject({ code: "PAYLOAD_TOO_LARGE", rule: "E11" });
-    expect(ms).toBeLessThan(1_500);
   });
 
   it("MRS-E11 a streamed body that passes the cap: PAYLOAD_TOO_LARGE as soon as it does", async () => {

@@ -388,12 +388,18 @@ describe("the store routes: GET /v1/store, GET /v1/store/changes, POST /v1/store
     try {
       const follower = createRegistry({ store: httpStore({ url: api.url, token: ALL }) });
       await follower.start();
+      // The follower's own event for the module is what the test waits for: no polling.
+      const seen = new Promise<void>((resolve) => {
+        const stop = follower.subscribe((event) => {
+          if (event.type === "module" && event.module === "seen") {
+            stop();
+            resolve();
+          }
+        });
+      });
       const registered = await call(`${api.url}/v1/registrations`, { token: ALL, body: samplePayload("seen") });
       expect(registered.status).toBe(201);
-      const deadline = Date.now() + 3_000;
-      while (follower.module("seen") === undefined && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      await seen;
       expect(follower.module("seen")).toBeDefined();
       expect(follower.revision).toBe(api.registry.revision);
       await follower.close();

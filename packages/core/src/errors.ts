@@ -1,4 +1,5 @@
 import type { CompatibilityDifference } from "./compat/types.js";
+import { oneLine } from "./validation/one-line.js";
 
 /**
  * Every error and warning code of MRS, in one registry (the fastify `lib/errors.js` model).
@@ -193,14 +194,16 @@ export function mrsError(
     differences?: readonly CompatibilityDifference[];
   } = {},
 ): MrsError {
-  return { code, rule: ERROR_CODES[code].rule, pointer, message, ...extra };
+  // Messages quote payload and schema strings: each stays one line (control characters escaped).
+  const hint = extra.hint === undefined ? {} : { hint: oneLine(extra.hint) };
+  return { code, rule: ERROR_CODES[code].rule, pointer, message: oneLine(message), ...extra, ...hint };
 }
 
 /** Builds an {@link MrsWarning}, filling `rule` from the registry. */
 export function mrsWarning(code: WarningCode, pointer: string, message: string, hint?: string): MrsWarning {
   return hint === undefined
-    ? { code, rule: WARNING_CODES[code].rule, pointer, message }
-    : { code, rule: WARNING_CODES[code].rule, pointer, message, hint };
+    ? { code, rule: WARNING_CODES[code].rule, pointer, message: oneLine(message) }
+    : { code, rule: WARNING_CODES[code].rule, pointer, message: oneLine(message), hint: oneLine(hint) };
 }
 
 const FAILURE_BRAND = Symbol.for("@rune/mrs-core.MrsFailure");

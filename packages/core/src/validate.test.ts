@@ -645,29 +645,31 @@ describe("validateRegistration", () => {
       ).toBe(true);
     });
 
-    it("MRS-E11 rejects ^(a+)+$ at registration, fast, and a 30-character aaaa...! input never meets it", () => {
-      const started = performance.now();
-      const error = only(
-        withInputSchema({ type: "object", properties: { a: { type: "string", pattern: "^(a+)+$" } } }),
-      );
+    it("MRS-E11 accepts ^(a+)+$, which runs on the linear engine: 100,000 hostile characters are checked at once", () => {
+      const schema = { type: "object", properties: { a: { type: "string", pattern: "^(a+)+$" } } };
+      expect(validateRegistration(withInputSchema(schema)).ok).toBe(true);
+      const validator = compileSchema(schema);
+      const checking = performance.now();
+      expect(validator.check({ a: `${"a".repeat(29)}!` }, "INPUT_INVALID").valid).toBe(false);
+      expect(validator.check({ a: `${"a".repeat(100_000)}!` }, "INPUT_INVALID").valid).toBe(false);
+      expect(validator.check({ a: "a".repeat(100_000) }, "INPUT_INVALID").valid).toBe(true);
+      expect(performance.now() - checking).toBeLessThan(HANG_GUARD_MS);
+    });
+
+    it("MRS-E11 rejects a pattern the linear engine cannot run and the analysis cannot prove safe, at registration and at compile", () => {
+      const schema = { type: "object", properties: { a: { type: "string", pattern: "^(?=(a+)+$)" } } };
+      const error = only(withInputSchema(schema));
       expect(error).toMatchObject({
         code: "UNSAFE_PATTERN",
         rule: "E11",
         pointer: "/capabilities/0/input_schema/properties/a/pattern",
+        message: expect.stringContaining("lookahead (?=(a+)+$)"),
       });
-      expect(performance.now() - started).toBeLessThan(HANG_GUARD_MS);
       // Nor can it be compiled behind validation's back, so no input ever runs against it.
-      expect(() =>
-        compileSchema({ type: "object", properties: { a: { type: "string", pattern: "^(a+)+$" } } }),
-      ).toThrow(/UNSAFE_PATTERN/);
-      const anchored = compileSchema({ type: "object", properties: { a: { type: "string", pattern: "^a+$" } } });
-      const checking = performance.now();
-      expect(anchored.check({ a: `${"a".repeat(29)}!` }, "INPUT_INVALID").valid).toBe(false);
-      expect(anchored.check({ a: `${"a".repeat(1_000_000)}!` }, "INPUT_INVALID").valid).toBe(false);
-      expect(performance.now() - checking).toBeLessThan(HANG_GUARD_MS);
+      expect(() => compileSchema(schema)).toThrow(/UNSAFE_PATTERN/);
     });
 
-    it.each(["(a|a)*", "(a*)*", "^(a|aa)+$", "[", "(?<n>a)\\k<n>"])(
+    it.each(["(?=(a|a)*$)", "(?=(a*)*$)", "^(?!(a|aa)+$)", "[", "(?<n>a)\\k<n>"])(
       "MRS-E11 rejects the pattern %j as UNSAFE_PATTERN",
       (pattern) => {
         expect(only(withInputSchema({ type: "object", properties: { a: { pattern } } })).code).toBe("UNSAFE_PATTERN");
@@ -675,9 +677,9 @@ describe("validateRegistration", () => {
     );
 
     it("MRS-E11 checks patternProperties keys, pointing at the key", () => {
-      expect(only(withInputSchema({ type: "object", patternProperties: { "^(x+)+$": {} } }))).toMatchObject({
+      expect(only(withInputSchema({ type: "object", patternProperties: { "^(?=(x+)+$)": {} } }))).toMatchObject({
         code: "UNSAFE_PATTERN",
-        pointer: "/capabilities/0/input_schema/patternProperties/^(x+)+$",
+        pointer: "/capabilities/0/input_schema/patternProperties/^(?=(x+)+$)",
       });
     });
 
@@ -748,7 +750,7 @@ describe("validateRegistration", () => {
 
     it("MRS-E12 a property named __proto__ in a schema is an ordinary property", () => {
       const schema = JSON.parse(
-        '{"type":"object","properties":{"__proto__":{"type":"string","pattern":"^(a+)+$"},"constructor":{"type":"number"}},"required":["__proto__"]}',
+        '{"type":"object","properties":{"__proto__":{"type":"string","pattern":"^(?=(a+)+$)"},"constructor":{"type":"number"}},"required":["__proto__"]}',
       );
       expect(only(withInputSchema(schema))).toMatchObject({
         code: "UNSAFE_PATTERN",

@@ -326,7 +326,7 @@ describe("verifyChanges: every module.put passes the envelope rules (E1-E12)", (
 
   it("MRS-E11 a hostile pattern is UNSAFE_PATTERN, as it would be on registering", () => {
     const bad = payload("consul", "1.0.0");
-    (bad.capabilities[0]?.input_schema.properties.msg as Record<string, unknown>).pattern = "^(a+)+$";
+    (bad.capabilities[0]?.input_schema.properties.msg as Record<string, unknown>).pattern = "^(?=(a+)+$)";
     expect(codeAt(errorsOf(heldCatalog(), [accept("consul", "1.0.0", "r1"), put(bad, "r1")]))).toEqual([
       ["UNSAFE_PATTERN", "/changes/1/record/payload/capabilities/0/input_schema/properties/msg/pattern"],
     ]);

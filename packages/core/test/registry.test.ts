@@ -299,7 +299,7 @@ describe("the catalog", () => {
     const hostile = payload("hand-written", "1.0.0");
     (hostile.capabilities[0] as { input_schema: object }).input_schema = {
       type: "object",
-      properties: { a: { type: "string", pattern: "^(a+)+$" } },
+      properties: { a: { type: "string", pattern: "^(?=(a+)+$)" } },
     };
     const record = { payload: hostile, source: "by hand", acceptedAt: "2026-01-01T00:00:00Z", decisionId: "d" };
     await store.commit(snapshot.revision, [{ type: "module.put", record } as never]);

@@ -1,11 +1,16 @@
 import Schema from "typebox/schema";
 import type { Dialect } from "./dialect.js";
+import { isLinearMatcher, LinearRegExp, linearMatcher } from "./linear-regex.js";
+import { child, segmentsOf } from "./pointer.js";
 import {
   isSchemaObject,
+  REFERENCE_KEYWORDS,
   SCHEMA_ARRAY_KEYWORDS,
   SCHEMA_MAP_KEYWORDS,
+  type SchemaFacts,
   type SchemaObject,
   SINGLE_SCHEMA_KEYWORDS,
+  walkSchema,
 } from "./schema-walk.js";
 
 /** A compiled TypeBox validator of one capability schema. */
@@ -51,10 +56,26 @@ export function compileAccepted(schema: SchemaObject, dialect: Dialect, key = co
     compiled.set(cacheKey, hit);
     return hit;
   }
-  const validator = Schema.Compile(forEngine(schema, dialect) as Parameters<typeof Schema.Compile>[0]);
+  const copy = new EngineCopy(schema, dialect);
+  const validator = Schema.Compile(copy.root as Parameters<typeof Schema.Compile>[0]);
   if (compiled.size >= SCHEMA_CACHE_LIMIT) compiled.delete(compiled.keys().next().value as string);
   compiled.set(cacheKey, validator);
   return validator;
+}
+
+/**
+ * Whether TypeBox must run a schema's `patternProperties` itself, on V8, rather than the
+ * linear engine running them for it (RULES.md E11). The keys a `patternProperties` matches are
+ * annotations that `unevaluatedProperties` reads, and TypeBox offers no way for a custom check to
+ * add them; and a `$dynamicRef` (or `$recursiveRef`) resolves through the dynamic scope, which a
+ * separately compiled subschema would not share. In such schemas the keys stay with TypeBox, and
+ * the rules only accept keys that the static analysis proves safe on the backtracking engine.
+ */
+export function patternPropertiesOnEngine(facts: SchemaFacts, dialect: Dialect): boolean {
+  return (
+    (dialect === "2020-12" && facts.unevaluatedProperties) ||
+    facts.references.some((reference) => reference.keyword !== "$ref")
+  );
 }
 
 // The engine reads draft-07 and 2020-12 keywords alike; each dialect ignores the other's.
@@ -72,31 +93,322 @@ const NOT_IN_2020_12 = new Set(["additionalItems", "dependencies"]);
 // name or locate schemas that other references may point into.
 const KEPT_BESIDE_DRAFT_07_REF = new Set(["$ref", "$id", "$schema", "$comment", "definitions", "$defs"]);
 
-/**
- * A copy of the schema as the engine must see it to follow the dialect: keywords the dialect
- * does not define are dropped (they are annotations there), and in draft-07 the siblings of
- * `$ref` too. Builds new objects with `Object.fromEntries`, which defines `__proto__` as a plain
- * member: no prototype is touched (E12).
- */
-export function forEngine(schema: unknown, dialect: Dialect): unknown {
-  if (!isSchemaObject(schema)) return schema;
-  const dropped = dialect === "draft-07" ? NOT_IN_DRAFT_07 : NOT_IN_2020_12;
-  const hasRef = dialect === "draft-07" && Object.hasOwn(schema, "$ref");
-  const entries = Object.entries(schema)
-    .filter(([keyword]) => !dropped.has(keyword) && (!hasRef || KEPT_BESIDE_DRAFT_07_REF.has(keyword)))
-    .map(([keyword, value]): [string, unknown] => [keyword, subschemasForEngine(keyword, value, dialect)]);
-  return Object.fromEntries(entries);
+/** The name under which sub-validators find the compiled copy's root (TypeBox's context of named schemas). */
+const ROOT_URI = "urn:mrs:engine-root";
+/** Where a moved `patternProperties` (and the `additionalProperties` beside it) are kept, so that references into them still resolve. */
+const MOVED_PATTERN_PROPERTIES = "x-mrs-patternProperties";
+const MOVED_ADDITIONAL_PROPERTIES = "x-mrs-additionalProperties";
+/** Marks the message of a custom check that carries the errors of its members, as JSON. */
+const NESTED_ERRORS = "\u0000mrs-nested-errors:";
+
+/** Names chosen for the moved members of one object schema. */
+interface Moved {
+  readonly patternProperties: string;
+  readonly additionalProperties: string;
 }
 
-function subschemasForEngine(keyword: string, value: unknown, dialect: Dialect): unknown {
-  if ((SINGLE_SCHEMA_KEYWORDS as readonly string[]).includes(keyword) && !Array.isArray(value)) {
-    return forEngine(value, dialect);
+/** One key test of a moved `patternProperties`, and the pointer of its subschema in the copy. */
+interface KeyTest {
+  readonly test: (key: string) => boolean;
+  readonly schema: unknown;
+  readonly pointer: string;
+}
+
+interface PatternPropertiesCheck {
+  readonly keys: readonly KeyTest[];
+  readonly names: ReadonlySet<string>;
+  /** `additionalProperties` beside them, when there is one. */
+  readonly additional?: { readonly schema: unknown; readonly pointer: string };
+}
+
+/** An error of TypeBox's, as `Errors` gives them. */
+export interface EngineError {
+  readonly keyword: string;
+  readonly schemaPath: string;
+  readonly instancePath: string;
+  readonly params: object;
+  readonly message: string;
+}
+
+/**
+ * The copy of a schema the engine compiles (RULES.md E11, E12). Keywords the dialect does not
+ * define are dropped (they are annotations there), and in draft-07 the siblings of `$ref` too.
+ * Every regular expression of the schema runs on the linear engine where it can:
+ *
+ * - a `pattern` string becomes a {@link LinearRegExp}, which TypeBox's `pattern` keyword accepts
+ *   in place of a string and calls through `test`;
+ * - `patternProperties` (TypeBox compiles their keys with `new RegExp`, and folds them into the
+ *   regular expression of an `additionalProperties` beside them) is moved under
+ *   {@link MOVED_PATTERN_PROPERTIES}, with that `additionalProperties`, and replaced by one of
+ *   TypeBox's custom checks (`~refine`, the keyword behind `Type.Refine`): it tests each member's
+ *   name on the linear engine and validates the member with a validator compiled from the copy's
+ *   own subschema (a `$ref` into the copy, so that local references resolve as in the whole);
+ *   `$ref`s that pointed into a moved member are rewritten to its new place. Its errors are
+ *   mapped back to the members' pointers by {@link expandNestedErrors}.
+ *
+ * Only patterns the rules judged safe on the backtracking engine (lookarounds, backreferences,
+ * and `patternProperties` where {@link patternPropertiesOnEngine}) are left to V8. New objects are
+ * built with `Object.fromEntries`, which defines `__proto__` as a plain member (E12).
+ */
+class EngineCopy {
+  readonly root: unknown;
+  private readonly dropped: ReadonlySet<string>;
+  private readonly onEngine: boolean;
+  /** Original object schemas whose `patternProperties` moved, with the names they moved to. */
+  private readonly moved = new Map<SchemaObject, Moved>();
+  private readonly validators = new Map<string, EngineValidator>();
+
+  constructor(
+    private readonly original: SchemaObject,
+    private readonly dialect: Dialect,
+  ) {
+    this.dropped = dialect === "draft-07" ? NOT_IN_DRAFT_07 : NOT_IN_2020_12;
+    this.onEngine = patternPropertiesOnEngine(walkSchema(original, ""), dialect);
+    const root = this.copy(original, "");
+    this.root = this.moved.size > 0 ? this.rewriteReferences(root) : root;
   }
-  if ((SCHEMA_ARRAY_KEYWORDS as readonly string[]).includes(keyword) && Array.isArray(value)) {
-    return value.map((item) => forEngine(item, dialect));
+
+  private copy(schema: unknown, pointer: string): unknown {
+    if (!isSchemaObject(schema)) return schema;
+    const hasRef = this.dialect === "draft-07" && Object.hasOwn(schema, "$ref");
+    const kept = Object.entries(schema).filter(
+      ([keyword]) => !this.dropped.has(keyword) && (!hasRef || KEPT_BESIDE_DRAFT_07_REF.has(keyword)),
+    );
+    const moves =
+      !this.onEngine && kept.some(([keyword, value]) => keyword === "patternProperties" && isSchemaObject(value));
+    const names = moves ? this.movedNames(schema) : undefined;
+    const placed = (keyword: string): string =>
+      names && keyword === "patternProperties"
+        ? names.patternProperties
+        : names && keyword === "additionalProperties"
+          ? names.additionalProperties
+          : keyword;
+    const entries = kept.map(([keyword, value]): [string, unknown] => [
+      placed(keyword),
+      this.subschemas(keyword, value, child(pointer, placed(keyword))),
+    ]);
+    const copy = Object.fromEntries(entries) as Record<string, unknown>;
+    if (typeof copy.pattern === "string" && Object.hasOwn(copy, "pattern")) copy.pattern = linearPattern(copy.pattern);
+    if (!names) return copy;
+    this.moved.set(schema, names);
+    copy["~refine"] = [this.patternPropertiesCheck(copy, pointer, names)];
+    return copy;
   }
-  if ((SCHEMA_MAP_KEYWORDS as readonly string[]).includes(keyword) && isSchemaObject(value)) {
-    return Object.fromEntries(Object.entries(value).map(([name, item]) => [name, forEngine(item, dialect)]));
+
+  private subschemas(keyword: string, value: unknown, pointer: string): unknown {
+    if ((SINGLE_SCHEMA_KEYWORDS as readonly string[]).includes(keyword) && !Array.isArray(value)) {
+      return this.copy(value, pointer);
+    }
+    if ((SCHEMA_ARRAY_KEYWORDS as readonly string[]).includes(keyword) && Array.isArray(value)) {
+      return value.map((item, index) => this.copy(item, child(pointer, index)));
+    }
+    if ((SCHEMA_MAP_KEYWORDS as readonly string[]).includes(keyword) && isSchemaObject(value)) {
+      return Object.fromEntries(
+        Object.entries(value).map(([name, item]) => [name, this.copy(item, child(pointer, name))]),
+      );
+    }
+    return value;
   }
-  return value;
+
+  /** Names for the moved members that the schema does not already use for something else. */
+  private movedNames(schema: SchemaObject): Moved {
+    const free = (base: string): string => {
+      let name = base;
+      for (let index = 1; Object.hasOwn(schema, name); index++) name = `${base}-${index}`;
+      return name;
+    };
+    return {
+      patternProperties: free(MOVED_PATTERN_PROPERTIES),
+      additionalProperties: free(MOVED_ADDITIONAL_PROPERTIES),
+    };
+  }
+
+  private patternPropertiesCheck(copy: Record<string, unknown>, pointer: string, names: Moved) {
+    const moved = copy[names.patternProperties] as Record<string, unknown>;
+    const patternPointer = child(pointer, names.patternProperties);
+    const spec: PatternPropertiesCheck = {
+      keys: Object.entries(moved).map(([source, schema]) => ({
+        test: keyTest(source),
+        schema,
+        pointer: child(patternPointer, source),
+      })),
+      names: new Set(isSchemaObject(copy.properties) ? Object.keys(copy.properties) : []),
+      ...(Object.hasOwn(copy, names.additionalProperties)
+        ? {
+            additional: {
+              schema: copy[names.additionalProperties],
+              pointer: child(pointer, names.additionalProperties),
+            },
+          }
+        : {}),
+    };
+    return {
+      check: (value: unknown): boolean => this.checkMembers(spec, value),
+      error: (value: unknown): string => NESTED_ERRORS + JSON.stringify(this.memberErrors(spec, value)),
+    };
+  }
+
+  private checkMembers(spec: PatternPropertiesCheck, value: unknown): boolean {
+    if (!isSchemaObject(value)) return true;
+    for (const name of Object.keys(value)) {
+      let matched = false;
+      for (const key of spec.keys) {
+        if (!key.test(name)) continue;
+        matched = true;
+        if (!this.valid(key.schema, key.pointer, value[name])) return false;
+      }
+      if (spec.additional && !matched && !spec.names.has(name)) {
+        if (!this.valid(spec.additional.schema, spec.additional.pointer, value[name])) return false;
+      }
+    }
+    return true;
+  }
+
+  private memberErrors(spec: PatternPropertiesCheck, value: unknown): EngineError[] {
+    const errors: EngineError[] = [];
+    if (!isSchemaObject(value)) return errors;
+    for (const name of Object.keys(value)) {
+      let matched = false;
+      for (const key of spec.keys) {
+        if (!key.test(name)) continue;
+        matched = true;
+        errors.push(...this.errorsAt(key.schema, key.pointer, name, value[name]));
+      }
+      if (spec.additional && !matched && !spec.names.has(name)) {
+        errors.push(...this.errorsAt(spec.additional.schema, spec.additional.pointer, name, value[name]));
+      }
+    }
+    return errors;
+  }
+
+  private valid(schema: unknown, pointer: string, member: unknown): boolean {
+    if (schema === true) return true;
+    if (schema === false) return false;
+    return this.validatorAt(pointer).Check(member);
+  }
+
+  private errorsAt(schema: unknown, pointer: string, name: string, member: unknown): EngineError[] {
+    if (schema === true) return [];
+    const at = child("", name);
+    if (schema === false) {
+      // As TypeBox reports a member that `additionalProperties: false` refuses.
+      return [
+        { keyword: "boolean", schemaPath: `#${pointer}`, instancePath: at, params: {}, message: "must not be present" },
+      ];
+    }
+    const [, list] = this.validatorAt(pointer).Errors(member) as unknown as [boolean, EngineError[]];
+    return list.map((error) => ({
+      ...error,
+      params: plainParams(error.params),
+      instancePath: at + error.instancePath,
+    }));
+  }
+
+  /** A validator of one subschema of the copy, compiled on first use, resolving references in the whole copy. */
+  private validatorAt(pointer: string): EngineValidator {
+    let validator = this.validators.get(pointer);
+    if (!validator) {
+      const fragment = (segmentsOf(pointer) ?? [])
+        .map((segment) => `/${encodeURIComponent(segment.replaceAll("~", "~0").replaceAll("/", "~1"))}`)
+        .join("");
+      const context = { [ROOT_URI]: this.root } as unknown as Parameters<typeof Schema.Compile>[0];
+      validator = Schema.Compile(context, { $ref: `${ROOT_URI}#${fragment}` } as Parameters<typeof Schema.Compile>[1]);
+      this.validators.set(pointer, validator);
+    }
+    return validator;
+  }
+
+  /** Rewrites every local `$ref` that passes through a moved member, so that it still reaches its target. */
+  private rewriteReferences(root: unknown): unknown {
+    const stack: unknown[] = [root];
+    for (let value = stack.pop(); value !== undefined; value = stack.pop()) {
+      if (!isSchemaObject(value)) continue;
+      const object = value as Record<string, unknown>;
+      for (const keyword of REFERENCE_KEYWORDS) {
+        const reference = object[keyword];
+        if (Object.hasOwn(object, keyword) && typeof reference === "string")
+          object[keyword] = this.rewritten(reference);
+      }
+      for (const [keyword, member] of Object.entries(object)) {
+        const single = (SINGLE_SCHEMA_KEYWORDS as readonly string[]).includes(keyword);
+        const list = (SCHEMA_ARRAY_KEYWORDS as readonly string[]).includes(keyword);
+        const map =
+          (SCHEMA_MAP_KEYWORDS as readonly string[]).includes(keyword) || keyword.startsWith(MOVED_PATTERN_PROPERTIES);
+        if ((single || keyword.startsWith(MOVED_ADDITIONAL_PROPERTIES)) && !Array.isArray(member)) stack.push(member);
+        if (list && Array.isArray(member)) stack.push(...member);
+        if (map && isSchemaObject(member)) stack.push(...Object.values(member));
+      }
+    }
+    return root;
+  }
+
+  private rewritten(reference: string): string {
+    if (!reference.startsWith("#/")) return reference;
+    let segments: string[] | undefined;
+    try {
+      segments = segmentsOf(decodeURIComponent(reference.slice(1)));
+    } catch {
+      return reference;
+    }
+    if (!segments) return reference;
+    let current: unknown = this.original;
+    let changed = false;
+    const result = segments.map((segment) => {
+      const names = isSchemaObject(current) ? this.moved.get(current) : undefined;
+      const next = isSchemaObject(current) && Object.hasOwn(current, segment) ? current[segment] : undefined;
+      current = Array.isArray(current) ? current[Number(segment)] : next;
+      if (names && segment === "patternProperties") {
+        changed = true;
+        return names.patternProperties;
+      }
+      if (names && segment === "additionalProperties") {
+        changed = true;
+        return names.additionalProperties;
+      }
+      return segment;
+    });
+    if (!changed) return reference;
+    return `#${result.map((segment) => `/${encodeURIComponent(segment.replaceAll("~", "~0").replaceAll("/", "~1"))}`).join("")}`;
+  }
+}
+
+/** A pattern string as the engine copy carries it: on the linear engine when it can run there, else as written (for V8). */
+function linearPattern(source: string): unknown {
+  try {
+    const matcher = linearMatcher(source);
+    return isLinearMatcher(matcher) ? new LinearRegExp(matcher) : source;
+  } catch {
+    return source;
+  }
+}
+
+/** The test of a `patternProperties` key: the linear engine where it can run it, else V8 (the rules proved it safe there). */
+function keyTest(source: string): (key: string) => boolean {
+  const pattern = linearPattern(source);
+  const regexp = pattern instanceof RegExp ? pattern : new RegExp(source, "u");
+  return (key) => regexp.test(key);
+}
+
+/** Error parameters as JSON can carry them: a pattern on the linear engine is named by its source. */
+function plainParams(params: object): object {
+  const pattern = (params as { pattern?: unknown }).pattern;
+  return pattern instanceof RegExp ? { ...params, pattern: pattern.source } : params;
+}
+
+/**
+ * TypeBox's errors with those of the custom checks that stand for `patternProperties` replaced
+ * by the errors of the members they found, at the members' pointers.
+ */
+export function expandNestedErrors(errors: readonly EngineError[]): EngineError[] {
+  return errors.flatMap((error) => {
+    const message = (error.params as { message?: unknown }).message;
+    if (error.keyword !== "~refine" || typeof message !== "string" || !message.startsWith(NESTED_ERRORS)) {
+      return [{ ...error, params: plainParams(error.params) }];
+    }
+    const nested = JSON.parse(message.slice(NESTED_ERRORS.length)) as EngineError[];
+    return expandNestedErrors(nested).map((inner) => ({
+      ...inner,
+      instancePath: error.instancePath + inner.instancePath,
+    }));
+  });
 }

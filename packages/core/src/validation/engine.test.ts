@@ -145,7 +145,7 @@ describe("compileSchema and SchemaValidator.check", () => {
 
   it.each([
     [{ type: "object", properties: { a: { $ref: "https://example.com/a.json" } } }, "REMOTE_REF_FORBIDDEN"],
-    [{ type: "object", properties: { a: { type: "string", pattern: "^(a+)+$" } } }, "UNSAFE_PATTERN"],
+    [{ type: "object", properties: { a: { type: "string", pattern: "^(?=(a+)+$)" } } }, "UNSAFE_PATTERN"],
     [
       { type: "object", properties: { a: { enum: Array.from({ length: 1001 }, (_, index) => index) } } },
       "SCHEMA_TOO_COMPLEX",

@@ -1,6 +1,13 @@
 import { type MrsError, MrsFailure, mrsError } from "../errors.js";
 import type { InstanceCheck } from "../validation-types.js";
-import { compileAccepted, compiledFor, contentKey, type EngineValidator } from "./compiler.js";
+import {
+  compileAccepted,
+  compiledFor,
+  contentKey,
+  type EngineError,
+  type EngineValidator,
+  expandNestedErrors,
+} from "./compiler.js";
 import { dialectOf } from "./dialect.js";
 import { MAX_INSTANCE_ERRORS, withErrorLimit } from "./error-limit.js";
 import { findTooDeep } from "./json-depth.js";
@@ -81,7 +88,7 @@ function wrap(engine: EngineValidator): SchemaValidator {
       try {
         if (engine.Check(value)) return VALID;
         const [, errors] = withErrorLimit(MAX_INSTANCE_ERRORS, () => engine.Errors(value));
-        return { valid: false, errors: toInstanceErrors(errors, code, subject) };
+        return { valid: false, errors: toInstanceErrors(expandNestedErrors(errors), code, subject) };
       } catch (error) {
         // A value nested deeper than the stack allows (or otherwise unreadable) is not valid input.
         const reason =
@@ -94,14 +101,6 @@ function wrap(engine: EngineValidator): SchemaValidator {
       }
     },
   };
-}
-
-interface EngineError {
-  readonly keyword: string;
-  readonly schemaPath: string;
-  readonly instancePath: string;
-  readonly params: object;
-  readonly message: string;
 }
 
 function toInstanceErrors(errors: readonly EngineError[], code: InstanceCode, subject: string): MrsError[] {
@@ -127,6 +126,11 @@ function toInstanceErrors(errors: readonly EngineError[], code: InstanceCode, su
       const listed = Array.isArray(members) ? members.map((member) => child(error.instancePath, String(member))) : [];
       if (listed.length > 0 && listed.every((pointer) => refusedMembers.has(pointer))) continue;
       message = `${subject}${error.instancePath ? ` ${error.instancePath}` : ""} ${error.message}`;
+    } else if (error.keyword === "pattern") {
+      // The engine runs patterns as objects on the linear engine; name the pattern as the schema wrote it.
+      const pattern = (error.params as { pattern?: unknown }).pattern;
+      const source = pattern instanceof RegExp ? pattern.source : String(pattern);
+      message = `${subject}${error.instancePath ? ` ${error.instancePath}` : ""} must match pattern "${source}"`;
     } else {
       message = `${subject}${error.instancePath ? ` ${error.instancePath}` : ""} ${error.message}`;
     }

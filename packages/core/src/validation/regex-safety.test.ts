@@ -1,5 +1,6 @@
 import { NAME_PATTERN, SEMVER_PATTERN, UTC_TIMESTAMP_PATTERN } from "@rune/mrs-schema";
 import { describe, expect, it } from "vitest";
+import { linearMatcher } from "./linear-regex.js";
 import { checkPattern } from "./regex-safety.js";
 
 /**
@@ -11,6 +12,8 @@ const HANG_GUARD_MS = 10_000;
 
 // Each one is known to run for seconds in V8 on some input of a few dozen to a few thousand
 // characters (measured when the checker was chosen), or uses a feature that cannot be bounded.
+// On the linear engine all but those in NOT_LINEAR run in linear time; the backtracking
+// analysis, kept for the patterns RE2 cannot run, must still refuse every one.
 const CATASTROPHIC = [
   "^(a+)+$",
   "(a+)+",
@@ -43,7 +46,11 @@ const CATASTROPHIC = [
   "^(a+)\\1$",
 ];
 
-// Patterns of the kind real schemas use: none may be refused.
+// A lookahead, a count past RE2's limit of 1,000, a backreference: RE2 cannot run them.
+const NOT_LINEAR = ["(?=(a+)+$)", "(.*){1,32000}[bc]", "^(a+)\\1$"];
+
+// Patterns of the kind real schemas use: none may be refused. All run on the linear engine but
+// the one with lookarounds, which the analysis proves safe on the backtracking engine.
 const ORDINARY = [
   "^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$",
   "^\\d{4}-\\d{2}-\\d{2}$",
@@ -84,13 +91,32 @@ const ORDINARY = [
 ];
 
 describe("checkPattern (MRS-E11 regular expressions)", () => {
-  it.each(CATASTROPHIC)("MRS-E11 refuses the catastrophic pattern %s", (pattern) => {
-    const verdict = checkPattern(pattern);
-    expect(verdict.safe).toBe(false);
+  it.each(CATASTROPHIC.filter((pattern) => !NOT_LINEAR.includes(pattern)))(
+    "MRS-E11 accepts %s: it runs on the linear engine",
+    (pattern) => {
+      expect(checkPattern(pattern)).toEqual({ safe: true, engine: "linear" });
+    },
+  );
+
+  it.each(NOT_LINEAR)(
+    "MRS-E11 refuses %s: the linear engine cannot run it and the analysis cannot prove it safe",
+    (pattern) => {
+      expect(checkPattern(pattern)).toMatchObject({
+        safe: false,
+        reason: expect.stringMatching(/backtracking engine/),
+      });
+    },
+  );
+
+  it.each(CATASTROPHIC)("MRS-E11 the backtracking analysis still refuses the catastrophic pattern %s", (pattern) => {
+    expect(checkPattern(pattern, { linear: false }).safe).toBe(false);
   });
 
   it.each(ORDINARY)("MRS-E11 accepts the ordinary pattern %s", (pattern) => {
-    expect(checkPattern(pattern)).toEqual({ safe: true });
+    expect(checkPattern(pattern)).toEqual({
+      safe: true,
+      engine: /\(\?<?[=!]/.test(pattern) ? "backtracking" : "linear",
+    });
   });
 
   it("MRS-E11 refuses patterns that are invalid with the engine's Unicode flag, saying why", () => {
@@ -101,47 +127,69 @@ describe("checkPattern (MRS-E11 regular expressions)", () => {
     }
   });
 
-  it("MRS-E11 refuses backreferences, which no analysis can bound", () => {
+  it("MRS-E11 refuses a backreference, naming it: the linear engine has none and no analysis can bound one", () => {
     const verdict = checkPattern("^(a|b)\\1$");
-    expect(verdict).toMatchObject({ safe: false, reason: expect.stringMatching(/backreference/) });
+    expect(verdict).toMatchObject({ safe: false, reason: expect.stringMatching(/backreference \\1/) });
   });
 
-  it("MRS-E11 refuses a pattern longer than the limit before analysing it", () => {
-    expect(checkPattern("a".repeat(1001)).safe).toBe(false);
-    expect(checkPattern("a".repeat(1001), { maxLength: 2000 }).safe).toBe(true);
+  it("MRS-E11 refuses a lookaround the analysis cannot prove safe, naming the lookaround and the fault", () => {
+    expect(checkPattern("^(?=(a+)+$)")).toMatchObject({
+      safe: false,
+      reason: expect.stringMatching(/lookahead \(\?=\(a\+\)\+\$\).*backtrack catastrophically/),
+    });
+    expect(checkPattern("^(?!-)[a-z-]+$")).toEqual({ safe: true, engine: "backtracking" });
   });
 
-  it("MRS-E11 names the offending repetition and offers a fix when there is one", () => {
-    const verdict = checkPattern("^(a+)+$");
-    expect(verdict).toMatchObject({ safe: false, reason: expect.stringContaining("a+") });
-    if (!verdict.safe) expect(verdict.hint).toBeTruthy();
-  });
-
-  it("MRS-E11 refuses a pattern with more repetitions than can be analysed quickly", () => {
-    expect(checkPattern(".*x".repeat(65))).toMatchObject({
+  it("MRS-E11 has no length or repetition limit for the linear engine, and keeps them for the backtracking analysis", () => {
+    expect(checkPattern("a".repeat(5001))).toEqual({ safe: true, engine: "linear" });
+    expect(checkPattern(".*x".repeat(200))).toEqual({ safe: true, engine: "linear" });
+    expect(checkPattern(`(?!b)${"a".repeat(1001)}`)).toMatchObject({
+      safe: false,
+      reason: expect.stringMatching(/1,006 characters long, more than the 1,000/),
+    });
+    expect(checkPattern(`(?!b)${"a".repeat(1001)}`, { maxLength: 2000 })).toEqual({
+      safe: true,
+      engine: "backtracking",
+    });
+    expect(checkPattern(`(?!b)${".*x".repeat(65)}`)).toMatchObject({
       safe: false,
       reason: expect.stringMatching(/65 repetitions/),
     });
   });
 
-  it("MRS-E11 refuses, without analysing or caching it, a pattern met past the caller's deadline", () => {
+  it("MRS-E11 a count past RE2's limit falls back on the analysis: accepted where it proves it safe, refused otherwise", () => {
+    expect(checkPattern("^.{1,5000}$")).toEqual({ safe: true, engine: "backtracking" });
+    expect(checkPattern("^(a|aa){1,2000}$")).toMatchObject({
+      safe: false,
+      reason: expect.stringMatching(/repetition \{1,2000\} counts past the 1,000/),
+    });
+  });
+
+  it("MRS-E11 names the offending repetition and offers a fix when there is one (backtracking analysis)", () => {
+    const verdict = checkPattern("^(a+)+$", { linear: false });
+    expect(verdict).toMatchObject({ safe: false, reason: expect.stringContaining("a+") });
+    if (!verdict.safe) expect(verdict.hint).toBeTruthy();
+  });
+
+  it("MRS-E11 refuses, without judging or caching it, a pattern met past the caller's deadline", () => {
     const pattern = "^[a-z]+-late$";
     expect(checkPattern(pattern, { deadline: performance.now() - 1 })).toMatchObject({
       safe: false,
       reason: expect.stringMatching(/not analysed/),
     });
-    expect(checkPattern(pattern)).toEqual({ safe: true });
+    expect(checkPattern(pattern)).toEqual({ safe: true, engine: "linear" });
   });
 
   it("MRS-E11 gives the same verdict every time (cached, deterministic)", () => {
-    const first = checkPattern("^(a|aa)+$");
-    expect(checkPattern("^(a|aa)+$")).toBe(first);
+    const first = checkPattern("^(?!(a|aa)+$)");
+    expect(checkPattern("^(?!(a|aa)+$)")).toBe(first);
   });
 
-  it("MRS-E11 every ordinary pattern really runs fast on long hostile inputs", () => {
+  it("MRS-E11 every ordinary pattern really runs fast on long hostile inputs, on the engine it is given", () => {
     const inputs = ["a", "1", "-", ".", "a.", "a-", "@", " ", "aa1", "0."].map((unit) => `${unit.repeat(20_000)}!`);
     for (const pattern of ORDINARY) {
-      const regexp = new RegExp(pattern, "u");
+      const linear = linearMatcher(pattern);
+      const regexp = "test" in linear ? linear : new RegExp(pattern, "u");
       const started = performance.now();
       for (const input of inputs) regexp.test(input);
       expect(performance.now() - started, pattern).toBeLessThan(HANG_GUARD_MS);
@@ -151,7 +199,7 @@ describe("checkPattern (MRS-E11 regular expressions)", () => {
   it("MRS-E11 analyses a hard 1,000-character pattern within a bounded time", () => {
     const hard = `^${"[\\p{L}\\p{N}]*x".repeat(60)}$`.slice(0, 1000);
     const started = performance.now();
-    checkPattern(hard);
+    checkPattern(hard, { linear: false });
     expect(performance.now() - started).toBeLessThan(HANG_GUARD_MS);
   });
 });

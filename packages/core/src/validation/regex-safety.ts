@@ -3,33 +3,48 @@ import { CharSet, type Concatenation, isDisjointWith, JS, NFA, type NoParent, ty
 import { getFirstCharAfter } from "regexp-ast-analysis";
 import { analyse, type Report } from "scslre";
 import { MAX_BOUNDED_BACKTRACKING, MAX_PATTERN_LENGTH, MAX_PATTERN_QUANTIFIERS } from "./limits.js";
+import { isLinearMatcher, type LinearUnsupported, linearMatcher } from "./linear-regex.js";
+
+/** Where a pattern runs: RE2's linear-time engine, or V8's backtracking one (only where an analysis proves it safe). */
+export type PatternEngine = "linear" | "backtracking";
 
 /**
- * The verdict on one regular expression (RULES.md E11). `reason` completes the sentence
- * "pattern ... is refused: ..."; `hint` says how to fix it when there is an obvious way.
+ * The verdict on one regular expression (RULES.md E11): safe, and on which engine it runs, or
+ * refused. `reason` completes the sentence "pattern ... is refused: ..."; `hint` says how to fix
+ * it when there is an obvious way.
  */
 export type PatternVerdict =
-  | { readonly safe: true }
+  | { readonly safe: true; readonly engine: PatternEngine }
   | { readonly safe: false; readonly reason: string; readonly hint?: string };
 
 /** Options of {@link checkPattern}. */
 export interface PatternCheckOptions {
-  /** Longest accepted source; defaults to {@link MAX_PATTERN_LENGTH}. Tests raise it for the formats' own patterns. */
+  /**
+   * Longest source the backtracking analysis reads; defaults to {@link MAX_PATTERN_LENGTH}. Patterns
+   * that run on the linear engine have no length limit but the size of their RE2 program.
+   */
   readonly maxLength?: number;
-  /** Flags the pattern runs with; defaults to `u`, the flag the schema engine uses. */
+  /** Flags the pattern runs with; defaults to `u`, the flag the schema engine uses. Only `u` patterns run on the linear engine. */
   readonly flags?: string;
-  /** Budget for bounded repetitions; defaults to {@link MAX_BOUNDED_BACKTRACKING}. */
+  /** Budget for bounded repetitions on the backtracking engine; defaults to {@link MAX_BOUNDED_BACKTRACKING}. */
   readonly maxBoundedBacktracking?: number;
-  /** Most repetitions analysed; defaults to {@link MAX_PATTERN_QUANTIFIERS}. Tests raise it for the formats' own patterns. */
+  /** Most repetitions the backtracking analysis reads; defaults to {@link MAX_PATTERN_QUANTIFIERS}. */
   readonly maxQuantifiers?: number;
   /**
-   * A `performance.now()` time after which a pattern not analysed before is refused rather than
-   * analysed: the caller's bound on the total time spent analysing one payload.
+   * `false` judges the pattern for the backtracking engine only: for regular expressions that V8
+   * runs whatever the schema engine does (the formats' own, the meta-schemas'), and for
+   * `patternProperties` the schema engine must run itself (see compiler.ts). Defaults to `true`.
+   */
+  readonly linear?: boolean;
+  /**
+   * A `performance.now()` time after which a pattern not judged before is refused rather than
+   * judged: the caller's bound on the total time spent on one payload's patterns.
    */
   readonly deadline?: number;
 }
 
-const SAFE: PatternVerdict = { safe: true };
+const SAFE_LINEAR: PatternVerdict = { safe: true, engine: "linear" };
+const SAFE_BACKTRACKING: PatternVerdict = { safe: true, engine: "backtracking" };
 // The schema engine compiles every `pattern` and `patternProperties` key with the `u` flag,
 // so the analysis reads them the same way.
 const ENGINE_FLAGS = "u";
@@ -37,33 +52,36 @@ const CACHE_LIMIT = 10_000;
 const verdicts = new Map<string, PatternVerdict>();
 
 /**
- * Decides, before any input is matched, whether a regular expression could make the
- * backtracking engine run for seconds (RULES.md E11). Static and deterministic: the same
- * pattern always gets the same verdict, and no pattern is ever run.
+ * Decides, before any input is matched, where a regular expression runs and whether it may
+ * (RULES.md E11). Deterministic: the same pattern always gets the same verdict.
  *
- * A pattern is refused when it is not valid with the `u` flag, is longer than
- * {@link MAX_PATTERN_LENGTH}, uses a backreference, has alternatives inside a repetition that
- * can start with the same character (`(a|a)*`, `(a|aa)+`), or when scslre finds super-linear
- * backtracking (`(a+)+`, `\d+\d+`, unanchored `a+b`). Repetitions that can run more than once,
- * and anything optional inside them, are analysed as unbounded, so `(a?){25}` and
- * `a{0,9}a{0,9}...` are caught too; reports that involve only bounded repetitions are
+ * A pattern valid with the `u` flag runs on the linear-time engine (RE2, see linear-regex.ts)
+ * whenever that engine can run it with the same meaning: then it is safe whatever its shape or
+ * length (`^(a+)+$` included), up to RE2's own limits on program size and counted repetitions.
+ * A pattern RE2 cannot run (a lookaround, a backreference, a count past RE2's limits) may run on
+ * V8's backtracking engine only where a static analysis proves it safe: it is refused when it is
+ * longer than {@link MAX_PATTERN_LENGTH} or has more than {@link MAX_PATTERN_QUANTIFIERS}
+ * repetitions (the analysis' own cost), uses a backreference, has alternatives inside a
+ * repetition that can match the same text (`(a|a)*`, `(a|aa)+`), or when scslre finds
+ * super-linear backtracking (`(a+)+`, `\d+\d+`, unanchored `a+b`); bounded repetitions are
  * tolerated while the product of their ranges stays at most {@link MAX_BOUNDED_BACKTRACKING}.
- * Conservative by design: it refuses some patterns that are in fact safe.
  *
  * @example
- * checkPattern("^(a+)+$") // { safe: false, reason: "...", hint: "..." }
- * checkPattern("^[a-z][a-z0-9-]*$") // { safe: true }
+ * checkPattern("^(a+)+$") // { safe: true, engine: "linear" }
+ * checkPattern("^(?!-)[a-z-]+$") // { safe: true, engine: "backtracking" }
+ * checkPattern("^(?=(a+)+$)") // { safe: false, reason: "...", hint: "..." }
  */
 export function checkPattern(source: string, options: PatternCheckOptions = {}): PatternVerdict {
   const maxLength = options.maxLength ?? MAX_PATTERN_LENGTH;
   const flags = options.flags ?? ENGINE_FLAGS;
   const budget = options.maxBoundedBacktracking ?? MAX_BOUNDED_BACKTRACKING;
   const maxQuantifiers = options.maxQuantifiers ?? MAX_PATTERN_QUANTIFIERS;
-  const key = `${maxLength}/${budget}/${maxQuantifiers}/${flags}/${source}`;
+  const linear = (options.linear ?? true) && flags === ENGINE_FLAGS;
+  const key = `${linear ? "L" : "B"}/${maxLength}/${budget}/${maxQuantifiers}/${flags}/${source}`;
   const cached = verdicts.get(key);
   if (cached) return cached;
   if (options.deadline !== undefined && performance.now() > options.deadline) return OUT_OF_TIME;
-  const verdict = judge(source, { flags, maxLength, budget, maxQuantifiers });
+  const verdict = judge(source, { flags, maxLength, budget, maxQuantifiers, linear });
   if (verdicts.size >= CACHE_LIMIT) verdicts.delete(verdicts.keys().next().value as string);
   verdicts.set(key, verdict);
   return verdict;
@@ -74,23 +92,17 @@ interface Settings {
   readonly maxLength: number;
   readonly budget: number;
   readonly maxQuantifiers: number;
+  readonly linear: boolean;
 }
 
-/** The verdict on a pattern met past the caller's deadline. Not cached: in a smaller payload it may well be analysed in time. */
+/** The verdict on a pattern met past the caller's deadline. Not cached: in a smaller payload it may well be judged in time. */
 export const OUT_OF_TIME: PatternVerdict = {
   safe: false,
-  reason: "it was not analysed: the regular expressions of this payload together take too long to analyse",
+  reason: "it was not analysed: the regular expressions of this payload together take too long to compile and check",
   hint: "use fewer or simpler patterns, or split the module",
 };
 
-function judge(source: string, { flags, maxLength, budget, maxQuantifiers }: Settings): PatternVerdict {
-  if (source.length > maxLength) {
-    return {
-      safe: false,
-      reason: `it is ${source.length} characters long, more than the ${maxLength} allowed`,
-      hint: "split the check into simpler patterns or use a `format`",
-    };
-  }
+function judge(source: string, { flags, maxLength, budget, maxQuantifiers, linear }: Settings): PatternVerdict {
   try {
     new RegExp(source, flags);
   } catch (error) {
@@ -98,6 +110,43 @@ function judge(source: string, { flags, maxLength, budget, maxQuantifiers }: Set
       safe: false,
       reason: `it is not a valid regular expression${flags.includes("u") ? " with the Unicode flag" : ""}: ${describeSyntaxError(error)}`,
       hint: "escape literal characters such as `{`, `}`, `]` and `/` with a backslash",
+    };
+  }
+  let unsupported: LinearUnsupported | undefined;
+  if (linear) {
+    let matcher: ReturnType<typeof linearMatcher>;
+    try {
+      matcher = linearMatcher(source);
+    } catch {
+      // regexpp reads ECMAScript 2024; V8 may accept syntax it does not know yet.
+      matcher = {
+        ok: false,
+        construct: "its syntax",
+        reason: "the linear engine's translator cannot read it, so it needs the backtracking engine",
+      };
+    }
+    if (isLinearMatcher(matcher)) return SAFE_LINEAR;
+    unsupported = matcher;
+  }
+  const verdict = judgeBacktracking(source, { flags, maxLength, budget, maxQuantifiers });
+  if (verdict.safe || !unsupported) return verdict;
+  // Name what kept the pattern off the linear engine, then why the backtracking one cannot be trusted with it.
+  return {
+    safe: false,
+    reason: `${unsupported.reason}, and on that engine ${verdict.reason}`,
+    hint: verdict.hint ?? `rewrite it without ${unsupported.construct}, so that it can run on the linear engine`,
+  };
+}
+
+function judgeBacktracking(
+  source: string,
+  { flags, maxLength, budget, maxQuantifiers }: Omit<Settings, "linear">,
+): PatternVerdict {
+  if (source.length > maxLength) {
+    return {
+      safe: false,
+      reason: `it is ${source.length.toLocaleString("en")} characters long, more than the ${maxLength.toLocaleString("en")} the safety analysis reads`,
+      hint: "split the check into simpler patterns or use a `format`",
     };
   }
   const parse = (): Parsed => {
@@ -146,7 +195,7 @@ function analysePattern(
   if (backreference !== undefined) {
     return {
       safe: false,
-      reason: `it uses the backreference ${backreference}, which no safety analysis can bound`,
+      reason: `the backreference ${backreference} cannot be proven safe`,
       hint: "remove the backreference: JSON Schema's portable regular expressions have none",
     };
   }
@@ -160,7 +209,7 @@ function analysePattern(
   if (quantifiers > maxQuantifiers) {
     return {
       safe: false,
-      reason: `it has ${quantifiers} repetitions, more than the ${maxQuantifiers} that can be analysed quickly`,
+      reason: `it has ${quantifiers} repetitions, more than the ${maxQuantifiers} the safety analysis reads`,
       hint: "split the check into simpler patterns or use a `format`",
     };
   }
@@ -217,7 +266,7 @@ function analysePattern(
       };
     }
   }
-  return SAFE;
+  return SAFE_BACKTRACKING;
 }
 
 function widen(node: AST.Quantifier): void {

@@ -1,6 +1,6 @@
 import { Format } from "typebox/format";
 import { type MrsError, type MrsWarning, mrsError, mrsWarning } from "../errors.js";
-import { compileAccepted, contentKey } from "./compiler.js";
+import { compileAccepted, contentKey, patternPropertiesOnEngine } from "./compiler.js";
 import { describeValue } from "./describe.js";
 import { DIALECT_HINT, type Dialect, dialectOf, metaSchemaFaults } from "./dialect.js";
 import { findTooDeep } from "./json-depth.js";
@@ -116,7 +116,7 @@ export function checkSchema(schema: unknown, base: string, options: SchemaCheckO
   errors.push(
     ...limitErrors(facts),
     ...referenceErrors(schema, facts, dialect),
-    ...patternErrors(facts, options.deadline),
+    ...patternErrors(facts, dialect, options.deadline),
   );
   if (dialect !== undefined) {
     const claimed = new Set(errors.map((error) => error.pointer));
@@ -258,17 +258,24 @@ function suggestTarget(ref: string): string {
     : 'define the anchor with "$anchor"';
 }
 
-function patternErrors(facts: SchemaFacts, deadline: number): MrsError[] {
+function patternErrors(facts: SchemaFacts, dialect: Dialect | undefined, deadline: number): MrsError[] {
   const errors: MrsError[] = [];
-  for (const [index, { pointer, source }] of facts.patterns.entries()) {
-    const verdict = checkPattern(source, { deadline });
+  // Where TypeBox must run patternProperties itself, their keys run on V8 and are judged for it.
+  const keysOnEngine = dialect !== undefined && patternPropertiesOnEngine(facts, dialect);
+  for (const [index, { pointer, source, keyword }] of facts.patterns.entries()) {
+    const onEngine = keysOnEngine && keyword === "patternProperties";
+    const verdict = checkPattern(source, { deadline, linear: !onEngine });
     if (verdict.safe) continue;
     const shown = source.length > 80 ? `${source.slice(0, 77)}...` : source;
-    // Out of time, one error stands for the rest of the schema's patterns, which are not analysed either.
+    // Out of time, one error stands for the rest of the schema's patterns, which are not judged either.
     const rest = verdict === OUT_OF_TIME ? facts.patterns.length - index - 1 : 0;
     const more = rest > 0 ? ` (nor were the ${rest} patterns after it in this schema)` : "";
+    const why =
+      onEngine && verdict !== OUT_OF_TIME
+        ? `in a schema that uses ${facts.unevaluatedProperties && dialect === "2020-12" ? "unevaluatedProperties" : (facts.references.find((reference) => reference.keyword !== "$ref")?.keyword ?? "$dynamicRef")}, patternProperties run on the backtracking engine, and there ${verdict.reason}`
+        : verdict.reason;
     errors.push(
-      mrsError("UNSAFE_PATTERN", pointer, `pattern "${shown}" is refused: ${verdict.reason}${more}`, {
+      mrsError("UNSAFE_PATTERN", pointer, `pattern "${shown}" is refused: ${why}${more}`, {
         ...(verdict.hint === undefined ? {} : { hint: verdict.hint }),
       }),
     );

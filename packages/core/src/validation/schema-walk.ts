@@ -62,7 +62,13 @@ export interface SchemaFacts {
   /** Names defined by `$anchor` and `$dynamicAnchor`, and draft-07 `$id: "#name"`. */
   readonly anchors: ReadonlySet<string>;
   /** Regular expressions: `pattern` values and `patternProperties` keys, with their pointers. */
-  readonly patterns: readonly { readonly pointer: string; readonly source: string }[];
+  readonly patterns: readonly {
+    readonly pointer: string;
+    readonly source: string;
+    readonly keyword: "pattern" | "patternProperties";
+  }[];
+  /** Whether any subschema has `unevaluatedProperties`. */
+  readonly unevaluatedProperties: boolean;
   /** `format` values with the pointer of the keyword. */
   readonly formats: readonly { readonly pointer: string; readonly name: string }[];
 }
@@ -93,7 +99,8 @@ export function walkSchema(schema: unknown, base: string): SchemaFacts {
     nestedIds: [] as { pointer: string; value: string }[],
     nestedDialects: [] as string[],
     anchors: new Set<string>(),
-    patterns: [] as { pointer: string; source: string }[],
+    patterns: [] as { pointer: string; source: string; keyword: "pattern" | "patternProperties" }[],
+    unevaluatedProperties: false,
     formats: [] as { pointer: string; name: string }[],
   };
   if (!isSubschema(schema)) return facts;
@@ -125,7 +132,8 @@ function collect(
     nestedIds: { pointer: string; value: string }[];
     nestedDialects: string[];
     anchors: Set<string>;
-    patterns: { pointer: string; source: string }[];
+    patterns: { pointer: string; source: string; keyword: "pattern" | "patternProperties" }[];
+    unevaluatedProperties: boolean;
     formats: { pointer: string; name: string }[];
   },
 ): void {
@@ -145,11 +153,18 @@ function collect(
     if (typeof anchor === "string") facts.anchors.add(anchor);
   }
   const pattern = own(schema, "pattern");
-  if (typeof pattern === "string") facts.patterns.push({ pointer: child(pointer, "pattern"), source: pattern });
+  if (typeof pattern === "string") {
+    facts.patterns.push({ pointer: child(pointer, "pattern"), source: pattern, keyword: "pattern" });
+  }
+  if (Object.hasOwn(schema, "unevaluatedProperties")) facts.unevaluatedProperties = true;
   const patternProperties = own(schema, "patternProperties");
   if (isSchemaObject(patternProperties)) {
     for (const key of Object.keys(patternProperties)) {
-      facts.patterns.push({ pointer: child(pointer, "patternProperties", key), source: key });
+      facts.patterns.push({
+        pointer: child(pointer, "patternProperties", key),
+        source: key,
+        keyword: "patternProperties",
+      });
     }
   }
   const format = own(schema, "format");

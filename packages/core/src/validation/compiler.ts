@@ -98,6 +98,7 @@ const ROOT_URI = "urn:mrs:engine-root";
 /** Where a moved `patternProperties` (and the `additionalProperties` beside it) are kept, so that references into them still resolve. */
 const MOVED_PATTERN_PROPERTIES = "x-mrs-patternProperties";
 const MOVED_ADDITIONAL_PROPERTIES = "x-mrs-additionalProperties";
+const MOVED_ADDITIONAL_PATH = new RegExp(`/${MOVED_ADDITIONAL_PROPERTIES}(?:-\\d+)?$`);
 /** Marks the message of a custom check that carries the errors of its members, as JSON. */
 const NESTED_ERRORS = "\u0000mrs-nested-errors:";
 
@@ -291,10 +292,9 @@ class EngineCopy {
     if (schema === true) return [];
     const at = child("", name);
     if (schema === false) {
-      // As TypeBox reports a member that `additionalProperties: false` refuses.
-      return [
-        { keyword: "boolean", schemaPath: `#${pointer}`, instancePath: at, params: {}, message: "must not be present" },
-      ];
+      // As TypeBox reports a member that `additionalProperties: false` (or a `false` subschema) refuses.
+      const schemaPath = `#${pointer}`.replace(MOVED_ADDITIONAL_PATH, "/additionalProperties");
+      return [{ keyword: "boolean", schemaPath, instancePath: at, params: {}, message: "must not be present" }];
     }
     const [, list] = this.validatorAt(pointer).Errors(member) as unknown as [boolean, EngineError[]];
     return list.map((error) => ({

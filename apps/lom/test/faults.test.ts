@@ -6,6 +6,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { constants as osConstants } from "node:os";
 import { dirname, join } from "node:path";
 import { fileStore } from "@rune/mrs-adapter-file";
 import { memoryStore } from "@rune/mrs-adapter-memory";
@@ -148,6 +149,14 @@ async function healthEventually(url: string): Promise<number> {
   return status;
 }
 
+/** Whether a process ignores or catches `signal` (Linux: its SigIgn and SigCgt masks in /proc). */
+function signalCannotKill(pid: number, signal: NodeJS.Signals): boolean {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const mask = (name: string) => BigInt(`0x${new RegExp(`^${name}:\\s*([0-9a-f]+)$`, "m").exec(status)?.[1] ?? "0"}`);
+  const bit = 1n << BigInt((osConstants.signals[signal] as number) - 1);
+  return ((mask("SigIgn") | mask("SigCgt")) & bit) !== 0n;
+}
+
 /** Mounts a tmpfs of `size` at `dir` (root with CAP_SYS_ADMIN); false where mounting is not allowed. */
 function mountTmpfs(dir: string, size: string): boolean {
   mkdirSync(dir, { recursive: true });
@@ -169,22 +178,19 @@ const padded = (name: string, bytes: number) =>
   validPayload(name).replace(/}$/, `,"x-padding":"${"p".repeat(bytes)}"}`);
 
 /**
- * `lom start` in a child process, optionally under `ulimit -f BLOCKS` (writes past the cap
- * fail with EFBIG, as a full disk fails with ENOSPC) or as another user. Under a cap the
- * kernel's SIGXFSZ would end the process before the write can fail; a preloaded one-liner
- * ignores it, which the app itself does not (see SECURITY.md).
+ * `lom start` in a child process, optionally under `ulimit -f KIB` (bash counts in KiB: writes
+ * past the cap fail with EFBIG, as a full disk fails with ENOSPC) or as another user. Under a
+ * cap the kernel sends SIGXFSZ, whose default action would end the process before the write can
+ * fail: `lom start` handles it itself (nothing preloaded here), so the write fails instead.
  */
 async function startApp(
   dir: string,
   port: number,
-  options: { fileBlocks?: number; uid?: number } = {},
+  options: { fileKiB?: number; uid?: number } = {},
 ): Promise<RunningLom> {
-  const node = [process.execPath, "--import", "data:text/javascript,process.on('SIGXFSZ',()=>{})"];
-  const argv = [...node, LOM, "start", "--config", "lom.config.json"];
+  const argv = [process.execPath, LOM, "start", "--config", "lom.config.json"];
   const [command, ...args] =
-    options.fileBlocks === undefined
-      ? argv
-      : ["sh", "-c", `ulimit -f ${options.fileBlocks} && exec "$@"`, "sh", ...argv];
+    options.fileKiB === undefined ? argv : ["bash", "-c", `ulimit -f ${options.fileKiB} && exec "$@"`, "bash", ...argv];
   const child = spawn(command as string, args, {
     cwd: dir,
     stdio: ["ignore", "pipe", "pipe"],
@@ -269,7 +275,7 @@ describe("MRS-S11 the file store on a full disk and in a read-only folder, throu
     // Ballast takes most of the disk; removing it later makes room again.
     if (mounted) writeFileSync(join(folder, "ballast"), Buffer.alloc(120 * 1024));
     const port = await config(folder);
-    const app = await startApp(folder, port, mounted ? {} : { fileBlocks: 128 });
+    const app = await startApp(folder, port, mounted ? {} : { fileKiB: 64 });
     running.push(app);
 
     const acknowledged: string[] = [];
@@ -305,6 +311,42 @@ describe("MRS-S11 the file store on a full disk and in a read-only folder, throu
     // Right after a failed write /healthz may say 503 (the store failed); it reads the store again
     // within a second or two and, reads working, says 200.
     expect(await healthEventually(app.url)).toBe(200);
+  });
+
+  it("MRS-S11 under ulimit -f, lom start survives SIGXFSZ: the write past the cap is 503 naming EFBIG, the LOM serves on", async () => {
+    // Always under the cap (the full-disk test above prefers a tmpfs where one can be mounted).
+    const folder = join(root, "fsize");
+    mkdirSync(folder, { recursive: true });
+    const app = await startApp(folder, await config(folder), { fileKiB: 64 });
+    running.push(app);
+
+    const acknowledged: string[] = [];
+    let refused: Awaited<ReturnType<typeof call>> | undefined;
+    for (let i = 0; i < 40 && refused === undefined; i++) {
+      const answer = await call(`${app.url}/v1/registrations`, { token: ALL, body: padded(`fsize-${i}`, 8 * 1024) });
+      if (answer.status === 201) acknowledged.push(`fsize-${i}`);
+      else refused = answer;
+    }
+    expect(acknowledged.length, "registrations went through before the cap").toBeGreaterThan(0);
+    expect(refused?.status, refused?.text).toBe(503);
+    expect(refused?.body.errors[0]).toMatchObject({ code: "STORE_UNAVAILABLE", rule: "S11" });
+    expect(refused?.body.errors[0].message).toMatch(/EFBIG/);
+
+    // Alive, not killed by the signal: it still reads, and holds exactly what it acknowledged.
+    // (Node itself has ignored SIGXFSZ since v12; lom start catches it too, so that no runtime
+    // default decides: either way the kernel's signal can no longer end the process.)
+    expect(signalCannotKill(app.child.pid as number, "SIGXFSZ")).toBe(true);
+    expect(app.child.exitCode).toBeNull();
+    expect(app.child.signalCode).toBeNull();
+    const modules = await call(`${app.url}/v1/modules`);
+    expect(modules.status).toBe(200);
+    expect(modules.body.modules.map((m: { module_name: string }) => m.module_name).sort()).toEqual(
+      [...acknowledged].sort(),
+    );
+    expect((await call(`${app.url}/v1/session`)).status).toBe(200);
+    // And it still stops cleanly on SIGTERM, not by the file-size signal.
+    expect(await app.stop("SIGTERM")).toBe(0);
+    expect(app.child.signalCode).toBeNull();
   });
 
   it(`MRS-S11 a folder that turns read-only under a running LOM (${readOnly.name}): 503 naming the cause, nothing changed, writing again once it is writable`, async () => {

@@ -22,6 +22,7 @@ export interface StartOptions {
  * until SIGINT/SIGTERM, then close cleanly (requests in flight finish, the store stays whole).
  */
 export async function startCommand(options: StartOptions): Promise<void> {
+  surviveFileSizeLimit();
   const loaded = loadConfig(options.config, { examples: shippedExamples() });
   const config = options.listen === undefined ? loaded : { ...loaded, ...parseListen(options.listen) };
   const json = (options.log ?? (process.stdout.isTTY ? "pretty" : "json")) === "json";
@@ -100,6 +101,18 @@ export async function startCommand(options: StartOptions): Promise<void> {
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
   });
+}
+
+/**
+ * Under a file-size limit (`ulimit -f`, RLIMIT_FSIZE) a write past the limit raises SIGXFSZ, whose
+ * default action ends the process (and dumps core) before the write can fail. With the signal
+ * handled, the write fails with EFBIG instead: that registration answers `STORE_UNAVAILABLE`
+ * (RULES S11, HTTP 503) naming EFBIG, nothing half-written, and the LOM serves on, as it does on
+ * a full disk (ENOSPC). Only `lom start` writes files for long enough to need it.
+ */
+function surviveFileSizeLimit(): void {
+  if (process.platform === "win32") return;
+  process.on("SIGXFSZ", () => undefined);
 }
 
 function printReport(report: DiscoveryReport, print: (line?: string) => void): void {

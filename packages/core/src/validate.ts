@@ -12,13 +12,20 @@ export {
   MAX_BOUNDED_BACKTRACKING,
   MAX_ENUM_VALUES,
   MAX_JSON_DEPTH,
+  MAX_LINEAR_PROGRAM_SIZE,
+  MAX_LINEAR_REPEAT,
   MAX_PATTERN_LENGTH,
   MAX_PATTERN_QUANTIFIERS,
   MAX_PAYLOAD_BYTES,
   MAX_SCHEMA_DEPTH,
   MAX_SUBSCHEMAS,
 } from "./validation/limits.js";
-export { checkPattern, type PatternCheckOptions, type PatternVerdict } from "./validation/regex-safety.js";
+export {
+  checkPattern,
+  type PatternCheckOptions,
+  type PatternEngine,
+  type PatternVerdict,
+} from "./validation/regex-safety.js";
 export type { SchemaValidator };
 
 /**

@@ -22,16 +22,35 @@ export const MAX_ENUM_VALUES = 1000;
  */
 export const MAX_JSON_DEPTH = 128;
 
-/** E11: the longest regular expression accepted in a schema, in UTF-16 units. Keeps the analysis fast. */
+/**
+ * E11: the largest program, in RE2 instructions, of a pattern on the linear engine (about what
+ * RE2's default memory budget of 8 MiB allows). Larger patterns need the backtracking engine.
+ */
+export const MAX_LINEAR_PROGRAM_SIZE = 100_000;
+
+/**
+ * E11: RE2's limit on a counted repetition (`{n,m}` counts up to m), and on the product of
+ * nested counts. Larger counts need the backtracking engine.
+ */
+export const MAX_LINEAR_REPEAT = 1000;
+
+/**
+ * E11: the longest pattern that may run on the backtracking engine (one the linear engine cannot
+ * run), in UTF-16 units. Keeps the analysis fast; patterns on the linear engine have no such limit.
+ */
 export const MAX_PATTERN_LENGTH = 1000;
 
 /**
- * E11: bounded repetitions that can trade characters (`\d{3}-?\d{4}`) are accepted while the
- * product of their ranges stays at most this: the work per input position is then a constant.
+ * E11: on the backtracking engine, bounded repetitions that can trade characters (`\d{3}-?\d{4}`)
+ * are accepted while the product of their ranges stays at most this: the work per input position
+ * is then a constant.
  */
 export const MAX_BOUNDED_BACKTRACKING = 10_000;
 
-/** E11: the most repetitions a regular expression may hold; the analysis costs grow with their square. */
+/**
+ * E11: the most repetitions of a pattern that may run on the backtracking engine; the analysis
+ * costs grow with their square. Patterns on the linear engine have no such limit.
+ */
 export const MAX_PATTERN_QUANTIFIERS = 64;
 
 /**

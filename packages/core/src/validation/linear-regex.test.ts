@@ -2,7 +2,14 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { MrsFailure } from "../errors.js";
 import { compileSchema, validateRegistration } from "../validate.js";
-import { isLinearMatcher, LinearRegExp, linearMatcher, MAX_LINEAR_REPEAT, toLinear } from "./linear-regex.js";
+import {
+  isLinearMatcher,
+  LinearRegExp,
+  linearMatcher,
+  MAX_COMPILED_PROGRAMS,
+  MAX_LINEAR_REPEAT,
+  toLinear,
+} from "./linear-regex.js";
 
 /**
  * A hang guard, not a speed claim (speed lives in `pnpm bench`): backtracking on these inputs
@@ -151,6 +158,16 @@ describe("the classic catastrophic shapes run in linear time (MRS-E11)", () => {
     const started = performance.now();
     expect(matcher(source).test(input)).toBe(false);
     expect(performance.now() - started).toBeLessThan(HANG_GUARD_MS);
+  });
+});
+
+describe("compiled programs are bounded in number (memory)", () => {
+  it("a matcher whose program was let go compiles it again and answers the same", () => {
+    const first = matcher("^first-[0-9]+$");
+    expect(first.test("first-12")).toBe(true);
+    for (let index = 0; index <= MAX_COMPILED_PROGRAMS; index++) matcher(`^p${index}-[a-z]+$`).test(`p${index}-x`);
+    expect(first.test("first-12")).toBe(true);
+    expect(first.test("first-x")).toBe(false);
   });
 });
 

@@ -2,6 +2,7 @@ import { type AST, RegExpParser } from "@eslint-community/regexpp";
 import { RE2JS } from "re2js";
 import type { CharSet } from "refa";
 import { toCharSet } from "regexp-ast-analysis";
+import { MAX_LINEAR_PROGRAM_SIZE, MAX_LINEAR_REPEAT } from "./limits.js";
 
 /**
  * Running a schema's regular expressions on a linear-time engine (RULES.md E11).
@@ -18,11 +19,7 @@ import { toCharSet } from "regexp-ast-analysis";
  * What RE2 cannot express (lookarounds, backreferences) is reported, never approximated.
  */
 
-/** The most instructions an RE2 program may have: RE2's own default budget (8 MiB) allows about this many. */
-export const MAX_LINEAR_PROGRAM_SIZE = 100_000;
-
-/** RE2 refuses a counted repetition above this, alone or multiplied through nested counts. */
-export const MAX_LINEAR_REPEAT = 1000;
+export { MAX_LINEAR_PROGRAM_SIZE, MAX_LINEAR_REPEAT };
 
 /** Why a pattern cannot run on the linear engine, naming the construct. */
 export interface LinearUnsupported {
@@ -228,6 +225,36 @@ const CACHE_LIMIT = 10_000;
 const matchers = new Map<string, LinearMatcher | LinearUnsupported>();
 
 /**
+ * How many compiled RE2 programs are kept at once (about 5 to 20 KiB each). A matcher whose
+ * program was let go compiles it again on its next use (about 0.2 ms), so that a registry holding
+ * many large schemas, or a payload built of thousands of patterns, cannot make programs pile up.
+ */
+export const MAX_COMPILED_PROGRAMS = 2000;
+const compiledPrograms = new Set<Program>();
+
+/** An RE2 program compiled on first use and let go when {@link MAX_COMPILED_PROGRAMS} newer ones are kept. */
+class Program {
+  #compiled: RE2JS | undefined;
+
+  constructor(private readonly source: string) {}
+
+  get(): RE2JS {
+    let compiled = this.#compiled;
+    if (!compiled) {
+      compiled = RE2JS.compile(this.source);
+      this.#compiled = compiled;
+      compiledPrograms.add(this);
+      if (compiledPrograms.size > MAX_COMPILED_PROGRAMS) {
+        const oldest = compiledPrograms.values().next().value as Program;
+        compiledPrograms.delete(oldest);
+        oldest.#compiled = undefined;
+      }
+    }
+    return compiled;
+  }
+}
+
+/**
  * The linear-time matcher of an ECMAScript pattern (cached by source), or why the linear engine
  * cannot run it. Throws for a pattern that is not valid ECMAScript with the `u` flag.
  */
@@ -237,13 +264,15 @@ export function linearMatcher(source: string): LinearMatcher | LinearUnsupported
   const translated = toLinear(source);
   let result: LinearMatcher | LinearUnsupported;
   if (translated.ok) {
+    const program = new Program(translated.source);
     try {
-      const compiled = RE2JS.compile(translated.source);
+      // Compiled now to know that RE2 takes it; kept while it is among the most recent.
+      program.get();
       result = {
         source,
-        test: (input) => compiled.test(input),
+        test: (input) => program.get().test(input),
         find: (input) => {
-          const matcher = compiled.matcher(input);
+          const matcher = program.get().matcher(input);
           return matcher.find() ? { index: matcher.start(), text: matcher.group() ?? "" } : null;
         },
       };

@@ -1,6 +1,6 @@
 import { ERROR_CODES, type ErrorCode, MrsFailure, mrsError } from "@rune/mrs-core";
 import { describe, expect, it } from "vitest";
-import { statusOf, toAnswer } from "./status.js";
+import { HttpFailure, statusOf, toAnswer } from "./status.js";
 
 const status = (code: ErrorCode) => statusOf([mrsError(code, "", "x")]);
 
@@ -43,6 +43,16 @@ describe("toAnswer", () => {
     const answer = toAnswer(new MrsFailure([mrsError("UNKNOWN_ACTION", "", "no")]));
     expect(answer).toMatchObject({ status: 404, internal: false });
     expect(answer.errors[0]?.code).toBe("UNKNOWN_ACTION");
+  });
+
+  it("MRS-S11 a core failure is not taken for an HttpFailure (the brand is inherited): STORE_UNAVAILABLE answers 503, not 500", () => {
+    const core = new MrsFailure([mrsError("STORE_UNAVAILABLE", "", "the registry has no session yet")]);
+    expect(core instanceof HttpFailure).toBe(false);
+    expect(toAnswer(core)).toMatchObject({ status: 503, internal: false });
+    const http = new HttpFailure([mrsError("INTERNAL_ERROR", "", "x")], 500);
+    expect(http instanceof HttpFailure).toBe(true);
+    expect(http instanceof MrsFailure).toBe(true);
+    expect(toAnswer(http).status).toBe(500);
   });
 
   it("maps fastify's own failures to MRS codes", () => {

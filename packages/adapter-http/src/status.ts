@@ -43,6 +43,15 @@ export class HttpFailure extends MrsFailure {
   ) {
     super(errors);
   }
+
+  /**
+   * Only a failure made here, with its status. `MrsFailure`'s own check is a brand that every
+   * failure of the core carries, and a subclass inherits it: without this, a core failure (a
+   * read before the registry has a session) would pass for an HttpFailure without a status.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return value instanceof MrsFailure && typeof (value as { status?: unknown }).status === "number";
+  }
 }
 
 /** Throws one MRS error as an HTTP failure. */

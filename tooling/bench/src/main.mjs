@@ -105,6 +105,11 @@ const cases = [
     id: "8",
     run: async () => (await import("./cases/compat.mjs")).compatCase({ rounds: settings.rounds, ms: settings.ms, log }),
   },
+  {
+    id: "9",
+    run: async () =>
+      (await import("./cases/patterns.mjs")).patternsCase({ rounds: settings.rounds, ms: settings.ms, log }),
+  },
 ];
 
 // A child: one case, its section written as JSON for the parent.

@@ -35,6 +35,16 @@ export interface MrsHttpApiOptions {
    * the rules (`verifyChanges`) on the registry's state before they reach the store.
    */
   readonly store?: RegistryStore;
+  /**
+   * For a host that listens before its registry has started (`lom start` does, so that a probe
+   * can learn what it waits for): what the start still waits for, in a few words
+   * (`"discovering from 2 sources"`, `"opening the store"`), or `null` once `registry.start()`
+   * has resolved. While it names something, `GET /healthz` answers 503 saying it, and every
+   * request that writes (registrations, heartbeats, deregistrations, refreshes, `/v1/store`)
+   * answers 503 `STORE_UNAVAILABLE` without reaching the registry: nothing is decided into a
+   * session that discovery has not resumed yet. Default: the host started the registry first.
+   */
+  readonly startup?: () => string | null;
   /** Interval of the comments that keep `GET /v1/events` streams alive through proxies. Default 15 s. */
   readonly heartbeatMs?: number;
   /**

@@ -6,6 +6,7 @@ import pino from "pino";
 import { openSources, openStore, shippedExamples } from "../compose.js";
 import { loadConfig, parseListen } from "../config.js";
 import { bold, dim, EXIT, Exit, formatIssue, green, printable, red, say, warn, yellow } from "../output.js";
+import { StartupProgress } from "../startup.js";
 
 /** Options of `lom start`. */
 export interface StartOptions {
@@ -18,8 +19,9 @@ export interface StartOptions {
 }
 
 /**
- * `lom start`: resume (or open) the store's session, discover, serve the API and the dashboard
- * until SIGINT/SIGTERM, then close cleanly (requests in flight finish, the store stays whole).
+ * `lom start`: listen first (`/healthz` answers 503 saying what it waits for), then resume (or
+ * open) the store's session and discover; serve the API and the dashboard until SIGINT/SIGTERM,
+ * then close cleanly (requests in flight finish, the store stays whole).
  */
 export async function startCommand(options: StartOptions): Promise<void> {
   surviveFileSizeLimit();
@@ -32,7 +34,8 @@ export async function startCommand(options: StartOptions): Promise<void> {
   );
   const pretty = json ? () => undefined : say;
 
-  const sources = openSources(config);
+  const progress = new StartupProgress();
+  const sources = progress.track(openSources(config));
   const store = openStore(config);
   const registry = createRegistry({
     store,
@@ -40,25 +43,6 @@ export async function startCommand(options: StartOptions): Promise<void> {
     compatibility: config.compatibility,
     leases: config.leases,
   });
-  pretty(`${bold("lom")} discovering from ${sources.length} source${sources.length === 1 ? "" : "s"}`);
-  for (const s of config.sources) pretty(dim(`  ${"folder" in s ? s.folder : s.url}`));
-  pretty(dim(`  store: ${config.store}`));
-
-  let report: DiscoveryReport;
-  try {
-    report = await registry.start({ refresh: options.refresh === true });
-  } catch (error) {
-    const errors = error instanceof MrsFailure ? error.errors : [];
-    warn(red(`lom: cannot start on the store ${config.store}`));
-    for (const e of errors) warn(formatIssue(e));
-    if (errors.length === 0) warn(`  ${(error as Error).message}`);
-    logger.error({ store: config.store, errors, err: errors.length ? undefined : error }, "store unusable");
-    await registry.close().catch(() => undefined);
-    throw new Exit(EXIT.failed);
-  }
-  printReport(report, pretty);
-  for (const decision of report.decisions) logger.info({ decision }, `discovery ${decision.outcome}`);
-
   const server = createMrsServer({
     registry,
     // Lets another LOM use this one as its store (`store: "http://..."`), through /v1/store.
@@ -67,6 +51,9 @@ export async function startCommand(options: StartOptions): Promise<void> {
     read: config.read,
     // Upgrades other writers commit through /v1/store/commit are held to this LOM's policy too (C2).
     compatibility: config.compatibility,
+    // Listening comes first: until discovery is over, /healthz says what it waits for, and
+    // writes answer 503 rather than reach a session discovery has not resumed yet.
+    startup: () => progress.reason(),
     logger: json ? { level: "info", stream: process.stdout } : false,
   });
   serveDashboard(server);
@@ -78,25 +65,79 @@ export async function startCommand(options: StartOptions): Promise<void> {
     throw new Exit(EXIT.usage);
   }
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${config.port}`;
+  const stopSignal = whenStopAsked();
+  logger.info({ url }, "listening: /healthz answers 503 until discovery is over");
+
+  pretty(`${bold("lom")} discovering from ${sources.length} source${sources.length === 1 ? "" : "s"}`);
+  for (const s of config.sources) pretty(dim(`  ${"folder" in s ? s.folder : s.url}`));
+  pretty(dim(`  store: ${config.store}`));
+  pretty(dim(`  listening on ${url} (/healthz: 503 until ready)`));
+
+  const started = await Promise.race([
+    registry.start({ refresh: options.refresh === true }).then(
+      (report) => ({ report }),
+      (error: unknown) => ({ error }),
+    ),
+    stopSignal.then((signal) => ({ signal })),
+  ]);
+  if ("signal" in started) {
+    if (progress.discovering) {
+      // Asked to stop while sources are still asked (a module URL that hangs): nothing has
+      // been written yet, so there is nothing to wait for. The process ends now, not when the
+      // slowest URL gives up.
+      pretty(dim(`\n${started.signal}: stopping before discovery is over; nothing was written`));
+      logger.info({ signal: started.signal }, "stopped while discovering");
+      await server.close().catch(() => undefined);
+      return;
+    }
+    // Asked to stop while the store is being written: the commit finishes whole (registry.close
+    // waits for the store work in flight), then the process ends cleanly.
+    await shutDown(started.signal);
+    return;
+  }
+  if ("error" in started) {
+    const { error } = started;
+    const errors = error instanceof MrsFailure ? error.errors : [];
+    warn(red(`lom: cannot start on the store ${config.store}`));
+    for (const e of errors) warn(formatIssue(e));
+    if (errors.length === 0) warn(`  ${(error as Error).message}`);
+    logger.error({ store: config.store, errors, err: errors.length ? undefined : error }, "store unusable");
+    await server.close().catch(() => undefined);
+    await registry.close().catch(() => undefined);
+    throw new Exit(EXIT.failed);
+  }
+  const { report } = started;
+  progress.started();
+  printReport(report, pretty);
+  for (const decision of report.decisions) logger.info({ decision }, `discovery ${decision.outcome}`);
+
   pretty();
   pretty(`${green("ready")}  dashboard ${bold(`${url}/`)}`);
   pretty(`       API       ${url}/v1/modules  ${dim(`(OpenAPI: ${url}/openapi.json)`)}`);
   pretty(dim("       stop with Ctrl-C"));
   logger.info({ url, session: report.session.id }, "ready");
 
-  await new Promise<void>((resolveStop) => {
-    let stopping = false;
+  await shutDown(await stopSignal);
+
+  async function shutDown(signal: NodeJS.Signals): Promise<void> {
+    pretty(dim(`\n${signal}: finishing requests in flight, closing the store`));
+    logger.info({ signal }, "shutting down");
+    // fastify's close waits for requests in flight; then the store is closed, whole.
+    await server
+      .close()
+      .then(() => registry.close())
+      .catch((error: unknown) => logger.error({ err: error }, "shutdown"));
+  }
+}
+
+/** The first SIGINT or SIGTERM; later ones are left to the shutdown already under way. */
+function whenStopAsked(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    let asked = false;
     const stop = (signal: NodeJS.Signals) => {
-      if (stopping) return;
-      stopping = true;
-      pretty(dim(`\n${signal}: finishing requests in flight, closing the store`));
-      logger.info({ signal }, "shutting down");
-      // fastify's close waits for requests in flight; then the store is closed, whole.
-      server
-        .close()
-        .then(() => registry.close())
-        .catch((error: unknown) => logger.error({ err: error }, "shutdown"))
-        .finally(resolveStop);
+      if (asked) return;
+      asked = true;
+      resolve(signal);
     };
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);

@@ -62,6 +62,14 @@ export function routeContext(options: MrsHttpApiOptions, streams: EventStreams):
       if (access === "every" && !grant.every) {
         fail("FORBIDDEN_MODULE", "", "this request acts on every module: it needs a token granted every name (*)");
       }
+      // A write before the host's start is over would be decided into a session discovery has
+      // not resumed yet (or open one behind its back): refused, as a store not there yet.
+      const waiting = options.startup?.() ?? null;
+      if (waiting !== null) {
+        fail("STORE_UNAVAILABLE", "", `not ready yet: ${waiting}`, {
+          hint: "retry once GET /healthz answers 200",
+        });
+      }
       grants.set(request, grant);
     },
     grantOf: (request) => grants.get(request) as Grant,

@@ -21,6 +21,14 @@ export async function operationRoutes(scope: FastifyInstance, ctx: RouteContext)
       },
     },
     async (_request, reply) => {
+      const waiting = ctx.options.startup?.() ?? null;
+      if (waiting !== null) {
+        // The host listens while it starts: say what it waits for, so a probe (and a person
+        // looking at a LOM that hangs on a module URL) can tell starting from stuck.
+        return reply.code(503).send({
+          errors: [mrsError("STORE_UNAVAILABLE", "", `not ready: ${waiting}`, { hint: "retry shortly" })],
+        });
+      }
       if (await ready()) return { ready: true as const, session: ctx.registry.session().id };
       return reply.code(503).send({
         errors: [

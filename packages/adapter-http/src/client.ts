@@ -1,6 +1,15 @@
-import type { Decision, DecisionQuery, InstanceCheck, MrsError, SessionInfo } from "@rune/mrs-core";
+import {
+  type Decision,
+  type DecisionQuery,
+  type InstanceCheck,
+  type MrsError,
+  MrsFailure,
+  mrsError,
+  type RegistryEvent,
+  type SessionInfo,
+} from "@rune/mrs-core";
 import type { ActionView, CapabilityView, LeaseView, ModuleView, RegistrationAnswer } from "./schemas.js";
-import { exchange } from "./transport.js";
+import { errorsOf, exchange, joinUrl } from "./transport.js";
 
 /** Options of {@link mrsClient}. */
 export interface MrsClientOptions {
@@ -57,6 +66,39 @@ export interface KeepAlive {
   readonly last: ClientAnswer<HeartbeatAnswer> | undefined;
 }
 
+/** One change of the catalog as {@link MrsClient.follow} yields it: `{revision, type, ...}`, as `GET /v1/events` sends it. */
+export type ChangeEvent = RegistryEvent;
+
+/** Options of {@link MrsClient.follow}. */
+export interface FollowOptions {
+  /**
+   * The revision already seen (the catalog's `ETag` says which one a read showed): the changes
+   * after it come first. Without it, from the LOM's revision when the stream opens.
+   */
+  readonly since?: number;
+  /** Ends the iteration (without an error) when aborted. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * {@link MrsClient.follow} cannot go on from the revision it holds: the LOM no longer keeps the
+ * changes after it (`compacted`, RULES.md R3), or its store does not hold that revision at all
+ * (`reset`: a memory store that restarted). Read the catalog again (its `ETag` is its revision)
+ * and follow from there. Its code is `REVISION_COMPACTED`.
+ */
+export class FollowInterrupted extends MrsFailure {
+  constructor(
+    errors: readonly MrsError[],
+    readonly reason: "compacted" | "reset",
+    /** The revision the follower held. */
+    readonly since: number,
+    /** For `compacted`: the oldest revision the LOM keeps. For `reset`: the store's latest revision. */
+    readonly revision: number,
+  ) {
+    super(errors);
+  }
+}
+
 /** A typed client of the MRS HTTP API; see {@link mrsClient}. */
 export interface MrsClient {
   /**
@@ -105,7 +147,25 @@ export interface MrsClient {
   ): Promise<ClientAnswer<InstanceCheck>>;
   /** `ok` with `ready: true` when the LOM answers 200; a 503 is `ok: false` with its errors. */
   health(): Promise<ClientAnswer<Health>>;
+  /**
+   * Every change of the catalog after `since`, in revision order, none missed and none twice
+   * (RULES.md R2), as they happen, from `GET /v1/events`. It reconnects by itself when the
+   * stream drops (a LOM restarting, a proxy cutting it, the LOM dropping a client that fell
+   * behind) and resumes after the last revision it yielded. It ends when `signal` aborts (or
+   * the loop breaks); it throws {@link FollowInterrupted} when the LOM cannot resume from that
+   * revision (R3), and an `MrsFailure` for an answer that asking again will not change (`401`).
+   *
+   * @example
+   * for await (const change of lom.follow({ since: 0, signal })) console.log(change.revision, change.type);
+   */
+  follow(options?: FollowOptions): AsyncIterableIterator<ChangeEvent>;
 }
+
+/** The most catalog answers a client keeps for conditional reads (R4); the oldest goes first. */
+const MAX_CACHED_ANSWERS = 256;
+/** The wait before the first reconnection of {@link MrsClient.follow}, doubled each failure in a row up to the most. */
+const FOLLOW_RETRY_MIN_MS = 100;
+const FOLLOW_RETRY_MAX_MS = 5_000;
 
 /**
  * A client of a LOM's HTTP API, for the CLI and for module authors. Every method answers data
@@ -125,6 +185,28 @@ export function mrsClient(options: MrsClientOptions): MrsClient {
   ): Promise<ClientAnswer<T>> => {
     const answer = await exchange(options, method, path, body);
     return answer.ok ? { ok: true, status: answer.status, value: pick(answer.body) } : failed(answer);
+  };
+  // R4: the last answer of each catalog read and its ETag. Asked again with If-None-Match, a
+  // `304` answers the answer held: the LOM sends no body while the catalog stays at that revision.
+  const cache = new Map<string, { readonly etag: string; readonly body: unknown }>();
+  const read = async <T>(path: string, pick: (body: unknown) => T): Promise<ClientAnswer<T>> => {
+    const held = cache.get(path);
+    const answer = await exchange(
+      options,
+      "GET",
+      path,
+      undefined,
+      held === undefined ? {} : { "if-none-match": held.etag },
+    );
+    if (!answer.ok) return failed(answer);
+    if (answer.status === 304 && held !== undefined) return { ok: true, status: 304, value: pick(held.body) };
+    const etag = answer.headers.get("etag");
+    cache.delete(path);
+    if (etag !== null) {
+      cache.set(path, { etag, body: answer.body });
+      if (cache.size > MAX_CACHED_ANSWERS) cache.delete(cache.keys().next().value as string);
+    }
+    return { ok: true, status: answer.status, value: pick(answer.body) };
   };
   const as = <T>(body: unknown) => body as T;
   const field =
@@ -197,11 +279,11 @@ export function mrsClient(options: MrsClientOptions): MrsClient {
     },
     deregister: (name) => call("DELETE", `/v1/modules/${encodeURIComponent(name)}`, field<Decision>("decision")),
     session: () => call("GET", "/v1/session", as<SessionInfo>),
-    modules: () => call("GET", "/v1/modules", field<ModuleView[]>("modules")),
-    module: (name) => call("GET", `/v1/modules/${encodeURIComponent(name)}`, as<ModuleView>),
-    capabilities: () => call("GET", "/v1/capabilities", field<CapabilityView[]>("capabilities")),
-    capability: (ref) => call("GET", `/v1/capabilities/${encodeRef(ref)}`, as<CapabilityView>),
-    actions: () => call("GET", "/v1/actions", as<ActionView[]>),
+    modules: () => read("/v1/modules", field<ModuleView[]>("modules")),
+    module: (name) => read(`/v1/modules/${encodeURIComponent(name)}`, as<ModuleView>),
+    capabilities: () => read("/v1/capabilities", field<CapabilityView[]>("capabilities")),
+    capability: (ref) => read(`/v1/capabilities/${encodeRef(ref)}`, as<CapabilityView>),
+    actions: () => read("/v1/actions", as<ActionView[]>),
     decisions: (query) =>
       call("GET", decisionsPath(typeof query === "string" ? { module: query } : query), field<Decision[]>("decisions")),
     decisionPage: (query) => call("GET", decisionsPath(query), as<DecisionPage>),
@@ -209,7 +291,163 @@ export function mrsClient(options: MrsClientOptions): MrsClient {
     validate: (ref, body) =>
       call("POST", `/v1/capabilities/${encodeRef(ref)}/validate`, as<InstanceCheck>, JSON.stringify(body)),
     health: () => call("GET", "/healthz", as<Health>),
+    follow: (followOptions = {}) => follow(options, followOptions),
   };
+}
+
+/** One server-sent event: its type (`message` when it named none), its `id:`, its data lines joined. */
+interface SseEvent {
+  readonly event: string;
+  readonly id: string | undefined;
+  readonly data: string;
+}
+
+/**
+ * Reads server-sent events from a body (the WHATWG parsing rules, as EventSource applies them:
+ * `\n`, `\r\n` or `\r` line ends, `field: value` with one optional space, comments, a blank line
+ * dispatches). A block with an `id:` and no data is still yielded (it moves the last event id).
+ */
+export async function* readServerSentEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<SseEvent> {
+  const decoder = new TextDecoder();
+  let buffered = "";
+  let event = "";
+  let id: string | undefined;
+  let data: string[] = [];
+  let seen = false;
+  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+    buffered += decoder.decode(chunk, { stream: true });
+    for (;;) {
+      const end = buffered.search(/\r\n|\r|\n/);
+      // A `\r` at the very end may be the first half of a `\r\n`: wait for the next chunk.
+      if (end < 0 || (end === buffered.length - 1 && buffered[end] === "\r")) break;
+      const line = buffered.slice(0, end);
+      buffered = buffered.slice(end + (buffered.startsWith("\r\n", end) ? 2 : 1));
+      if (line === "") {
+        if (seen) yield { event: event === "" ? "message" : event, id, data: data.join("\n") };
+        event = "";
+        id = undefined;
+        data = [];
+        seen = false;
+        continue;
+      }
+      if (line.startsWith(":")) continue;
+      const colon = line.indexOf(":");
+      const name = colon < 0 ? line : line.slice(0, colon);
+      let value = colon < 0 ? "" : line.slice(colon + 1);
+      if (value.startsWith(" ")) value = value.slice(1);
+      if (name === "data") {
+        data.push(value);
+        seen = true;
+      } else if (name === "event") {
+        event = value;
+      } else if (name === "id" && !value.includes("\0")) {
+        id = value;
+        seen = true;
+      }
+    }
+  }
+}
+
+/** {@link MrsClient.follow}: fetch-based (Node 20 has no EventSource), reconnecting, resuming by revision. */
+async function* follow(
+  endpoint: MrsClientOptions,
+  { since, signal }: FollowOptions,
+): AsyncIterableIterator<ChangeEvent> {
+  const stop = new AbortController();
+  const aborted = signal === undefined ? stop.signal : AbortSignal.any([signal, stop.signal]);
+  let last = since;
+  let delay = FOLLOW_RETRY_MIN_MS;
+  try {
+    while (!aborted.aborted) {
+      let again = false;
+      try {
+        const headers: Record<string, string> = { accept: "text/event-stream" };
+        if (endpoint.token !== undefined) headers.authorization = `Bearer ${endpoint.token}`;
+        if (last !== undefined) headers["last-event-id"] = String(last);
+        const path = last === undefined ? "/v1/events" : `/v1/events?since=${last}`;
+        const response = await fetch(joinUrl(endpoint.url, path), { headers, signal: aborted });
+        if (response.status !== 200 || response.body === null) {
+          const text = await response.text().catch(() => "");
+          // Asking again cannot change a refusal (401, 403, 400); a LOM starting or failing (5xx) may.
+          if (response.status >= 400 && response.status < 500) {
+            throw new MrsFailure(errorsOf(parseOrNull(text), `GET ${path}`, response.status));
+          }
+        } else {
+          delay = FOLLOW_RETRY_MIN_MS;
+          for await (const message of readServerSentEvents(response.body)) {
+            if (message.event === "message") {
+              const change = parseOrNull(message.data) as ChangeEvent | null;
+              if (change === null || typeof change.revision !== "number") continue;
+              if (last !== undefined && change.revision <= last) continue;
+              last = change.revision;
+              yield change;
+            } else if (message.event === "compacted" || message.event === "reset") {
+              throw interrupted(message.event, parseOrNull(message.data), last ?? 0);
+            } else if (message.event === "overflow") {
+              // This client fell behind and was dropped: resume at once, where it was.
+              again = true;
+              break;
+            } else if (last === undefined && message.id !== undefined && /^\d+$/.test(message.id)) {
+              // The stream's opening `id:` (no data): the revision it starts from.
+              last = Number(message.id);
+            }
+          }
+        }
+      } catch (error) {
+        if (aborted.aborted) return;
+        if (error instanceof MrsFailure) throw error;
+        // Dropped or refused: reconnected below.
+      }
+      if (aborted.aborted) return;
+      if (again) continue;
+      await pause(delay, aborted);
+      delay = Math.min(delay * 2, FOLLOW_RETRY_MAX_MS);
+    }
+  } finally {
+    // A loop that breaks (or a signal that aborts) closes the connection.
+    stop.abort();
+  }
+}
+
+/** The error of a terminal `compacted` or `reset` event. */
+function interrupted(kind: "compacted" | "reset", data: unknown, since: number): FollowInterrupted {
+  const body = (data ?? {}) as { oldest?: unknown; revision?: unknown; errors?: unknown };
+  const revision = Number(kind === "compacted" ? body.oldest : body.revision);
+  const errors =
+    kind === "compacted" && Array.isArray(body.errors) && body.errors.length > 0
+      ? (body.errors as MrsError[])
+      : [
+          mrsError(
+            "REVISION_COMPACTED",
+            "",
+            kind === "compacted"
+              ? `the changes after revision ${since} are no longer kept: the oldest revision held is ${revision}`
+              : `the LOM's store does not hold revision ${since}: its latest is ${revision} (a new store)`,
+            { hint: "read the catalog again and follow from its revision (the ETag of GET /v1/modules)" },
+          ),
+        ];
+  return new FollowInterrupted(errors, kind, since, revision);
+}
+
+function parseOrNull(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+/** Waits `ms`, or less if `signal` aborts. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
 }
 
 /** `/v1/decisions` with the query's parameters. */

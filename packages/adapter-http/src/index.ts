@@ -1,13 +1,17 @@
 export type { TokenGrant } from "./auth.js";
 export {
+  type ChangeEvent,
   type ClientAnswer,
   type ClientRegistration,
   type DecisionPage,
+  FollowInterrupted,
+  type FollowOptions,
   type Health,
   type MrsClient,
   type MrsClientOptions,
   mrsClient,
 } from "./client.js";
+export type { TerminalEvent } from "./events.js";
 export { type HttpStoreOptions, httpStore } from "./http-store.js";
 export {
   MAX_BODY_BYTES,

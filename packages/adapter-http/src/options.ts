@@ -16,6 +16,8 @@ export const MAX_DECISIONS_PAGE = 1_000;
 export const MAX_CHANGES_PAGE = 1_000;
 /** Interval of the comments that keep `GET /v1/events` streams alive, by default. */
 export const DEFAULT_HEARTBEAT_MS = 15_000;
+/** Bytes an event stream may hold unsent before its client counts as stalled, by default. */
+export const DEFAULT_EVENT_BUFFER_BYTES = 1024 * 1024;
 
 /** Options of {@link mrsHttpApi}. */
 export interface MrsHttpApiOptions {
@@ -47,6 +49,14 @@ export interface MrsHttpApiOptions {
   readonly startup?: () => string | null;
   /** Interval of the comments that keep `GET /v1/events` streams alive through proxies. Default 15 s. */
   readonly heartbeatMs?: number;
+  /**
+   * Bytes a `GET /v1/events` stream may hold unsent (what its client has not read yet). Past it,
+   * a live stream ends with an `overflow` event (the client resumes with `Last-Event-ID`) and its
+   * connection goes within one heartbeat interval; a replay waits for the client to read instead,
+   * for at most two intervals. So a client that stops reading costs the server about this much,
+   * never more. Default 1 MiB.
+   */
+  readonly eventBufferBytes?: number;
   /**
    * The compatibility policy (RULES.md C2) that commits through `POST /v1/store/commit` are held
    * to: pass the one `registry` was created with. Under `strict`, an upgrade from another writer

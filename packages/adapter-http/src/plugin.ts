@@ -3,8 +3,9 @@ import { TypeBoxValidatorCompiler } from "@fastify/type-provider-typebox";
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import { EventStreams } from "./events.js";
-import { DEFAULT_HEARTBEAT_MS, type MrsHttpApiOptions } from "./options.js";
+import { DEFAULT_EVENT_BUFFER_BYTES, DEFAULT_HEARTBEAT_MS, type MrsHttpApiOptions } from "./options.js";
 import { catalogRoutes } from "./routes/catalog.js";
+import { changeRoutes } from "./routes/changes.js";
 import { routeContext } from "./routes/context.js";
 import { eventRoutes } from "./routes/events.js";
 import { livenessRoutes } from "./routes/liveness.js";
@@ -56,7 +57,10 @@ async function mount(host: FastifyInstance, options: MrsHttpApiOptions): Promise
 }
 
 async function routes(scope: FastifyInstance, options: MrsHttpApiOptions): Promise<void> {
-  const streams = new EventStreams(options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
+  const streams = new EventStreams({
+    heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
+    maxBufferedBytes: options.eventBufferBytes ?? DEFAULT_EVENT_BUFFER_BYTES,
+  });
   const ctx = routeContext(options, streams);
 
   // Our own checks, in TypeBox (the repo's one validator): no body coercion, no properties
@@ -111,6 +115,7 @@ async function routes(scope: FastifyInstance, options: MrsHttpApiOptions): Promi
     livenessRoutes,
     sessionRoutes,
     eventRoutes,
+    changeRoutes,
     operationRoutes,
     storeRoutes,
   ]) {

@@ -400,6 +400,118 @@ export const HealthAnswer = Type.Object({
   session: Type.String(),
 });
 
+/** `GET /v1/events`: the query. */
+export const EventsQuery = Type.Object({
+  since: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      description:
+        "Replay the changes after this revision first (R2). `Last-Event-ID` wins over it (EventSource sends it when it reconnects). Without either: from now on.",
+    }),
+  ),
+});
+
+/** `GET /v1/events`: the headers it reads. */
+export const EventsHeaders = Type.Object({
+  "last-event-id": Type.Optional(
+    Type.String({
+      description:
+        "The `id:` of the last event received (a revision): the stream resumes after it, none missed and none twice (R2). EventSource sends it by itself when it reconnects.",
+    }),
+  ),
+});
+
+/** One change as readers see it (core `RegistryEvent`): the `data:` of an event, an item of `GET /v1/changes`. */
+export const ChangeEventBody = Type.Union([
+  Type.Object(
+    { type: Type.Literal("decision"), revision: Type.Integer({ minimum: 1 }), decision: DecisionView },
+    { description: "A decision was recorded (S9)." },
+  ),
+  Type.Object(
+    { type: Type.Literal("session"), revision: Type.Integer({ minimum: 1 }), session: SessionBody },
+    { description: "A new session opened (S10): every module and decision of the previous one is gone." },
+  ),
+  Type.Object(
+    {
+      type: Type.Literal("module"),
+      revision: Type.Integer({ minimum: 1 }),
+      module: Type.String(),
+      action: Type.Union(
+        [Type.Literal("put"), Type.Literal("removed"), Type.Literal("expired"), Type.Literal("live")],
+        {
+          description:
+            "Held under its name (with `record`: accepted or upgraded), taken out, expired, live again (L3, L4).",
+        },
+      ),
+      record: Type.Optional(ModuleRecordBody),
+    },
+    { description: "A module changed in the catalog." },
+  ),
+]);
+
+/** `GET /v1/changes`: the query. */
+export const ChangesQuery = Type.Object({
+  since: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      description: "The revision already seen: the changes after it are answered. Default 0.",
+    }),
+  ),
+  limit: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      description:
+        "At most this many changes (default and most: 1,000; a larger limit is read as 1,000). A page also stops past 4 MiB of changes, with at least one.",
+    }),
+  ),
+});
+
+/** `200` of `GET /v1/changes`. */
+export const ChangesPage = Type.Object(
+  {
+    changes: List(ChangeEventBody, { description: "In revision order, consecutive, from `since + 1`." }),
+    next: Type.Integer({
+      minimum: 0,
+      description: "The `since` of the next page: the revision of the last change answered, or `since` when none.",
+    }),
+    revision: Type.Integer({
+      minimum: 0,
+      description:
+        "The store's latest revision: more changes follow while `next` is below it. Below `since`: this store does not hold that revision (it was replaced): read the catalog again.",
+    }),
+  },
+  { description: "The changes after `since`, oldest first, as events (RULES.md R2)." },
+);
+
+/** `410` of `GET /v1/changes`: the error body with the oldest revision held (RULES.md R3). */
+export const ChangesCompacted = Type.Object(
+  {
+    errors: List(ErrorItem, { minItems: 1 }),
+    oldest: Type.Integer({
+      description: "The oldest revision whose change is kept: read the catalog again and follow from its revision.",
+    }),
+  },
+  { description: "REVISION_COMPACTED (R3): the changes after `since` are no longer kept." },
+);
+
+/** The conditional read of a catalog route (RULES.md R4). */
+export const ConditionalHeaders = Type.Object({
+  "if-none-match": Type.Optional(
+    Type.String({
+      description:
+        "An ETag this route answered before: `304` with no body while the catalog is still at that revision (R4).",
+    }),
+  ),
+});
+
+/** The `ETag` a catalog read answers with (RULES.md R4). */
+export const EtagHeader = {
+  ETag: Type.String({
+    description:
+      'The revision of the catalog the answer shows: `"rN"` (weak, `W/"rN"`, on module reads: a lease\'s `expires_at` moves with heartbeats within one revision).',
+  }),
+};
+
 /** The registration payload, for the documentation of `POST /v1/registrations` only (the core validates it). */
 export const RegistrationBodyDoc = RegistrationPayload;
 

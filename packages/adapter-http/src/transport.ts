@@ -28,17 +28,19 @@ export function joinUrl(base: string, path: string): string {
 
 /**
  * One HTTP call with a bearer token and a timeout, answered as data: a status and JSON, or
- * errors naming what failed (nothing is thrown, so callers decide).
+ * errors naming what failed (nothing is thrown, so callers decide). A `304` (to a conditional
+ * GET that sent `If-None-Match` in `extraHeaders`) is `ok` with no body.
  */
 export async function exchange(
   endpoint: Endpoint,
   method: string,
   path: string,
   body?: string | Uint8Array,
+  extraHeaders: Readonly<Record<string, string>> = {},
 ): Promise<Exchange> {
   const url = joinUrl(endpoint.url, path);
   const timeoutMs = endpoint.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const headers: Record<string, string> = { accept: "application/json" };
+  const headers: Record<string, string> = { ...extraHeaders, accept: "application/json" };
   if (endpoint.token !== undefined) headers.authorization = `Bearer ${endpoint.token}`;
   if (body !== undefined) headers["content-type"] = "application/json";
   let response: Response;
@@ -54,6 +56,8 @@ export async function exchange(
   } catch (error) {
     return { ok: false, status: 0, errors: [unreachable(url, error, timeoutMs)] };
   }
+  // A conditional GET answered "what you hold is current" (RULES.md R4): no body to read.
+  if (response.status === 304) return { ok: true, status: 304, body: null, headers: response.headers };
   let parsed: unknown;
   try {
     parsed = text.length === 0 ? null : JSON.parse(text);

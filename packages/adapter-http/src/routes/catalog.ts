@@ -1,8 +1,17 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import Type from "typebox";
 import { MAX_BODY_BYTES } from "../options.js";
 import { jsonBody } from "../request-body.js";
-import { ActionView, CapabilityView, List, ModuleView, ValidateAnswer, ValidateBody } from "../schemas.js";
+import {
+  ActionView,
+  CapabilityView,
+  ConditionalHeaders,
+  EtagHeader,
+  List,
+  ModuleView,
+  ValidateAnswer,
+  ValidateBody,
+} from "../schemas.js";
 import { fail } from "../status.js";
 import { actionView, capabilityView, moduleView } from "../views.js";
 import { type RouteContext, typed } from "./context.js";
@@ -10,6 +19,8 @@ import { type RouteContext, typed } from "./context.js";
 /** The catalog: modules, capabilities (S8), validation of inputs and outputs (I1, I2), `GET /v1/actions`. */
 export async function catalogRoutes(scope: FastifyInstance, ctx: RouteContext): Promise<void> {
   const api = typed(scope);
+  /** The `ETag` of the catalog's revision now (R4); weak on module reads (see {@link EtagHeader}). */
+  const tagNow = (weak: boolean) => `${weak ? "W/" : ""}"r${ctx.registry.revision}"`;
 
   api.get(
     "/v1/modules",
@@ -20,14 +31,20 @@ export async function catalogRoutes(scope: FastifyInstance, ctx: RouteContext): 
         operationId: "listModules",
         summary: "Every module held in the current session, by name",
         security: ctx.security("read"),
-        response: { 200: Type.Object({ modules: List(ModuleView) }), ...ctx.readErrors() },
+        headers: ConditionalHeaders,
+        response: {
+          200: withEtag(Type.Object({ modules: List(ModuleView) })),
+          304: NotModified,
+          ...ctx.readErrors(),
+        },
       },
     },
-    async () => ({
-      modules: ctx.registry
-        .modules()
-        .map((m) => moduleView(m, ctx.registry.lease(m.payload.registration_metadata.module_name))),
-    }),
+    async (request, reply) =>
+      conditional(request, reply, tagNow(true)) ?? {
+        modules: ctx.registry
+          .modules()
+          .map((m) => moduleView(m, ctx.registry.lease(m.payload.registration_metadata.module_name))),
+      },
   );
 
   api.get(
@@ -40,10 +57,11 @@ export async function catalogRoutes(scope: FastifyInstance, ctx: RouteContext): 
         summary: "The module held under a name (superseded versions are in /v1/decisions)",
         security: ctx.security("read"),
         params: Type.Object({ name: Type.String() }),
-        response: { 200: ModuleView, ...ctx.readErrors(404) },
+        headers: ConditionalHeaders,
+        response: { 200: withEtag(ModuleView), 304: NotModified, ...ctx.readErrors(404) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { name } = request.params;
       const record = ctx.registry.module(name);
       if (record === undefined) {
@@ -51,7 +69,7 @@ export async function catalogRoutes(scope: FastifyInstance, ctx: RouteContext): 
           hint: `GET /v1/decisions?module=${encodeURIComponent(name)} says what happened to it`,
         });
       }
-      return moduleView(record, ctx.registry.lease(name));
+      return conditional(request, reply, tagNow(true)) ?? moduleView(record, ctx.registry.lease(name));
     },
   );
 
@@ -64,10 +82,18 @@ export async function catalogRoutes(scope: FastifyInstance, ctx: RouteContext): 
         operationId: "listCapabilities",
         summary: "Every capability with its module/action address (S8)",
         security: ctx.security("read"),
-        response: { 200: Type.Object({ capabilities: List(CapabilityView) }), ...ctx.readErrors() },
+        headers: ConditionalHeaders,
+        response: {
+          200: withEtag(Type.Object({ capabilities: List(CapabilityView) })),
+          304: NotModified,
+          ...ctx.readErrors(),
+        },
       },
     },
-    async () => ({ capabilities: ctx.registry.capabilities().map(capabilityView) }),
+    async (request, reply) =>
+      conditional(request, reply, tagNow(false)) ?? {
+        capabilities: ctx.registry.capabilities().map(capabilityView),
+      },
   );
 
   // `{action}` is a bare action or `module/action`, its slash sent as is or as %2F (find-my-way
@@ -77,15 +103,20 @@ export async function catalogRoutes(scope: FastifyInstance, ctx: RouteContext): 
     operationId,
     summary: "One capability with both schemas (404 UNKNOWN_ACTION, 409 AMBIGUOUS_ACTION with candidates)",
     security: ctx.security("read"),
-    response: { 200: CapabilityView, ...ctx.readErrors(404, 409) },
+    headers: ConditionalHeaders,
+    response: { 200: withEtag(CapabilityView), 304: NotModified, ...ctx.readErrors(404, 409) },
   });
+  const capability = (request: FastifyRequest, reply: FastifyReply, ref: string) => {
+    const entry = ctx.resolve(ref);
+    return conditional(request, reply, tagNow(false)) ?? capabilityView(entry);
+  };
   api.get(
     "/v1/capabilities/:action",
     {
       onRequest: ctx.guard("read"),
       schema: { ...capabilityDoc("getCapability"), params: Type.Object({ action: Type.String() }) },
     },
-    async (request) => capabilityView(ctx.resolve(request.params.action)),
+    async (request, reply) => capability(request, reply, request.params.action),
   );
   api.get(
     "/v1/capabilities/:module/:action",
@@ -96,7 +127,7 @@ export async function catalogRoutes(scope: FastifyInstance, ctx: RouteContext): 
         params: Type.Object({ module: Type.String(), action: Type.String() }),
       },
     },
-    async (request) => capabilityView(ctx.resolve(`${request.params.module}/${request.params.action}`)),
+    async (request, reply) => capability(request, reply, `${request.params.module}/${request.params.action}`),
   );
 
   const validateDoc = (operationId: string) => ({
@@ -151,9 +182,37 @@ export async function catalogRoutes(scope: FastifyInstance, ctx: RouteContext): 
         operationId: "listActions",
         summary: "The actions in the shape of RUNE's GET /v1/actions",
         security: ctx.security("read"),
-        response: { 200: List(ActionView), ...ctx.readErrors() },
+        headers: ConditionalHeaders,
+        response: { 200: withEtag(List(ActionView)), 304: NotModified, ...ctx.readErrors() },
       },
     },
-    async () => ctx.registry.capabilities().map(actionView),
+    async (request, reply) => conditional(request, reply, tagNow(false)) ?? ctx.registry.capabilities().map(actionView),
   );
+}
+
+/** The `304` of a conditional catalog read: no body. */
+const NotModified = {
+  type: "null",
+  description: "Not Modified: `If-None-Match` named the revision the catalog is still at (R4). No body.",
+  headers: EtagHeader,
+} as const;
+
+/** A `200` answer's schema with the `ETag` header documented. */
+function withEtag<T extends object>(schema: T): T & { headers: typeof EtagHeader } {
+  return { ...schema, headers: EtagHeader };
+}
+
+/**
+ * R4: sets `ETag` (and `Cache-Control: no-cache`: keep it, ask again) and, when `If-None-Match`
+ * names it (weak comparison, RFC 9110 13.1.2: `W/` is ignored; `*` matches any), answers `304`
+ * with no body. Returns `undefined` when the body should be sent.
+ */
+function conditional(request: FastifyRequest, reply: FastifyReply, tag: string): FastifyReply | undefined {
+  reply.header("etag", tag).header("cache-control", "no-cache");
+  const asked = request.headers["if-none-match"];
+  if (asked === undefined) return undefined;
+  const opaque = (value: string) => value.trim().replace(/^W\//, "");
+  const current = opaque(tag);
+  const matches = asked.split(",").some((candidate) => candidate.trim() === "*" || opaque(candidate) === current);
+  return matches ? reply.code(304).send() : undefined;
 }

@@ -100,3 +100,30 @@ export function writeConfig(dir: string, config: Record<string, unknown>): strin
   writeFileSync(file, JSON.stringify(config, null, 2));
   return file;
 }
+
+/**
+ * Resolves with the output so far once a child's stdout or stderr matches `pattern`; rejects if it
+ * exits first. `seen.text` must be filled by listeners added before this call (an event, not a poll).
+ */
+export function outputMatching(child: ChildProcess, pattern: RegExp, seen: { text: string }): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (!pattern.test(seen.text)) return;
+      cleanup();
+      resolve(seen.text);
+    };
+    const exited = (code: number | null) => {
+      cleanup();
+      reject(new Error(`lom start exited with ${code} before ${pattern}: ${seen.text}`));
+    };
+    const cleanup = () => {
+      child.stdout?.off("data", check);
+      child.stderr?.off("data", check);
+      child.off("exit", exited);
+    };
+    child.stdout?.on("data", check);
+    child.stderr?.on("data", check);
+    child.once("exit", exited);
+    check();
+  });
+}

@@ -8,32 +8,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, LOM, tempDir, writeConfig } from "./harness.js";
+import { freePort, LOM, outputMatching, tempDir, writeConfig } from "./harness.js";
 import { ALL, call, validPayload } from "./hostile/http.js";
-
-/** Resolves with the output so far once a child's stdout or stderr matches `pattern`; rejects if it exits first. */
-function outputMatching(child: ChildProcess, pattern: RegExp, seen: { text: string }): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      if (!pattern.test(seen.text)) return;
-      cleanup();
-      resolve(seen.text);
-    };
-    const exited = (code: number | null) => {
-      cleanup();
-      reject(new Error(`lom start exited with ${code} before ${pattern}: ${seen.text}`));
-    };
-    const cleanup = () => {
-      child.stdout?.off("data", check);
-      child.stderr?.off("data", check);
-      child.off("exit", exited);
-    };
-    child.stdout?.on("data", check);
-    child.stderr?.on("data", check);
-    child.once("exit", exited);
-    check();
-  });
-}
 
 describe("lom start listens first, and says what it waits for", () => {
   const dir = tempDir("lom-startup-");

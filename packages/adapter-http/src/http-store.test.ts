@@ -208,7 +208,8 @@ describe("the store routes: GET /v1/store, GET /v1/store/changes, POST /v1/store
     try {
       const bad = samplePayload("hostile");
       const schema = bad.capabilities[0]?.input_schema as unknown as { properties: Record<string, unknown> };
-      schema.properties.target = { type: "string", pattern: "^(a+)+$" };
+      // A lookahead RE2 cannot run, around a shape the analysis proves catastrophic: refused.
+      schema.properties.target = { type: "string", pattern: "^(?=(a+)+$)" };
       schema.properties.remote = { $ref: "https://example.com/schema.json" };
       const refused = await commit(api, 3, accepted(bad, "d-hostile"));
       expect(refused.status).toBe(422);

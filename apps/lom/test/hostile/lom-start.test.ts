@@ -17,6 +17,7 @@ const CHOSEN = [
   "e11-nest-extension-10000",
   "e11-nest-schema-properties-10000",
   "e11-pattern-nested-plus",
+  "e11-pattern-backreference",
   "e11-patternproperties-nested-star",
   "e10-ref-file",
   "e10-ref-relative-parent",
@@ -82,7 +83,7 @@ describe("door 3 through lom start", { timeout: 60_000 }, () => {
   it("MRS-S9 afterwards the app still registers, and lom why names each rejection with its rule", async () => {
     const fresh = await call(`${running.url}/v1/registrations`, { token: ALL, body: validPayload("after-hostile") });
     expect(fresh.status).toBe(201);
-    const why = lom(["why", "hostile-e11-pattern-nested-plus", "--url", running.url, "--json"], dir);
+    const why = lom(["why", "hostile-e11-pattern-backreference", "--url", running.url, "--json"], dir);
     expect(why.code, why.stderr).toBe(0);
     const { decisions } = JSON.parse(why.stdout) as {
       decisions: { outcome: string; errors: { code: string; rule: string }[] }[];

@@ -17,7 +17,9 @@ export interface Scrape {
 }
 
 const NAME = "[a-zA-Z_:][a-zA-Z0-9_:]*";
-const SAMPLE = new RegExp(`^(${NAME})(?:\\{(.*)\\})? (-?(?:[0-9.]+(?:e[+-]?[0-9]+)?|NaN|\\+Inf|-Inf))(?: -?[0-9]+)?$`);
+const SAMPLE = new RegExp(`^(${NAME})(?:\\{(.*)\\})? (\\S+)(?: -?[0-9]+)?$`);
+/** A value as Prometheus reads it (Go's ParseFloat): a decimal, or Inf / NaN in any case (prom-client writes `Nan`). */
+const VALUE = /^[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|inf(?:inity)?|nan)$/i;
 const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"(?:,|$)/y;
 const TYPES = new Set(["counter", "gauge", "histogram", "summary", "untyped"]);
 const SUFFIXES = ["", "_bucket", "_sum", "_count", "_total", "_created"];
@@ -39,7 +41,7 @@ export function parsePrometheus(text: string): Scrape {
       return;
     }
     const sample = SAMPLE.exec(line);
-    if (sample === null) throw new Error(`${where}: not a sample`);
+    if (sample === null || !VALUE.test(sample[3] as string)) throw new Error(`${where}: not a sample`);
     const [, name, labelText = "", value] = sample as unknown as [string, string, string | undefined, string];
     const labels: Record<string, string> = {};
     LABEL.lastIndex = 0;
@@ -52,7 +54,14 @@ export function parsePrometheus(text: string): Scrape {
       (suffix) => name.endsWith(suffix) && types.has(name.slice(0, name.length - suffix.length)),
     );
     if (!typed) throw new Error(`${where}: a sample before its family's # TYPE`);
-    samples.push({ name, labels, value: Number(value) });
+    const special = value.replace(/^[+-]/, "").toLowerCase();
+    const number =
+      special === "nan"
+        ? Number.NaN
+        : special.startsWith("inf")
+          ? (value.startsWith("-") ? -1 : 1) * Number.POSITIVE_INFINITY
+          : Number(value);
+    samples.push({ name, labels, value: number });
   });
   return {
     types,

@@ -13,6 +13,7 @@ export {
 } from "./client.js";
 export type { TerminalEvent } from "./events.js";
 export { type HttpStoreOptions, httpStore } from "./http-store.js";
+export { MrsMetrics, type MrsMetricsOptions, mrsMetrics, type RegistrationVia } from "./metrics.js";
 export {
   MAX_BODY_BYTES,
   MAX_CHANGES_PAGE,

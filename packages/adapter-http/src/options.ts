@@ -1,5 +1,6 @@
 import type { CompatibilityPolicy, Registry, RegistryStore } from "@rune/mrs-core";
 import type { TokenGrant } from "./auth.js";
+import type { MrsMetrics } from "./metrics.js";
 
 /** RULES.md E11: the largest registration payload, and the largest JSON body of any other call. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -47,6 +48,12 @@ export interface MrsHttpApiOptions {
    * session that discovery has not resumed yet. Default: the host started the registry first.
    */
   readonly startup?: () => string | null;
+  /**
+   * The Prometheus series `GET /metrics` serves ({@link mrsMetrics}). Default: a fresh set for
+   * this API, in a registry of its own (never prom-client's global one). Pass one to have store
+   * commit durations too: the registry's store wrapped with `metrics.timeStore(store)`.
+   */
+  readonly metrics?: MrsMetrics;
   /** Interval of the comments that keep `GET /v1/events` streams alive through proxies. Default 15 s. */
   readonly heartbeatMs?: number;
   /**

@@ -3,12 +3,14 @@ import { TypeBoxValidatorCompiler } from "@fastify/type-provider-typebox";
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import { EventStreams } from "./events.js";
+import { mrsMetrics } from "./metrics.js";
 import { DEFAULT_EVENT_BUFFER_BYTES, DEFAULT_HEARTBEAT_MS, type MrsHttpApiOptions } from "./options.js";
 import { catalogRoutes } from "./routes/catalog.js";
 import { changeRoutes } from "./routes/changes.js";
 import { routeContext } from "./routes/context.js";
 import { eventRoutes } from "./routes/events.js";
 import { livenessRoutes } from "./routes/liveness.js";
+import { countRequests, metricsRoutes } from "./routes/metrics.js";
 import { operationRoutes } from "./routes/operations.js";
 import { registrationRoutes } from "./routes/registrations.js";
 import { sessionRoutes } from "./routes/session.js";
@@ -53,7 +55,11 @@ export const mrsHttpApi: FastifyPluginAsync<MrsHttpApiOptions> = fp(mount, {
 });
 
 async function mount(host: FastifyInstance, options: MrsHttpApiOptions): Promise<void> {
-  await host.register(async (api) => routes(api, options));
+  // A registry of series per API (never prom-client's global one). Requests are timed on the
+  // host, so that its own routes (the dashboard) and its 404s count too.
+  const metrics = options.metrics ?? mrsMetrics();
+  countRequests(host, metrics);
+  await host.register(async (api) => routes(api, { ...options, metrics }));
 }
 
 async function routes(scope: FastifyInstance, options: MrsHttpApiOptions): Promise<void> {
@@ -61,7 +67,9 @@ async function routes(scope: FastifyInstance, options: MrsHttpApiOptions): Promi
     heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
     maxBufferedBytes: options.eventBufferBytes ?? DEFAULT_EVENT_BUFFER_BYTES,
   });
-  const ctx = routeContext(options, streams);
+  const metrics = options.metrics ?? mrsMetrics();
+  metrics.watch({ registry: options.registry, eventStreamClients: () => streams.size });
+  const ctx = routeContext(options, streams, metrics);
 
   // Our own checks, in TypeBox (the repo's one validator): no body coercion, no properties
   // silently removed, as fastify's default Ajv settings would do.
@@ -117,6 +125,7 @@ async function routes(scope: FastifyInstance, options: MrsHttpApiOptions): Promi
     eventRoutes,
     changeRoutes,
     operationRoutes,
+    metricsRoutes,
     storeRoutes,
   ]) {
     await scope.register(async (child) => resource(child, ctx));

@@ -120,6 +120,7 @@ describe("GET /openapi.json", () => {
       expect(Object.keys(paths).sort()).toEqual(
         [
           "/healthz",
+          "/metrics",
           "/v1/actions",
           "/v1/capabilities",
           "/v1/capabilities/{action}",

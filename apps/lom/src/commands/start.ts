@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { createMrsServer } from "@rune/mrs-adapter-http";
+import { createMrsServer, mrsMetrics } from "@rune/mrs-adapter-http";
 import { createRegistry, type Decision, type DiscoveryReport, MrsFailure } from "@rune/mrs-core";
 import pino from "pino";
 import { openSources, openStore, shippedExamples } from "../compose.js";
@@ -36,7 +36,9 @@ export async function startCommand(options: StartOptions): Promise<void> {
 
   const progress = new StartupProgress();
   const sources = progress.track(openSources(config));
-  const store = openStore(config);
+  // GET /metrics: this process's series, with the store's commits timed (the core knows nothing of it).
+  const metrics = mrsMetrics({ process: true });
+  const store = metrics.timeStore(openStore(config));
   const registry = createRegistry({
     store,
     sources,
@@ -54,6 +56,7 @@ export async function startCommand(options: StartOptions): Promise<void> {
     // Listening comes first: until discovery is over, /healthz says what it waits for, and
     // writes answer 503 rather than reach a session discovery has not resumed yet.
     startup: () => progress.reason(),
+    metrics,
     logger: json ? { level: "info", stream: process.stdout } : false,
   });
   serveDashboard(server);
@@ -108,6 +111,7 @@ export async function startCommand(options: StartOptions): Promise<void> {
   }
   const { report } = started;
   progress.started();
+  metrics.discovery(report);
   printReport(report, pretty);
   for (const decision of report.decisions) logger.info({ decision }, `discovery ${decision.outcome}`);
 

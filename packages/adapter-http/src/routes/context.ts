@@ -3,6 +3,7 @@ import type { CapabilityEntry, Registry } from "@rune/mrs-core";
 import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from "fastify";
 import { type Grant, tokenChecker } from "../auth.js";
 import type { EventStreams, StoreEvent } from "../events.js";
+import type { MrsMetrics } from "../metrics.js";
 import type { MrsHttpApiOptions } from "../options.js";
 import { ErrorBody } from "../schemas.js";
 import { fail, HttpFailure } from "../status.js";
@@ -19,6 +20,8 @@ export interface RouteContext {
   readonly options: MrsHttpApiOptions;
   readonly readOpen: boolean;
   readonly streams: EventStreams;
+  /** The Prometheus series `GET /metrics` serves; routes count what they decide into them. */
+  readonly metrics: MrsMetrics;
   /** Streams told of commits made through `POST /v1/store/commit`. */
   readonly storeListeners: Set<(event: StoreEvent) => void>;
   /** An `onRequest` hook that lets a request through only with the access asked for (A1, A2). */
@@ -34,7 +37,7 @@ export interface RouteContext {
 }
 
 /** The routes' context for one mounting of the API. */
-export function routeContext(options: MrsHttpApiOptions, streams: EventStreams): RouteContext {
+export function routeContext(options: MrsHttpApiOptions, streams: EventStreams, metrics: MrsMetrics): RouteContext {
   const { registry } = options;
   const tokens = tokenChecker(options.tokens);
   const readOpen = (options.read ?? "open") === "open";
@@ -44,6 +47,7 @@ export function routeContext(options: MrsHttpApiOptions, streams: EventStreams):
     options,
     readOpen,
     streams,
+    metrics,
     storeListeners: new Set(),
     guard: (access) => async (request, reply) => {
       if (access === "read" && readOpen) return;

@@ -63,6 +63,7 @@ export async function registrationRoutes(scope: FastifyInstance, ctx: RouteConte
       }
       const lease = leaseAsked(request.query);
       const result = await ctx.registry.register(input, `http:${request.ip}`, lease === undefined ? {} : { lease });
+      ctx.metrics.registration("http", result);
       if (result.ok) {
         return reply.code(result.outcome === "accepted" ? 201 : 200).send({
           outcome: result.outcome,

@@ -68,7 +68,7 @@ export async function sessionRoutes(scope: FastifyInstance, ctx: RouteContext): 
       },
     },
     async () => {
-      await storeCall(() => ctx.registry.refresh());
+      ctx.metrics.discovery(await storeCall(() => ctx.registry.refresh()));
       return ctx.registry.session();
     },
   );

@@ -37,12 +37,16 @@ describe("releases with changesets", () => {
     expect(readFileSync(join(scratch, "packages/core/CHANGELOG.md"), "utf8")).toContain("A scratch change.");
     // Dependents of core keep the workspace protocol (pnpm turns it into a real range at pack time) and are released too.
     const memory = manifest(scratch, "packages/adapter-memory");
-    expect(memory.dependencies["@rune/mrs-core"]).toBe("workspace:^");
+    // (core is a peer of the adapters: one core per install)
+    expect(memory.peerDependencies["@rune/mrs-core"]).toBe("workspace:^");
     expect(memory.version).not.toBe(before["adapter-memory"].version);
-    // The schema package does not depend on core: untouched. The private app is ignored.
+    // The schema package does not depend on core: untouched. The app, published too, depends on
+    // core: released with it (a patch), its range still the workspace protocol.
     expect(manifest(scratch, "packages/schema").version).toBe(before.schema.version);
-    expect(manifest(scratch, "apps/lom").version).toBe(
-      JSON.parse(readFileSync(join(ROOT, "apps/lom/package.json"), "utf8")).version,
-    );
+    const app = manifest(scratch, "apps/lom");
+    const appBefore = JSON.parse(readFileSync(join(ROOT, "apps/lom/package.json"), "utf8"));
+    const [appMajor, appMinor, appPatch] = String(appBefore.version).split(".").map(Number);
+    expect(app.version).toBe(`${appMajor}.${appMinor}.${(appPatch ?? 0) + 1}`);
+    expect(app.dependencies["@rune/mrs-core"]).toBe("workspace:^");
   });
 });

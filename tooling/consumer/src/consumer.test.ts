@@ -1,13 +1,15 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { publint } from "publint";
 import { beforeAll, describe, expect, it } from "vitest";
-import { alteredCopy, consumerProject, PUBLISHED, pack, ROOT, run } from "./pack.js";
+import { APP, alteredCopy, consumerProject, PUBLISHED, pack, ROOT, run } from "./pack.js";
 
 const work = mkdtempSync(join(tmpdir(), "rune-consumer-"));
 const tarballs = new Map<string, string>();
+let lomTarball = "";
 let project = "";
 
 /** Loads every package by name, from ESM (`import`) or CommonJS (`require`), and lists its exports. */
@@ -18,7 +20,13 @@ const loaderScript = (names: readonly string[], style: "esm" | "cjs") =>
 
 beforeAll(() => {
   for (const p of PUBLISHED) tarballs.set(p.name, pack(p.dir, work));
-  project = consumerProject(join(work, "project"), [...tarballs.values()], ["typescript@5.9.3", "@types/node@20"]);
+  lomTarball = pack(APP.dir, work);
+  // The app's tarball beside the packages': its `@rune/*` ranges resolve to these, nothing else.
+  project = consumerProject(
+    join(work, "project"),
+    [...tarballs.values(), lomTarball],
+    ["typescript@5.9.3", "@types/node@20"],
+  );
 }, 600_000);
 
 describe("every published package, installed alone from its tarball with npm", () => {
@@ -104,6 +112,107 @@ console.log(JSON.stringify({ valid: valid.ok, outcome: result.outcome }));
     expect(status, output).toBe(0);
     expect(JSON.parse(output.trim().split("\n").pop() ?? "")).toEqual({ valid: true, outcome: "accepted" });
     expect(JSON.parse(readFileSync(join(project, "state/catalog.json"), "utf8"))).toBeTruthy();
+  });
+});
+
+/** A free port on loopback. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe("@rune/lom, installed from its tarball with npm", () => {
+  const lom = () => join(project, "node_modules/.bin/lom");
+  const shipped = (file: string) => join(project, "node_modules/@rune/lom/examples", file);
+
+  it("is a published package: not private, a bin, its dist, dashboard and examples shipped", () => {
+    expect(APP.private).toBe(false);
+    const manifest = JSON.parse(readFileSync(join(project, "node_modules/@rune/lom/package.json"), "utf8"));
+    expect(manifest.bin).toEqual({ lom: "./dist/cli.js" });
+    // Its workspace ranges became real ones, all met by the packages' tarballs.
+    for (const [name, range] of Object.entries(manifest.dependencies as Record<string, string>)) {
+      expect(range, name).not.toMatch(/^workspace:/);
+    }
+    for (const file of ["dist/cli.js", "dashboard/index.html", "examples/vault-secrets-1.3.0.json"]) {
+      expect(() => readFileSync(join(project, "node_modules/@rune/lom", file)), file).not.toThrow();
+    }
+  });
+
+  it("MRS-E3 lom validate checks a shipped example (valid: exit 0) and the shipped broken one (exit 1)", () => {
+    const good = run(lom(), ["validate", "--json", shipped("vault-secrets-1.3.0.json")], project);
+    expect(good.status, good.output).toBe(0);
+    expect(JSON.parse(good.output).results[0]).toMatchObject({ valid: true, errors: [] });
+    const broken = run(lom(), ["validate", "--json", shipped("broken-log-forwarder.json")], project);
+    expect(broken.status, broken.output).toBe(1);
+    expect(JSON.parse(broken.output).results[0].valid).toBe(false);
+  });
+
+  it("MRS-E1 lom schema prints the registration JSON Schema", () => {
+    const { status, output } = run(lom(), ["schema"], project);
+    expect(status, output).toBe(0);
+    const schema = JSON.parse(output);
+    expect(schema.properties).toHaveProperty("registration_metadata");
+    expect(schema.properties).toHaveProperty("capabilities");
+  });
+
+  it("MRS-S2 lom start on a memory store serves the shipped examples: /healthz 200, then SIGTERM exits 0", async () => {
+    const port = await freePort();
+    writeFileSync(
+      join(project, "lom.config.json"),
+      JSON.stringify({
+        listen: `127.0.0.1:${port}`,
+        store: "memory",
+        sources: [{ folder: "node_modules/@rune/lom/examples" }],
+      }),
+    );
+    const child = spawn(lom(), ["start", "--config", "lom.config.json", "--log", "json"], {
+      cwd: project,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    // Ready is an event: its log line (nothing here waits on a clock).
+    const ready = new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (/"msg":"ready"/.test(output)) resolve();
+      };
+      child.stdout?.on("data", (d) => {
+        output += d;
+        check();
+      });
+      child.stderr?.on("data", (d) => {
+        output += d;
+      });
+      void exited.then((code) => reject(new Error(`lom start exited with ${code}: ${output}`)));
+    });
+    try {
+      await ready;
+      const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+      expect(health.status).toBe(200);
+      const modules = (await (await fetch(`http://127.0.0.1:${port}/v1/modules`)).json()) as {
+        modules: { module_name: string }[];
+      };
+      expect(modules.modules.map((m) => m.module_name)).toContain("vault-secrets");
+      expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(200);
+    } finally {
+      child.kill("SIGTERM");
+    }
+    expect(await exited, output).toBe(0);
+  });
+
+  it("@rune/lom: publint reports no error or warning", async () => {
+    const tarball = readFileSync(lomTarball);
+    const { messages } = await publint({
+      pack: { tarball: tarball.buffer.slice(tarball.byteOffset, tarball.byteOffset + tarball.byteLength) },
+      level: "warning",
+    });
+    expect(messages).toEqual([]);
   });
 });
 

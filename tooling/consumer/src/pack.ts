@@ -13,6 +13,16 @@ export const PUBLISHED = readdirSync(join(ROOT, "packages"))
   .filter((p) => p.manifest.private !== true)
   .map((p) => ({ folder: p.folder, dir: p.dir, name: p.manifest.name as string }));
 
+/**
+ * The `lom` app (`apps/lom`), published as `@rune/lom`: packed and installed like the packages,
+ * and run from its installed bin.
+ */
+export const APP = (() => {
+  const dir = join(ROOT, "apps", "lom");
+  const manifest = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
+  return { folder: "apps/lom", dir, name: manifest.name as string, private: manifest.private === true };
+})();
+
 /** Packs a package with pnpm (which turns `workspace:^` into real ranges) and returns the tarball path. */
 export function pack(dir: string, destination: string): string {
   const out = execFileSync("pnpm", ["pack", "--pack-destination", destination], { cwd: dir, encoding: "utf8" });

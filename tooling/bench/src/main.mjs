@@ -110,6 +110,16 @@ const cases = [
     run: async () =>
       (await import("./cases/patterns.mjs")).patternsCase({ rounds: settings.rounds, ms: settings.ms, log }),
   },
+  {
+    id: "10",
+    run: async () =>
+      (await import("./cases/heartbeats.mjs")).heartbeatsCase({
+        rounds: settings.slowRounds,
+        seconds: settings.httpSeconds,
+        leased: quick ? 1_000 : 10_000,
+        log,
+      }),
+  },
 ];
 
 // A child: one case, its section written as JSON for the parent.

@@ -360,12 +360,18 @@ async function* follow(
   try {
     while (!aborted.aborted) {
       let again = false;
+      // Each connection is aborted before its body is let go: a body cancelled while its request
+      // is live makes fetch's pool open a spare connection the LOM then has to wait out on close.
+      const connection = new AbortController();
       try {
         const headers: Record<string, string> = { accept: "text/event-stream" };
         if (endpoint.token !== undefined) headers.authorization = `Bearer ${endpoint.token}`;
         if (last !== undefined) headers["last-event-id"] = String(last);
         const path = last === undefined ? "/v1/events" : `/v1/events?since=${last}`;
-        const response = await fetch(joinUrl(endpoint.url, path), { headers, signal: aborted });
+        const response = await fetch(joinUrl(endpoint.url, path), {
+          headers,
+          signal: AbortSignal.any([aborted, connection.signal]),
+        });
         if (response.status !== 200 || response.body === null) {
           const text = await response.text().catch(() => "");
           // Asking again cannot change a refusal (401, 403, 400); a LOM starting or failing (5xx) may.
@@ -374,23 +380,30 @@ async function* follow(
           }
         } else {
           delay = FOLLOW_RETRY_MIN_MS;
-          for await (const message of readServerSentEvents(response.body)) {
-            if (message.event === "message") {
-              const change = parseOrNull(message.data) as ChangeEvent | null;
-              if (change === null || typeof change.revision !== "number") continue;
-              if (last !== undefined && change.revision <= last) continue;
-              last = change.revision;
-              yield change;
-            } else if (message.event === "compacted" || message.event === "reset") {
-              throw interrupted(message.event, parseOrNull(message.data), last ?? 0);
-            } else if (message.event === "overflow") {
-              // This client fell behind and was dropped: resume at once, where it was.
-              again = true;
-              break;
-            } else if (last === undefined && message.id !== undefined && /^\d+$/.test(message.id)) {
-              // The stream's opening `id:` (no data): the revision it starts from.
-              last = Number(message.id);
+          const messages = readServerSentEvents(response.body);
+          try {
+            for (let read = await messages.next(); !read.done; read = await messages.next()) {
+              const message = read.value;
+              if (message.event === "message") {
+                const change = parseOrNull(message.data) as ChangeEvent | null;
+                if (change === null || typeof change.revision !== "number") continue;
+                if (last !== undefined && change.revision <= last) continue;
+                last = change.revision;
+                yield change;
+              } else if (message.event === "compacted" || message.event === "reset") {
+                throw interrupted(message.event, parseOrNull(message.data), last ?? 0);
+              } else if (message.event === "overflow") {
+                // This client fell behind and was dropped: resume at once, where it was.
+                again = true;
+                break;
+              } else if (last === undefined && message.id !== undefined && /^\d+$/.test(message.id)) {
+                // The stream's opening `id:` (no data): the revision it starts from.
+                last = Number(message.id);
+              }
             }
+          } finally {
+            connection.abort();
+            await messages.return(undefined).catch(() => undefined);
           }
         }
       } catch (error) {

@@ -107,6 +107,19 @@ describe("EventStreams", () => {
     events.close();
   });
 
+  it("MRS-R2 an event beyond what the store gives ends the stream (the client resumes), never a busy loop", async () => {
+    const feed = new FakeFeed();
+    const { url, streams } = await serve(feed, { heartbeatMs: 60_000, maxBufferedBytes: 1 << 20 });
+    const events = await openEvents(url);
+    expect(await events.next()).toMatchObject({ id: "0", data: "" });
+    feed.emit(feed.append(1));
+    // Revision 5 from a registry whose store holds 1 only.
+    feed.emit([{ type: "module.removed", module: "ghost", revision: 5 }]);
+    const rest = await events.rest();
+    expect(rest.map((m) => m.id)).toEqual(["1"]);
+    expect(streams.size).toBe(0);
+  });
+
   it(`MRS-R2 more than ${MAX_HELD_EVENTS} live events during a replay: dropped from memory, read from the store, none lost`, async () => {
     const feed = new FakeFeed();
     feed.emit(feed.append(3));

@@ -207,6 +207,7 @@ class ChangeStream {
         if (page.changes.length === 0 && this.last > page.revision) {
           return this.end({ type: "reset", since: this.last, revision: page.revision });
         }
+        const before = this.last;
         for (const change of page.changes) {
           if (change.revision <= this.last) continue;
           this.send(eventOf(change));
@@ -231,6 +232,9 @@ class ChangeStream {
           this.replaying = false;
           return;
         }
+        // The registry told of a revision the store did not have to give: never spin on it; the
+        // client reconnects and resumes from what it has.
+        if (this.last === before) return this.close();
         this.held = [...held.slice(gap), ...this.held];
       }
     } catch {

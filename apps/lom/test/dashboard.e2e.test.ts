@@ -1,4 +1,6 @@
+import { once } from "node:events";
 import { mkdirSync } from "node:fs";
+import { type AddressInfo, connect, createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type BrowserLaunch, chromiumForTests } from "@rune/test-services";
@@ -9,6 +11,62 @@ import { freePort, type RunningLom, startLom, tempDir, writeConfig } from "./har
 const TOKEN = "dashboard-token";
 const ARTIFACTS = fileURLToPath(new URL("../.artifacts/", import.meta.url));
 const examples = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+/**
+ * A TCP proxy in front of the LOM that can drop every connection and hold new ones until told
+ * to let them through: the page loses its event stream as on a network cut.
+ */
+async function cuttableProxy(port: number) {
+  const open = new Set<Socket>();
+  let holding: Socket[] | null = null;
+  const pass = (client: Socket) => {
+    const upstream = connect(port, "127.0.0.1");
+    for (const socket of [client, upstream]) {
+      open.add(socket);
+      socket.on("close", () => open.delete(socket));
+      socket.on("error", () => undefined);
+    }
+    client.on("close", () => upstream.destroy());
+    upstream.on("close", () => client.destroy());
+    client.pipe(upstream).pipe(client);
+  };
+  const server: Server = createServer((client) => {
+    if (holding !== null) {
+      client.pause();
+      client.on("error", () => undefined);
+      holding.push(client);
+    } else pass(client);
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    /** Drops every connection, and holds the new ones. */
+    cut() {
+      holding = [];
+      for (const socket of open) socket.destroy();
+    },
+    /** Lets the held connections (and every later one) through. */
+    heal() {
+      const held = holding ?? [];
+      holding = null;
+      for (const client of held) pass(client);
+    },
+    async close() {
+      for (const socket of open) socket.destroy();
+      for (const socket of holding ?? []) socket.destroy();
+      server.close();
+      await once(server, "close");
+    },
+  };
+}
+
+/** The revision the LOM's catalog is at: the ETag of GET /v1/modules (RULES.md R4). */
+async function revisionOf(url: string): Promise<number> {
+  const response = await fetch(`${url}/v1/modules`);
+  await response.arrayBuffer();
+  return Number(/"r(\d+)"/.exec(response.headers.get("etag") ?? "")?.[1]);
+}
 
 describe("the dashboard, in a real browser (the headless Chromium of @sparticuz/chromium, or CHROMIUM_PATH)", () => {
   let running: RunningLom;
@@ -119,5 +177,53 @@ describe("the dashboard, in a real browser (the headless Chromium of @sparticuz/
     await expect.poll(() => page.locator("#modules").textContent(), { timeout: 10_000 }).toContain("late-arrival");
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, "dashboard.png"), fullPage: true });
+  });
+
+  it("MRS-R2 MRS-R4 after a dropped connection it resumes without a reload, shows what changed meanwhile and the revision it reflects", async () => {
+    const proxy = await cuttableProxy(Number(new URL(running.url).port));
+    const cut = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    try {
+      await cut.goto(`${proxy.url}/`);
+      await expect.poll(() => cut.locator("#live").getAttribute("data-state")).toBe("on");
+      const before = await revisionOf(running.url);
+      await expect.poll(() => cut.locator("#revision").textContent()).toBe(String(before));
+      // A mark a reload would wipe.
+      await cut.evaluate(() => Object.assign(window, { notReloaded: true }));
+
+      proxy.cut();
+      await expect.poll(() => cut.locator("#live").getAttribute("data-state")).toBe("off");
+      const response = await fetch(`${running.url}/v1/registrations`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}` },
+        body: JSON.stringify({
+          registration_metadata: {
+            module_name: "gap-arrival",
+            module_version: "1.0.0",
+            registered_at: "2026-01-01T00:00:00Z",
+          },
+          capabilities: [
+            {
+              action: "catch-up",
+              description: "Registered while the dashboard was cut off",
+              input_schema: { type: "object", properties: {} },
+              output_schema: { type: "object", properties: {} },
+            },
+          ],
+        }),
+      });
+      expect(response.status).toBe(201);
+      const after = await revisionOf(running.url);
+      expect(after).toBeGreaterThan(before);
+      expect(await cut.locator("#modules").textContent()).not.toContain("gap-arrival");
+
+      proxy.heal();
+      await expect.poll(() => cut.locator("#modules").textContent(), { timeout: 15_000 }).toContain("gap-arrival");
+      await expect.poll(() => cut.locator("#revision").textContent()).toBe(String(after));
+      await expect.poll(() => cut.locator("#live").getAttribute("data-state")).toBe("on");
+      expect(await cut.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+    } finally {
+      await cut.close();
+      await proxy.close();
+    }
   });
 });

@@ -188,7 +188,7 @@ describe("the dashboard, in a real browser (the headless Chromium of @sparticuz/
       const before = await revisionOf(running.url);
       await expect.poll(() => cut.locator("#revision").textContent()).toBe(String(before));
       // A mark a reload would wipe.
-      await cut.evaluate(() => Object.assign(window, { notReloaded: true }));
+      await cut.evaluate(() => Object.assign(globalThis, { notReloaded: true }));
 
       proxy.cut();
       await expect.poll(() => cut.locator("#live").getAttribute("data-state")).toBe("off");
@@ -220,7 +220,7 @@ describe("the dashboard, in a real browser (the headless Chromium of @sparticuz/
       await expect.poll(() => cut.locator("#modules").textContent(), { timeout: 15_000 }).toContain("gap-arrival");
       await expect.poll(() => cut.locator("#revision").textContent()).toBe(String(after));
       await expect.poll(() => cut.locator("#live").getAttribute("data-state")).toBe("on");
-      expect(await cut.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+      expect(await cut.evaluate(() => (globalThis as { notReloaded?: boolean }).notReloaded)).toBe(true);
     } finally {
       await cut.close();
       await proxy.close();

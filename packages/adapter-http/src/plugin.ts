@@ -15,7 +15,7 @@ import { operationRoutes } from "./routes/operations.js";
 import { registrationRoutes } from "./routes/registrations.js";
 import { sessionRoutes } from "./routes/session.js";
 import { storeRoutes } from "./routes/store.js";
-import { RegistrationBodyDoc, StoreCommitBodyDoc } from "./schemas.js";
+import { InternalErrorBody, RefusedBody, RegistrationBodyDoc, StoreCommitBodyDoc } from "./schemas.js";
 import { toAnswer } from "./status.js";
 
 export {
@@ -85,6 +85,17 @@ async function routes(scope: FastifyInstance, options: MrsHttpApiOptions): Promi
   scope.removeAllContentTypeParsers();
   scope.addContentTypeParser(json, { parseAs: "buffer" }, (_request, body, done) => done(null, body));
 
+  // Every operation may be refused before it runs (a malformed request, headers too large, a
+  // request too slow: `createMrsServer`'s client error handler) and may fail inside (500, H2):
+  // documented once here for every route, so that the document lists every status a client can
+  // meet (a route's own refusals are in its schema). Added before @fastify/swagger reads the
+  // routes: its own onRoute hook comes after this one.
+  scope.addHook("onRoute", (route) => {
+    const schema = route.schema as { hide?: boolean; response?: Record<string, unknown> } | undefined;
+    if (schema === undefined || schema.hide === true) return;
+    schema.response = { "4xx": RefusedBody, 500: InternalErrorBody, ...schema.response };
+  });
+
   await scope.register(swagger, {
     decorator: "mrsOpenApi",
     openapi: {
@@ -95,7 +106,11 @@ async function routes(scope: FastifyInstance, options: MrsHttpApiOptions): Promi
         description:
           "The Module Registration Specification API of a LOM: register modules, read the catalog, " +
           "follow decisions. Errors are `{errors: [{code, rule, pointer, message, hint?}]}`.",
+        license: { name: "Mozilla Public License 2.0", identifier: "MPL-2.0" },
       },
+      // Relative to the document: the API answers at the root of the origin that serves
+      // /openapi.json, whatever address the host listens on or is reached through.
+      servers: [{ url: "/", description: "The LOM serving this document" }],
       components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
     },
     // @fastify/swagger rewrites `patternProperties` into `additionalProperties` (an OpenAPI 3.0
@@ -111,7 +126,8 @@ async function routes(scope: FastifyInstance, options: MrsHttpApiOptions): Promi
         const content = paths?.[path]?.post?.requestBody?.content?.[json];
         if (content !== undefined) content.schema = JSON.parse(JSON.stringify(schema));
       }
-      return document;
+      // A copy, so that the shared schema objects the document was built from stay as they are.
+      return JSON.parse(JSON.stringify(document), openJsonSchemas);
     },
   });
 
@@ -134,6 +150,22 @@ async function routes(scope: FastifyInstance, options: MrsHttpApiOptions): Promi
     streams.closeAll();
     done();
   });
+}
+
+/**
+ * `input_schema` and `output_schema` (@rune/mrs-schema's ObjectJsonSchema) are JSON Schemas:
+ * any keyword goes, which JSON Schema says by leaving `additionalProperties` out. Client
+ * generators read that as closed (openapi-typescript does), so a payload could not be written
+ * with `properties`: the document says it outright.
+ */
+function openJsonSchemas(_key: string, value: unknown): unknown {
+  if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+    const schema = value as Record<string, unknown>;
+    if (schema.title === "ObjectJsonSchema" && !Object.hasOwn(schema, "additionalProperties")) {
+      schema.additionalProperties = true;
+    }
+  }
+  return value;
 }
 
 /**

@@ -30,6 +30,12 @@ export const ErrorItem = Type.Object(
     candidates: Type.Optional(
       List(Type.String(), { description: "S8: the `module/action` addresses an ambiguous action could mean." }),
     ),
+    differences: Type.Optional(
+      List(Type.Object({}, { additionalProperties: true }), {
+        description:
+          "C2: for BREAKING_CHANGE_UNDECLARED, every difference from the version held, with its kind, action, pointers and whether it breaks callers.",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -48,6 +54,29 @@ export const ErrorBody = Type.Object(
   { errors: List(ErrorItem, { minItems: 1 }) },
   { description: "What went wrong, every fault with its code, rule, pointer and message." },
 );
+
+/**
+ * `500` of every operation (RULES.md H2): the error body with the id under which the LOM's log
+ * holds what went wrong. Nothing of the fault itself is in it.
+ */
+export const InternalErrorBody = Type.Object(
+  {
+    errors: List(ErrorItem, { minItems: 1 }),
+    request_id: Type.String({ description: "The request's id: the LOM's log has the details under it." }),
+  },
+  { description: "INTERNAL_ERROR: a fault of the LOM itself (H2), never of the request." },
+);
+
+/**
+ * `4XX` of every operation: what the server refuses before the request reaches the operation
+ * (`createMrsServer` answers them in the MRS error format). A route's own refusals are
+ * documented with their statuses.
+ */
+export const RefusedBody = {
+  ...ErrorBody,
+  description:
+    "Refused before it reached the operation: a malformed request (400), headers larger than the server takes (431), or a request that did not arrive within the request timeout (408).",
+};
 
 /** A recorded decision (RULES.md S9). */
 export const DecisionView = Type.Object({

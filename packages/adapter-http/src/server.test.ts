@@ -143,7 +143,7 @@ describe("GET /openapi.json", () => {
       );
       const register = paths["/v1/registrations"]?.post;
       expect(Object.keys(register?.responses ?? {}).sort()).toEqual(
-        ["200", "201", "400", "401", "403", "409", "413", "415", "422", "503"].sort(),
+        ["200", "201", "400", "401", "403", "409", "413", "415", "422", "4XX", "500", "503"].sort(),
       );
       // The payload's schema is the request body, closed but for x- members (E2), as in @rune/mrs-schema.
       const body = (
@@ -165,7 +165,7 @@ describe("GET /openapi.json", () => {
       expect(types).toEqual(["session.opened", "module.put", "module.removed", "module.state", "decision.recorded"]);
       expect(JSON.stringify(commit)).toContain('"patternProperties"');
       expect(Object.keys(paths["/v1/store/commit"]?.post?.responses ?? {}).sort()).toEqual(
-        ["200", "400", "401", "403", "409", "413", "415", "422", "503"].sort(),
+        ["200", "400", "401", "403", "404", "409", "413", "415", "422", "4XX", "500", "503"].sort(),
       );
       expect(Object.keys(paths["/v1/store/changes"]?.get?.responses ?? {})).toContain("410");
       // R2-R4: the change feed, its resume header and the conditional catalog reads are documented.
@@ -174,7 +174,7 @@ describe("GET /openapi.json", () => {
         responses: Record<string, { headers?: Record<string, unknown> }>;
       };
       const get = (path: string) => (paths[path] as unknown as Record<string, Operation>).get as Operation;
-      expect(Object.keys(get("/v1/changes").responses).sort()).toEqual(["200", "400", "410", "503"]);
+      expect(Object.keys(get("/v1/changes").responses).sort()).toEqual(["200", "400", "410", "4XX", "500", "503"]);
       expect(get("/v1/changes").parameters?.map((p) => `${p.in}:${p.name}`)).toEqual(["query:since", "query:limit"]);
       expect(get("/v1/events").parameters?.map((p) => `${p.in}:${p.name}`)).toEqual([
         "query:since",

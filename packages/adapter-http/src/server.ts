@@ -1,3 +1,5 @@
+import { STATUS_CODES } from "node:http";
+import type { Socket } from "node:net";
 import { mrsError } from "@rune/mrs-core";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from "fastify";
 import { MAX_BODY_BYTES, type MrsHttpApiOptions, mrsErrorHandler, mrsHttpApi } from "./plugin.js";
@@ -42,6 +44,8 @@ export function createMrsServer(options: MrsServerOptions): FastifyInstance {
       const answer = toAnswer(error);
       void (reply as FastifyReply).code(answer.status).send({ errors: answer.errors });
     },
+    // And so do the requests Node's HTTP parser refuses before fastify sees them.
+    clientErrorHandler,
   });
   server.setErrorHandler(mrsErrorHandler);
   server.setNotFoundHandler((request, reply) =>
@@ -55,6 +59,34 @@ export function createMrsServer(options: MrsServerOptions): FastifyInstance {
   );
   server.register(mrsHttpApi, api);
   return server;
+}
+
+/**
+ * A request the HTTP parser refuses (not HTTP, headers over Node's 16 KiB, not all there within
+ * `requestTimeout`): answered in the MRS error format, as fastify's own handler does in its own
+ * format, and the connection closed. These are the `4XX` every operation of `/openapi.json` lists.
+ */
+function clientErrorHandler(this: FastifyInstance, error: Error & { code?: string }, socket: Socket): void {
+  // A connection reset, or already gone: nobody to answer.
+  if (error.code === "ECONNRESET" || socket.destroyed) return;
+  const [status, message] =
+    error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+      ? [408, "the request did not arrive within the request timeout"]
+      : error.code === "HPE_HEADER_OVERFLOW"
+        ? [431, "the request's headers are larger than this server takes"]
+        : [400, "the request is not valid HTTP/1.1"];
+  this.log.trace({ err: error }, "client error");
+  const body = JSON.stringify({ errors: [mrsError("INVALID_REQUEST", "", message)] });
+  // As Node's own handler: never after an answer has begun on this socket (a body refused on its
+  // Content-Length, then cut short), which the client would read as garbage after that answer.
+  const answering = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (socket.writable && answering?.headersSent !== true) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
 }
 
 function withRedaction(logger: FastifyServerOptions["logger"]): FastifyServerOptions["logger"] {

@@ -58,7 +58,7 @@ export async function catalogRoutes(scope: FastifyInstance, ctx: RouteContext): 
         security: ctx.security("read"),
         params: Type.Object({ name: Type.String() }),
         headers: ConditionalHeaders,
-        response: { 200: withEtag(ModuleView), 304: NotModified, ...ctx.readErrors(404) },
+        response: { 200: withEtag(ModuleView), 304: NotModified, ...ctx.readErrors(400, 404) },
       },
     },
     async (request, reply) => {
@@ -101,10 +101,11 @@ export async function catalogRoutes(scope: FastifyInstance, ctx: RouteContext): 
   const capabilityDoc = (operationId: string) => ({
     tags: ["catalog"],
     operationId,
-    summary: "One capability with both schemas (404 UNKNOWN_ACTION, 409 AMBIGUOUS_ACTION with candidates)",
+    summary:
+      "One capability with both schemas (404 UNKNOWN_ACTION, 409 AMBIGUOUS_ACTION with candidates, 410 MODULE_EXPIRED)",
     security: ctx.security("read"),
     headers: ConditionalHeaders,
-    response: { 200: withEtag(CapabilityView), 304: NotModified, ...ctx.readErrors(404, 409) },
+    response: { 200: withEtag(CapabilityView), 304: NotModified, ...ctx.readErrors(400, 404, 409, 410) },
   });
   const capability = (request: FastifyRequest, reply: FastifyReply, ref: string) => {
     const entry = ctx.resolve(ref);
@@ -136,7 +137,7 @@ export async function catalogRoutes(scope: FastifyInstance, ctx: RouteContext): 
     summary: "Validate an input or an output against the capability's schema (I1, I2)",
     security: ctx.security("read"),
     body: ValidateBody,
-    response: { 200: ValidateAnswer, ...ctx.readErrors(400, 404, 409, 413, 415) },
+    response: { 200: ValidateAnswer, ...ctx.readErrors(400, 404, 409, 410, 413, 415) },
   });
   const validate = (ref: string, body: { input?: unknown; output?: unknown }) => {
     const hasInput = Object.hasOwn(body, "input");

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import Type from "typebox";
 import type { MrsMetrics } from "../metrics.js";
-import { ErrorBody } from "../schemas.js";
 import { type RouteContext, typed } from "./context.js";
 
 /** `GET /metrics`: the LOM's series in the Prometheus text format, open or closed like the other reads. */
@@ -23,7 +22,7 @@ export async function metricsRoutes(scope: FastifyInstance, ctx: RouteContext): 
             description: "The Prometheus text format 0.0.4 (every series is listed in the README)",
             content: { "text/plain": { schema: Type.String() } },
           },
-          ...(ctx.readOpen ? {} : { 401: ErrorBody }),
+          ...ctx.readErrors(),
         },
       },
     },

@@ -17,6 +17,8 @@ export async function operationRoutes(scope: FastifyInstance, ctx: RouteContext)
         tags: ["operations"],
         operationId: "health",
         summary: "200 once the registry is ready (session open, discovery run, store reachable), else 503",
+        // Open whatever `read` says: probes carry no token.
+        security: [],
         response: { 200: HealthAnswer, 503: ErrorBody },
       },
     },

@@ -1,5 +1,6 @@
 import type { RegistrationInput } from "@rune/mrs-core";
 import type { FastifyInstance } from "fastify";
+import Type from "typebox";
 import { mayRegister } from "../auth.js";
 import { MAX_BODY_BYTES } from "../options.js";
 import { parseJson } from "../request-body.js";
@@ -17,8 +18,14 @@ export async function registrationRoutes(scope: FastifyInstance, ctx: RouteConte
     {
       onRequest: ctx.guard("write"),
       bodyLimit: MAX_BODY_BYTES,
-      // The body is the payload's raw bytes, judged by the core; the schema is shown in the docs only.
-      config: { swaggerTransform: ({ schema, url }) => ({ schema: { ...schema, body: RegistrationBodyDoc }, url }) },
+      // The body is the payload's raw bytes, judged by the core, and so is `?lease` (INVALID_LEASE,
+      // a recorded decision): their schemas are shown in the docs only.
+      config: {
+        swaggerTransform: ({ schema, url }) => ({
+          schema: { ...schema, body: RegistrationBodyDoc, querystring: LeaseQueryDoc },
+          url,
+        }),
+      },
       schema: {
         tags: ["registrations"],
         operationId: "register",
@@ -27,7 +34,9 @@ export async function registrationRoutes(scope: FastifyInstance, ctx: RouteConte
         response: {
           201: { ...RegistrationAnswer, description: "accepted: a name new in the session (S2)" },
           200: { ...RegistrationAnswer, description: "upgraded: a higher version replaced the one held (S3)" },
-          400: { ...RegistrationRejection, description: "INVALID_JSON: the body is not JSON" },
+          400: refusal(
+            "INVALID_JSON (the body is not JSON) or INVALID_LEASE (`?lease` is no positive whole number, L1)",
+          ),
           401: { ...ErrorBody, description: "UNAUTHORIZED: no valid bearer token (A1)" },
           403: { ...ErrorBody, description: "FORBIDDEN_MODULE: the token may not register this name (A2)" },
           409: {
@@ -37,7 +46,7 @@ export async function registrationRoutes(scope: FastifyInstance, ctx: RouteConte
           413: { ...ErrorBody, description: "PAYLOAD_TOO_LARGE: more than 1 MiB (E11)" },
           415: { ...ErrorBody, description: "UNSUPPORTED_MEDIA_TYPE: the body is not application/json" },
           422: { ...RegistrationRejection, description: "the payload is invalid: every fault with its rule (E*)" },
-          503: { ...RegistrationRejection, description: "STORE_UNAVAILABLE: nothing was recorded (S11)" },
+          503: refusal("STORE_UNAVAILABLE: nothing was recorded (S11), or the LOM is not ready yet"),
         },
       },
     },
@@ -90,6 +99,23 @@ export async function registrationRoutes(scope: FastifyInstance, ctx: RouteConte
     },
   );
 }
+
+/**
+ * A status answered with the registry's rejection (the decision recorded, S9) or, for a request
+ * refused before it reached the registry (its framing, the host not ready yet), the error body alone.
+ */
+const refusal = (description: string) => ({ ...Type.Union([RegistrationRejection, ErrorBody]), description });
+
+/** `?lease=SECONDS` of `POST /v1/registrations`, for the documentation (the registry judges the value). */
+const LeaseQueryDoc = Type.Object({
+  lease: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      description:
+        "Ask for a lease of this many seconds (L1, clamped to the LOM's bounds): the module lives while heartbeats renew it. Without it: for the session. Anything but a positive whole number is refused (400 INVALID_LEASE).",
+    }),
+  ),
+});
 
 /** The module name a parsed payload declares, when it is a plain string. */
 function declaredName(value: unknown): string | null {

@@ -64,7 +64,16 @@ export async function sessionRoutes(scope: FastifyInstance, ctx: RouteContext): 
         operationId: "refreshSession",
         summary: "Start a new session: re-discover from the sources and swap the catalog in at once (S10)",
         security: ctx.security("every"),
-        response: { 200: SessionView, 401: ErrorBody, 403: ErrorBody, 503: ErrorBody },
+        // A body is not read, but one of another media type, over 64 KiB or short of its length is refused.
+        response: {
+          200: SessionView,
+          400: ErrorBody,
+          401: ErrorBody,
+          403: ErrorBody,
+          413: ErrorBody,
+          415: ErrorBody,
+          503: ErrorBody,
+        },
       },
     },
     async () => {

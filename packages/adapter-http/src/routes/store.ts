@@ -83,6 +83,7 @@ export async function storeRoutes(scope: FastifyInstance, ctx: RouteContext): Pr
           response: {
             200: StoreCommitted,
             400: { ...ErrorBody, description: "INVALID_JSON, or INVALID_REQUEST: a malformed change, at its pointer" },
+            404: { ...ErrorBody, description: "UNKNOWN_MODULE: a change names a module not held at that point" },
             409: {
               ...Type.Union([StoreConflict, ErrorBody]),
               description:

@@ -61,6 +61,25 @@ async function cuttableProxy(port: number) {
   };
 }
 
+/** Registers one module of one action (`act`) with `input` as its input schema; `query`: `?lease=...`. */
+async function register(url: string, name: string, version: string, input: object, query = ""): Promise<Response> {
+  return fetch(`${url}/v1/registrations${query}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}` },
+    body: JSON.stringify({
+      registration_metadata: { module_name: name, module_version: version, registered_at: "2026-01-01T00:00:00Z" },
+      capabilities: [
+        {
+          action: "act",
+          description: `The one action of ${name}`,
+          input_schema: input,
+          output_schema: { type: "object", properties: {} },
+        },
+      ],
+    }),
+  });
+}
+
 /** The revision the LOM's catalog is at: the ETag of GET /v1/modules (RULES.md R4). */
 async function revisionOf(url: string): Promise<number> {
   const response = await fetch(`${url}/v1/modules`);
@@ -82,6 +101,8 @@ describe("the dashboard, in a real browser (the headless Chromium of @sparticuz/
       sources: [{ folder: examples("../examples") }, { folder: examples("../../../packages/schema/examples") }],
       store: "memory",
       tokens: [{ token: TOKEN, modules: ["*"] }],
+      // A 1 s lease may be granted (RULES.md L1), so that an expiry is seen in a test; expired modules stay listed.
+      leases: { min: 1, grace: 600 },
     });
     running = await startLom(["--config", config, "--log", "json"], dir, port);
     launch = await chromiumForTests();
@@ -177,6 +198,80 @@ describe("the dashboard, in a real browser (the headless Chromium of @sparticuz/
     await expect.poll(() => page.locator("#modules").textContent(), { timeout: 10_000 }).toContain("late-arrival");
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, "dashboard.png"), fullPage: true });
+  });
+
+  it("MRS-L1 MRS-L4 shows a leased module live with its lease counting down, and drops it when it is deregistered", async () => {
+    const response = await register(
+      running.url,
+      "leased-one",
+      "1.0.0",
+      { type: "object", properties: {} },
+      "?lease=120",
+    );
+    expect(response.status).toBe(201);
+    const item = page.locator('#modules li[data-module="leased-one"]');
+    await expect.poll(() => item.getAttribute("data-state"), { timeout: 10_000 }).toBe("live");
+    expect(await item.locator(".state").textContent()).toBe("live");
+    const lease = item.locator(".lease");
+    const secondsLeft = async () => {
+      const m = /lease: (?:(\d+) min )?(\d+) s left/.exec((await lease.textContent()) ?? "");
+      return m ? Number(m[1] ?? 0) * 60 + Number(m[2]) : Number.NaN;
+    };
+    const first = await secondsLeft();
+    expect(first).toBeGreaterThan(100);
+    expect(first).toBeLessThanOrEqual(120);
+    // The page counts down on its own, with no event from the LOM.
+    await expect.poll(secondsLeft, { timeout: 5_000 }).toBeLessThan(first);
+
+    const removed = await fetch(`${running.url}/v1/modules/leased-one`, {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    expect(removed.status).toBeLessThan(300);
+    await expect.poll(() => item.count(), { timeout: 10_000 }).toBe(0);
+  });
+
+  it("MRS-L3 marks a module whose lease ran out as expired, still listed", async () => {
+    const response = await register(
+      running.url,
+      "short-lived",
+      "1.0.0",
+      { type: "object", properties: {} },
+      "?lease=1",
+    );
+    expect(response.status).toBe(201);
+    const item = page.locator('#modules li[data-module="short-lived"]');
+    await expect.poll(() => item.getAttribute("data-state"), { timeout: 10_000 }).toBe("expired");
+    expect(await item.locator(".state").textContent()).toBe("expired");
+    expect(await item.locator(".lease").textContent()).toMatch(/lease ran out \d+ s ago/);
+  });
+
+  it("MRS-C1 MRS-C2 names what an undeclared breaking upgrade broke, and where, in the decisions", async () => {
+    const before = { type: "object", properties: { a: { type: "string" } } };
+    expect((await register(running.url, "compat-demo", "1.0.0", before)).status).toBe(201);
+    const after = { type: "object", properties: { a: { type: "string" }, b: { type: "string" } }, required: ["b"] };
+    const upgraded = await register(running.url, "compat-demo", "1.1.0", after);
+    expect(upgraded.status).toBe(200);
+    // Accepted under the default policy (warn), with the warning.
+    expect(await upgraded.json()).toMatchObject({
+      outcome: "upgraded",
+      warnings: [{ code: "BREAKING_CHANGE_UNDECLARED" }],
+    });
+    const difference = page.locator('#decisions .difference[data-kind="required-property-added-to-open-object"]');
+    await expect.poll(() => difference.count(), { timeout: 10_000 }).toBe(1);
+    const text = (await difference.textContent()) ?? "";
+    expect(text).toContain("breaking");
+    expect(text).toContain("act");
+    expect(text).toContain('required property "b"');
+    expect(text).toContain("/capabilities/0/input_schema/properties/b");
+    const row = page.locator("#decisions tr", {
+      has: page.locator('.difference[data-kind="required-property-added-to-open-object"]'),
+    });
+    const rowText = (await row.textContent()) ?? "";
+    expect(rowText).toContain("compat-demo@1.1.0");
+    expect(rowText).toContain("Breaking, not declared by the version bump");
+    expect(rowText).toContain("BREAKING_CHANGE_UNDECLARED");
+    expect(rowText).toContain("MRS-C2");
   });
 
   it("MRS-R2 MRS-R4 after a dropped connection it resumes without a reload, shows what changed meanwhile and the revision it reflects", async () => {

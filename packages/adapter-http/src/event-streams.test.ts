@@ -107,6 +107,22 @@ describe("EventStreams", () => {
     events.close();
   });
 
+  it("MRS-R2 a burst far beyond the cap to a client that reads goes out at its pace: all of it, in order, and the stream stays", async () => {
+    const feed = new FakeFeed();
+    const cap = 16 * 1024;
+    const { url, streams } = await serve(feed, { heartbeatMs: 60_000, maxBufferedBytes: cap });
+    const events = await openEvents(url);
+    expect(await events.next()).toMatchObject({ id: "0", data: "" });
+    // 2 MiB at once: more than the cap, and more than the stream holds (4 caps): the rest is read from the store.
+    feed.emit(feed.append(256, 8 * 1024));
+    feed.emit(feed.append(1));
+    expect(revisions(await events.changesThrough(257))).toEqual(range(1, 257));
+    expect(streams.size).toBe(1);
+    feed.emit(feed.append(1));
+    expect(revisions(await events.changesThrough(258))).toEqual([258]);
+    events.close();
+  });
+
   it("MRS-R2 an event beyond what the store gives ends the stream (the client resumes), never a busy loop", async () => {
     const feed = new FakeFeed();
     const { url, streams } = await serve(feed, { heartbeatMs: 60_000, maxBufferedBytes: 1 << 20 });
@@ -136,18 +152,21 @@ describe("EventStreams", () => {
     expect(revisions(got)).toEqual(range(2, feed.log.length));
   });
 
-  it("MRS-R2 a live client past the cap gets a last `overflow` event with its revision, and the connection ends", async () => {
+  it("MRS-R2 a live client that stops reading past the cap gets a last `overflow` event with its revision, and the connection ends", async () => {
     const feed = new FakeFeed();
-    const { url } = await serve(feed, { heartbeatMs: 60_000, maxBufferedBytes: 16 * 1024 });
+    const { url } = await serve(feed, { heartbeatMs: 20, maxBufferedBytes: 16 * 1024 });
     const events = await openEvents(url);
     expect(await events.next()).toMatchObject({ id: "0", data: "" });
-    // From here the client reads nothing until the stream gave up on it.
+    // From here the client reads nothing until the stream gave up on it (two heartbeats).
     feed.emit(feed.append(1));
     // Larger than the cap and more than the socket takes at once.
     feed.emit(feed.append(1, 4 * 1024 * 1024));
+    // Held, not written: the stream is over its cap.
+    feed.emit(feed.append(1));
     await feed.unsubscribed.promise;
     const rest = await events.rest();
     expect(rest.map((m) => m.event)).toEqual(["message", "message", "overflow"]);
+    expect(rest.map((m) => m.id)).toEqual(["1", "2", undefined]);
     expect(JSON.parse(rest[2]?.data ?? "")).toMatchObject({
       type: "overflow",
       revision: 2,

@@ -26,8 +26,8 @@ export interface ChangeFeed {
  *   catalog again and follow from its revision;
  * - `reset`: the store does not hold the revision asked for at all (its latest is older: a
  *   memory store that restarted): read the catalog again;
- * - `overflow`: the client fell too far behind (more than the cap unread): reconnect with
- *   `Last-Event-ID` and it resumes where it was.
+ * - `overflow`: the client stopped reading (more than the cap unsent at two heartbeats in a
+ *   row, none of it taken in between): reconnect with `Last-Event-ID` and it resumes where it was.
  */
 export type TerminalEvent =
   | {
@@ -44,8 +44,9 @@ export interface EventStreamLimits {
   /** Interval of the `: keep-alive` comments. */
   readonly heartbeatMs: number;
   /**
-   * Bytes a stream may hold unsent: past this, a live stream's client is not reading and the
-   * stream ends with an `overflow` event (a replay waits for the client to drain instead).
+   * Bytes a stream may hold unsent: past this, it sends nothing more until the client has taken
+   * it (it holds the changes meanwhile, or reads them from the store later); a client that takes
+   * none of it for two heartbeat intervals is dropped with an `overflow` event.
    */
   readonly maxBufferedBytes: number;
 }
@@ -53,11 +54,17 @@ export interface EventStreamLimits {
 /** The most changes one replay read asks the store for (each may hold a payload of up to 1 MiB). */
 export const REPLAY_PAGE = 100;
 /**
- * The most live events a stream holds while it replays: beyond, they are dropped and read from
- * the store instead (so a long replay costs memory for one page, not for everything said during it).
+ * The most live events a stream holds while it catches up, and the most bytes of them (this many
+ * times its cap): beyond, they are dropped and read from the store instead, so a client far
+ * behind costs a bounded share of memory, not everything said meanwhile.
  */
 export const MAX_HELD_EVENTS = 10_000;
-/** How long a stream ended for falling behind may keep its socket for the last event to get out. */
+export const HELD_BYTES_PER_CAP = 4;
+/**
+ * How long a stream ended for not reading may keep its socket for the last event to get out: one
+ * heartbeat interval, at least a quarter of a second and at most five.
+ */
+const MIN_GRACE_MS = 250;
 const MAX_GRACE_MS = 5_000;
 
 /**
@@ -96,21 +103,26 @@ export class EventStreams {
 }
 
 /**
- * One client's stream. It subscribes before it reads anything, so nothing said while it replays
- * is lost: live events are held until the replay has caught up with the store, then those beyond
- * the last revision sent go out. Whenever the events it is given skip a revision (the registry
- * read the whole state again, R3), it reads the store for the changes between.
+ * One client's stream. It subscribes before it reads anything, so nothing said meanwhile is
+ * lost: live events that cannot go out at once are held, and sent once the stream has caught up.
+ * Catching up is one loop, at the client's pace (what is unsent stays under the cap, and one
+ * change): it reads the store from the last revision sent when it must (a replay asked for with
+ * `since`; held events that skip a revision, because the registry read its whole state again
+ * (R3); held events dropped for being too many), and otherwise sends the held events. Once the
+ * store is read to its head and nothing is held, the stream is live again.
  */
 class ChangeStream {
   /** The revision of the last change sent. */
   private last = 0;
-  private replaying = false;
-  /** Live events that came while replaying. */
+  /** Catching up (a replay, a gap, or a client behind): live events are held meanwhile. */
+  private catchingUp = false;
+  /** Live events held while catching up, in revision order, and the bytes of their frames. */
   private held: RegistryEvent[] = [];
+  private heldBytes = 0;
   /** The highest revision of the held events dropped for being too many (read from the store instead). */
   private droppedUpTo = 0;
   private closed = false;
-  /** Heartbeats that found a replay still waiting for the client to take what it was sent. */
+  /** Heartbeats in a row that found more than the cap unsent, without the client taking any. */
   private stalledBeats = 0;
   private readonly heartbeat: ReturnType<typeof setInterval>;
   private unsubscribe: () => void = () => undefined;
@@ -145,7 +157,7 @@ class ChangeStream {
     // An `id:` without data moves the client's Last-Event-ID: a stream that drops before its
     // first change still resumes from here, not from whatever happens to be live then.
     this.raw.write(`retry: 2000\nid: ${this.last}\n\n: connected at revision ${this.last}\n\n`);
-    if (since !== undefined) void this.replay();
+    if (since !== undefined) void this.catchUp(true);
   }
 
   close(): void {
@@ -154,6 +166,7 @@ class ChangeStream {
     clearInterval(this.heartbeat);
     this.unsubscribe();
     this.held = [];
+    this.heldBytes = 0;
     this.drained();
     this.onClosed();
     // The connection goes with the stream (an EventSource never reuses it): once the end is out.
@@ -170,30 +183,56 @@ class ChangeStream {
 
   private onEvent(event: RegistryEvent): void {
     if (this.closed) return;
-    if (this.replaying) {
-      if (this.held.length >= MAX_HELD_EVENTS) {
-        for (const held of this.held) this.droppedUpTo = Math.max(this.droppedUpTo, held.revision);
-        this.held = [];
+    if (!this.catchingUp) {
+      if (event.revision <= this.last) return;
+      if (event.revision === this.last + 1 && this.raw.writableLength <= this.limits.maxBufferedBytes) {
+        this.send(event);
+        return;
       }
-      this.held.push(event);
-      return;
     }
-    if (event.revision <= this.last) return;
-    if (event.revision === this.last + 1) {
-      this.send(event);
-      if (this.raw.writableLength > this.limits.maxBufferedBytes) this.overflow();
-      return;
-    }
-    // A gap: the registry jumped (it read the store's state again); the store has the changes between.
-    this.held.push(event);
-    void this.replay();
+    // A client behind (more than the cap unsent), a gap (the registry jumped: the store has the
+    // changes between), or a catch-up under way: held, and sent at the client's pace.
+    this.hold(event);
+    if (!this.catchingUp) void this.catchUp(false);
   }
 
-  /** Sends the store's changes after the last one sent, then the live events held meanwhile, then goes live. */
-  private async replay(): Promise<void> {
-    this.replaying = true;
+  private hold(event: RegistryEvent): void {
+    const bytes = frameOf(event).length;
+    if (
+      this.held.length >= MAX_HELD_EVENTS ||
+      this.heldBytes + bytes > HELD_BYTES_PER_CAP * this.limits.maxBufferedBytes
+    ) {
+      // Too much to hold for one client: the store has it all; read from there instead.
+      for (const held of this.held) this.droppedUpTo = Math.max(this.droppedUpTo, held.revision);
+      this.held = [];
+      this.heldBytes = 0;
+    }
+    this.held.push(event);
+    this.heldBytes += bytes;
+  }
+
+  /**
+   * Sends what the client has not had, at its pace: from the store while `fromStore` (a replay
+   * until the store's head) or while the held events cannot say (a gap, or some were dropped),
+   * else the held events; then goes live.
+   */
+  private async catchUp(fromStore: boolean): Promise<void> {
+    this.catchingUp = true;
+    let readStore = fromStore;
     try {
       for (;;) {
+        if (!(await this.drain())) return;
+        this.dropSent();
+        const next = this.held[0];
+        const heldSays = this.droppedUpTo <= this.last && (next === undefined || next.revision === this.last + 1);
+        if (!readStore && heldSays) {
+          if (next === undefined) {
+            this.catchingUp = false;
+            return;
+          }
+          this.sendHeld();
+          continue;
+        }
         const page = await this.feed.changes(this.last, REPLAY_PAGE);
         if (this.closed) return;
         if (!page.ok) {
@@ -211,31 +250,19 @@ class ChangeStream {
         for (const change of page.changes) {
           if (change.revision <= this.last) continue;
           this.send(eventOf(change));
-          // At the client's pace: what is unsent stays under the cap (and one change).
           if (!(await this.drain())) return;
         }
-        if (page.changes.length > 0 && this.last < page.revision) continue;
-        if (this.last < this.droppedUpTo) continue;
-        // Caught up with the store: the events held beyond it go out, unless they skip a revision.
-        const held = this.held;
-        this.held = [];
-        let gap = -1;
-        for (const [i, event] of held.entries()) {
-          if (event.revision <= this.last) continue;
-          if (event.revision !== this.last + 1) {
-            gap = i;
-            break;
+        // More pages while the store has more than it gave.
+        readStore = page.changes.length > 0 && this.last < page.revision;
+        if (!readStore && this.last === before) {
+          this.dropSent();
+          const first = this.held[0];
+          if (this.droppedUpTo > this.last || (first !== undefined && first.revision !== this.last + 1)) {
+            // The registry told of a revision the store does not give: never spin on it; the
+            // client reconnects and resumes from what it has.
+            return this.close();
           }
-          this.send(event);
         }
-        if (gap < 0) {
-          this.replaying = false;
-          return;
-        }
-        // The registry told of a revision the store did not have to give: never spin on it; the
-        // client reconnects and resumes from what it has.
-        if (this.last === before) return this.close();
-        this.held = [...held.slice(gap), ...this.held];
       }
     } catch {
       // The store failed: end the stream; the client resumes from its Last-Event-ID.
@@ -243,10 +270,32 @@ class ChangeStream {
     }
   }
 
+  /** Forgets the held events already sent. */
+  private dropSent(): void {
+    let sent = 0;
+    while (sent < this.held.length && (this.held[sent] as RegistryEvent).revision <= this.last) {
+      this.heldBytes -= frameOf(this.held[sent] as RegistryEvent).length;
+      sent += 1;
+    }
+    if (sent > 0) this.held.splice(0, sent);
+  }
+
+  /** Sends the held events that follow the last one sent, until the cap. */
+  private sendHeld(): void {
+    let sent = 0;
+    for (const event of this.held) {
+      if (event.revision !== this.last + 1 || this.raw.writableLength > this.limits.maxBufferedBytes) break;
+      this.send(event);
+      this.heldBytes -= frameOf(event).length;
+      sent += 1;
+    }
+    this.held.splice(0, sent);
+  }
+
   /** Writes one change. */
   private send(event: RegistryEvent): void {
     if (this.closed) return;
-    this.raw.write(`id: ${event.revision}\ndata: ${JSON.stringify(event)}\n\n`);
+    this.raw.write(frameOf(event));
     this.last = event.revision;
   }
 
@@ -267,10 +316,12 @@ class ChangeStream {
   private beat(): void {
     if (this.closed) return;
     if (this.raw.writableLength > this.limits.maxBufferedBytes) {
-      // A live stream over the cap, or a replay that has not moved for a whole interval: the client stopped reading.
-      if (!this.replaying || ++this.stalledBeats >= 2) this.overflow();
+      // More than the cap unsent at two heartbeats in a row, the client having taken none of it in
+      // between (a drain resets the count): it stopped reading.
+      if (++this.stalledBeats >= 2) this.overflow();
       return;
     }
+    this.stalledBeats = 0;
     this.raw.write(": keep-alive\n\n");
   }
 
@@ -280,7 +331,10 @@ class ChangeStream {
     const bufferedBytes = this.raw.writableLength;
     this.end({ type: "overflow", revision: this.last, bufferedBytes });
     if (socket === null || socket.destroyed) return;
-    const grace = setTimeout(() => socket.destroy(), Math.min(this.limits.heartbeatMs, MAX_GRACE_MS));
+    const grace = setTimeout(
+      () => socket.destroy(),
+      Math.min(Math.max(this.limits.heartbeatMs, MIN_GRACE_MS), MAX_GRACE_MS),
+    );
     grace.unref();
     socket.once("close", () => clearTimeout(grace));
   }
@@ -291,6 +345,21 @@ class ChangeStream {
     this.raw.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
     this.close();
   }
+}
+
+/**
+ * The registry hands every stream the same event object: it is serialised once, not once per
+ * stream (100 followers cost one `JSON.stringify` per change). Replayed changes are objects of
+ * their stream's own, and leave the cache with it.
+ */
+const frames = new WeakMap<RegistryEvent, string>();
+function frameOf(event: RegistryEvent): string {
+  let frame = frames.get(event);
+  if (frame === undefined) {
+    frame = `id: ${event.revision}\ndata: ${JSON.stringify(event)}\n\n`;
+    frames.set(event, frame);
+  }
+  return frame;
 }
 
 /** The R3 error for a `since` older than the oldest change kept. */

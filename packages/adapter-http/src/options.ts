@@ -58,10 +58,11 @@ export interface MrsHttpApiOptions {
   readonly heartbeatMs?: number;
   /**
    * Bytes a `GET /v1/events` stream may hold unsent (what its client has not read yet). Past it,
-   * a live stream ends with an `overflow` event (the client resumes with `Last-Event-ID`) and its
-   * connection goes within one heartbeat interval; a replay waits for the client to read instead,
-   * for at most two intervals. So a client that stops reading costs the server about this much,
-   * never more. Default 1 MiB.
+   * the stream sends nothing more until the client has taken it, holding the changes meanwhile
+   * (at most 4 times this much of them; beyond, they are read from the store when the client
+   * catches up). A client that takes none of it for two heartbeat intervals is sent an
+   * `overflow` event and dropped (it resumes with `Last-Event-ID`). So a client that stops
+   * reading costs the server about this much, never more. Default 1 MiB.
    */
   readonly eventBufferBytes?: number;
   /**

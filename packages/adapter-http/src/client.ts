@@ -23,7 +23,17 @@ export interface MrsClientOptions {
 
 /** An answer of the API as data: the value, or the errors with the HTTP status (`0`: no answer at all). */
 export type ClientAnswer<T> =
-  | { readonly ok: true; readonly status: number; readonly value: T }
+  | {
+      readonly ok: true;
+      readonly status: number;
+      readonly value: T;
+      /**
+       * The catalog revision the answer shows (its `ETag`, RULES.md R4), on the catalog reads:
+       * `modules`, `module`, `capabilities`, `capability`, `actions`. Follow the changes after it
+       * with {@link MrsClient.follow}.
+       */
+      readonly revision?: number;
+    }
   | { readonly ok: false; readonly status: number; readonly errors: readonly MrsError[] };
 
 /**
@@ -199,14 +209,16 @@ export function mrsClient(options: MrsClientOptions): MrsClient {
       held === undefined ? {} : { "if-none-match": held.etag },
     );
     if (!answer.ok) return failed(answer);
-    if (answer.status === 304 && held !== undefined) return { ok: true, status: 304, value: pick(held.body) };
+    if (answer.status === 304 && held !== undefined) {
+      return { ok: true, status: 304, value: pick(held.body), ...revisionOf(held.etag) };
+    }
     const etag = answer.headers.get("etag");
     cache.delete(path);
     if (etag !== null) {
       cache.set(path, { etag, body: answer.body });
       if (cache.size > MAX_CACHED_ANSWERS) cache.delete(cache.keys().next().value as string);
     }
-    return { ok: true, status: answer.status, value: pick(answer.body) };
+    return { ok: true, status: answer.status, value: pick(answer.body), ...revisionOf(etag) };
   };
   const as = <T>(body: unknown) => body as T;
   const field =
@@ -420,6 +432,12 @@ async function* follow(
     // A loop that breaks (or a signal that aborts) closes the connection.
     stop.abort();
   }
+}
+
+/** `{revision}` from an ETag of the API (`"r12"`, `W/"r12"`), or nothing. */
+function revisionOf(etag: string | null): { revision?: number } {
+  const match = /^(?:W\/)?"r(\d+)"$/.exec(etag ?? "");
+  return match === null ? {} : { revision: Number(match[1]) };
 }
 
 /** The error of a terminal `compacted` or `reset` event. */

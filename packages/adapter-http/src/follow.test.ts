@@ -54,8 +54,8 @@ describe("mrsClient: conditional reads (MRS-R4)", () => {
       for (const read of reads) {
         const first = await read();
         const again = await read();
-        expect(first).toMatchObject({ ok: true, status: 200 });
-        expect(again).toMatchObject({ ok: true, status: 304 });
+        expect(first).toMatchObject({ ok: true, status: 200, revision: api.registry.revision });
+        expect(again).toMatchObject({ ok: true, status: 304, revision: api.registry.revision });
         expect(again.ok && again.value).toEqual(first.ok && first.value);
       }
       await lom.register(samplePayload("cached-too"));

@@ -120,6 +120,10 @@ const cases = [
         log,
       }),
   },
+  {
+    id: "11",
+    run: async () => (await import("./cases/feed.mjs")).feedCase({ rounds: quick ? 2 : 3, log }),
+  },
 ];
 
 // A child: one case, its section written as JSON for the parent.

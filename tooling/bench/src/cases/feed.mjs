@@ -240,7 +240,7 @@ export async function feedCase({ rounds, log }) {
   const maxHeld = Math.max(...mrs.map((run) => run.held)) / MiB;
   const bareHeld = Math.min(...bare.map((run) => run.held)) / MiB;
   return {
-    id: "feed",
+    id: "11",
     title: "The change feed (GET /v1/events)",
     about: [
       `${FOLLOWERS} followers, each on a connection of its own (node:http, in the bench's process), read \`GET /v1/events\` of`,

@@ -2,11 +2,6 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { type ChangesPage, eventOf, type MrsError, mrsError, type RegistryEvent } from "@rune/mrs-core";
 import type { FastifyReply, FastifyRequest } from "fastify";
 
-/**
- * What `POST /v1/store/commit` tells the routes after a commit. Not sent on the event stream:
- * the registry follows the commit and every change it stored is an event of its own (R2).
- */
-export type StoreEvent = { readonly type: "store"; readonly revision: number };
 
 /** What a stream follows: the registry's events, its revision, and the store's changes for replays. */
 export interface ChangeFeed {

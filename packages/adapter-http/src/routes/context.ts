@@ -2,7 +2,7 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { CapabilityEntry, Registry } from "@rune/mrs-core";
 import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from "fastify";
 import { type Grant, tokenChecker } from "../auth.js";
-import type { EventStreams, StoreEvent } from "../events.js";
+import type { EventStreams } from "../events.js";
 import type { MrsMetrics } from "../metrics.js";
 import type { MrsHttpApiOptions } from "../options.js";
 import { ErrorBody } from "../schemas.js";
@@ -22,8 +22,6 @@ export interface RouteContext {
   readonly streams: EventStreams;
   /** The Prometheus series `GET /metrics` serves; routes count what they decide into them. */
   readonly metrics: MrsMetrics;
-  /** Streams told of commits made through `POST /v1/store/commit`. */
-  readonly storeListeners: Set<(event: StoreEvent) => void>;
   /** An `onRequest` hook that lets a request through only with the access asked for (A1, A2). */
   guard(access: Access): onRequestAsyncHookHandler;
   /** The grant of the token a guarded request carried. */
@@ -48,7 +46,6 @@ export function routeContext(options: MrsHttpApiOptions, streams: EventStreams, 
     readOpen,
     streams,
     metrics,
-    storeListeners: new Set(),
     guard: (access) => async (request, reply) => {
       if (access === "read" && readOpen) return;
       const grant = tokens.check(request.headers.authorization);

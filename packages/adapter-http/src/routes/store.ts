@@ -116,7 +116,6 @@ export async function storeRoutes(scope: FastifyInstance, ctx: RouteContext): Pr
           .catch((error: unknown) => request.log.warn({ err: error }, "reload after a store write"));
         await caughtUp;
         if (!result.ok) return conflict();
-        for (const listener of ctx.storeListeners) listener({ type: "store", revision: result.revision });
         return { ok: true as const, revision: result.revision };
       },
     );

@@ -12,7 +12,8 @@ import { duration, interleave } from "../harness.mjs";
 
 /** The changes of a first start with `count` generated modules, as a real registry decides them. */
 async function startChanges(/** @type {number} */ count) {
-  const store = memoryStore();
+  // Keeps every change of the start (a decision and a module each), however many modules.
+  const store = memoryStore({ keepChanges: 4 * count + 10 });
   const entries = Array.from({ length: count }, (_, i) => ({ name: `m${i}`, payload: modulePayload(i) }));
   const registry = createRegistry({ store, sources: [memorySource(entries)] });
   await registry.start();

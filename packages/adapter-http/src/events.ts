@@ -2,7 +2,6 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { type ChangesPage, eventOf, type MrsError, mrsError, type RegistryEvent } from "@rune/mrs-core";
 import type { FastifyReply, FastifyRequest } from "fastify";
 
-
 /** What a stream follows: the registry's events, its revision, and the store's changes for replays. */
 export interface ChangeFeed {
   /** Calls `listener` with every change as the registry applies it, in revision order. */

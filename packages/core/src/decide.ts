@@ -115,7 +115,7 @@ export function decideRegistrations(
       resolution.kind === "upgraded" && options.compatibility !== "off"
         ? compareRegistrations(resolution.previous.payload, payload)
         : undefined;
-    const undeclared = compared !== undefined && compared.breaking && !compared.declared;
+    const undeclared = compared?.breaking === true && !compared.declared;
     if (undeclared && options.compatibility === "strict") {
       record(rejected(stamped, name, version, [undeclaredBreak("error", compared, version)], item.result.warnings));
       continue;

@@ -215,7 +215,7 @@ const FAILURE_BRAND = Symbol.for("@rune/mrs-core.MrsFailure");
 export class MrsFailure extends Error {
   override readonly name = "MrsFailure";
   /** The brand {@link MrsFailure}'s `instanceof` checks: shared by every copy of this package in a process. */
-  private readonly [FAILURE_BRAND] = true;
+  readonly [FAILURE_BRAND] = true;
   constructor(readonly errors: readonly MrsError[]) {
     super(errors.map((e) => `${e.code} (MRS-${e.rule}) at ${e.pointer || "/"}: ${e.message}`).join("; "));
   }

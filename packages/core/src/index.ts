@@ -4,8 +4,8 @@ export type { CompatibilityPolicy } from "./decide.js";
 export {
   ERROR_CODES,
   type ErrorCode,
-  MrsFailure,
   type MrsError,
+  MrsFailure,
   type MrsWarning,
   mrsError,
   mrsWarning,

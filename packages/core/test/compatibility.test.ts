@@ -16,7 +16,10 @@ function echo(version: string, narrowed = false) {
 }
 
 async function upgrade(policy: CompatibilityPolicy | undefined, version: string, narrowed: boolean) {
-  const registry = createRegistry({ store: scratchStore(), ...(policy === undefined ? {} : { compatibility: policy }) });
+  const registry = createRegistry({
+    store: scratchStore(),
+    ...(policy === undefined ? {} : { compatibility: policy }),
+  });
   await registry.start();
   await registry.register({ payload: echo("1.0.0") }, "t");
   const result = await registry.register({ payload: echo(version, narrowed) }, "t");

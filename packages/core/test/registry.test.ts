@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createRegistry, type RegistrationSource, type RegistryEvent } from "../src/index.js";
-import { payload, steppingClock, scratchStore } from "./support.js";
+import { payload, scratchStore, steppingClock } from "./support.js";
 
 async function started(sources: RegistrationSource[] = []) {
   const store = scratchStore();

@@ -12,7 +12,7 @@ import {
   type RegistryEvent,
   type RegistryStore,
 } from "../src/index.js";
-import { payload, steppingClock, scratchStore } from "./support.js";
+import { payload, scratchStore, steppingClock } from "./support.js";
 
 /** A store that records every batch committed to it. */
 function recording(inner: RegistryStore = scratchStore()) {

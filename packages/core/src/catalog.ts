@@ -5,12 +5,17 @@ import type { CatalogData, ModuleRecord } from "./model.js";
 import type { CapabilityEntry } from "./registry-types.js";
 import type { ValidationResult } from "./validation-types.js";
 
-/** A capability as the index holds it: everything of its entry but the name, which depends on the other modules (S8). */
+/**
+ * A capability as the index holds it. Its shortest name depends on the other modules (S8), so
+ * both entries are made once, when the module is put: resolving allocates nothing.
+ */
 interface Declared {
   readonly address: string;
-  readonly module: string;
-  readonly version: string;
   readonly capability: Capability;
+  /** Named by its bare action: while it is the only module declaring the action. */
+  readonly bare: CapabilityEntry;
+  /** Named by its address: while other modules declare the action too. */
+  readonly addressed: CapabilityEntry;
 }
 
 const byKey = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -130,8 +135,7 @@ export class CatalogIndex {
 
   /** The entry of a declared capability: bare name where one module declares the action (S8). */
   private entry(declared: Declared): CapabilityEntry {
-    const unique = this.byAction.get(declared.capability.action)?.size === 1;
-    return { ...declared, name: unique ? declared.capability.action : declared.address };
+    return this.byAction.get(declared.capability.action)?.size === 1 ? declared.bare : declared.addressed;
   }
 
   private put(record: ModuleRecord): void {
@@ -152,7 +156,14 @@ export class CatalogIndex {
       return;
     }
     for (const capability of record.payload.capabilities) {
-      const declared: Declared = { address: `${module}/${capability.action}`, module, version, capability };
+      const address = `${module}/${capability.action}`;
+      const base = { address, module, version, capability };
+      const declared: Declared = {
+        address,
+        capability,
+        bare: { ...base, name: capability.action },
+        addressed: { ...base, name: address },
+      };
       this.byAddress.set(declared.address, declared);
       let declaring = this.byAction.get(capability.action);
       if (declaring === undefined) {

@@ -74,3 +74,27 @@ export async function load(server, { path, ...options }) {
   }
   return { rate: result.requests.average, cpuMs: cpu / result.requests.total };
 }
+
+/**
+ * The requests per second of load runs, as a report series.
+ *
+ * @param {string} label
+ * @param {{ rate: number }[] | undefined} runs
+ */
+export const rateSeries = (label, runs) => ({
+  label,
+  unit: /** @type {const} */ ("/s"),
+  values: (runs ?? []).map((run) => run.rate),
+});
+
+/**
+ * The server's CPU time per request of load runs, as a report series.
+ *
+ * @param {string} label
+ * @param {{ cpuMs: number }[] | undefined} runs
+ */
+export const cpuSeries = (label, runs) => ({
+  label,
+  unit: /** @type {const} */ ("ms"),
+  values: (runs ?? []).map((run) => run.cpuMs),
+});

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { examples } from "../fixtures.mjs";
-import { load, startServer } from "../servers.mjs";
+import { cpuSeries, load, rateSeries, startServer } from "../servers.mjs";
 
 /**
  * @param {{ rounds: number, seconds: number, leased: number, log: (line: string) => void }} options
@@ -82,16 +82,6 @@ export async function heartbeatsCase({ rounds, seconds, leased, log }) {
     rmSync(root, { recursive: true, force: true });
   }
   const [beats, regs] = measured;
-  const rates = (/** @type {string} */ label, /** @type {{ rate: number }[] | undefined} */ runs) => ({
-    label,
-    unit: /** @type {const} */ ("/s"),
-    values: (runs ?? []).map((run) => run.rate),
-  });
-  const cpu = (/** @type {string} */ label, /** @type {{ cpuMs: number }[] | undefined} */ runs) => ({
-    label,
-    unit: /** @type {const} */ ("ms"),
-    values: (runs ?? []).map((run) => run.cpuMs),
-  });
   return {
     id: "10",
     title: "Heartbeats",
@@ -104,13 +94,13 @@ export async function heartbeatsCase({ rounds, seconds, leased, log }) {
     rows: [
       {
         name: `heartbeats per second with ${leased.toLocaleString("en")} leased modules vs registrations per second, same server`,
-        subject: rates("heartbeats", beats),
-        baseline: rates("registrations", regs),
+        subject: rateSeries("heartbeats", beats),
+        baseline: rateSeries("registrations", regs),
       },
       {
         name: "server CPU per heartbeat vs per registration",
-        subject: cpu("heartbeat", beats),
-        baseline: cpu("registration", regs),
+        subject: cpuSeries("heartbeat", beats),
+        baseline: cpuSeries("registration", regs),
       },
     ],
     notes: [

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { examples } from "../fixtures.mjs";
-import { CONNECTIONS, load, startServer } from "../servers.mjs";
+import { CONNECTIONS, cpuSeries, load, rateSeries, startServer } from "../servers.mjs";
 
 const ACTION = "ship-logs";
 
@@ -90,16 +90,6 @@ export async function httpCase({ rounds, seconds, log }) {
   rmSync(folder, { recursive: true, force: true });
 
   const [mrsGet, bareGet, mrsPost, barePost, bareStringified] = measured;
-  const rates = (/** @type {string} */ label, /** @type {{ rate: number }[] | undefined} */ runs) => ({
-    label,
-    unit: /** @type {const} */ ("/s"),
-    values: (runs ?? []).map((run) => run.rate),
-  });
-  const cpu = (/** @type {string} */ label, /** @type {{ cpuMs: number }[] | undefined} */ runs) => ({
-    label,
-    unit: /** @type {const} */ ("ms"),
-    values: (runs ?? []).map((run) => run.cpuMs),
-  });
   return {
     id: "4",
     title: "HTTP API",
@@ -116,33 +106,33 @@ export async function httpCase({ rounds, seconds, log }) {
     rows: [
       {
         name: `GET /v1/capabilities/${ACTION} vs bare route, same bytes`,
-        subject: rates("MRS", mrsGet),
-        baseline: rates("bare", bareGet),
+        subject: rateSeries("MRS", mrsGet),
+        baseline: rateSeries("bare", bareGet),
         target: { op: ">=", value: 0.7 },
       },
       {
         name: `GET /v1/capabilities/${ACTION} vs bare route serialising the same object`,
-        subject: rates("MRS", mrsGet),
-        baseline: rates("bare + JSON.stringify", bareStringified),
+        subject: rateSeries("MRS", mrsGet),
+        baseline: rateSeries("bare + JSON.stringify", bareStringified),
         note: "the bare route pays JSON.stringify on every request, as the MRS route must; for information",
       },
       {
         name: `GET /v1/capabilities/${ACTION}: server CPU per request`,
-        subject: cpu("MRS", mrsGet),
-        baseline: cpu("bare", bareGet),
+        subject: cpuSeries("MRS", mrsGet),
+        baseline: cpuSeries("bare", bareGet),
         note: "user + system CPU of the server process over the run / requests answered: steadier than req/s on a shared machine",
       },
       {
         name: "POST /v1/registrations vs bare route parsing the same bytes",
-        subject: rates("MRS", mrsPost),
-        baseline: rates("bare", barePost),
+        subject: rateSeries("MRS", mrsPost),
+        baseline: rateSeries("bare", barePost),
         target: { op: ">=", value: 0.3 },
         note: `modules held by the MRS server at the end of each round: ${modulesAtEnd.join(", ")}`,
       },
       {
         name: "POST /v1/registrations: server CPU per request",
-        subject: cpu("MRS", mrsPost),
-        baseline: cpu("bare", barePost),
+        subject: cpuSeries("MRS", mrsPost),
+        baseline: cpuSeries("bare", barePost),
       },
     ],
   };

@@ -10,7 +10,7 @@ import { fileStore } from "@rune/mrs-adapter-file";
 import { applyChanges, createRegistry } from "@rune/mrs-core";
 import { acceptedChanges, examples } from "../fixtures.mjs";
 import { duration, interleave } from "../harness.mjs";
-import { load, startServer } from "../servers.mjs";
+import { cpuSeries, load, rateSeries, startServer } from "../servers.mjs";
 
 /**
  * @param {{ rounds: number, seconds: number, modules: number, resumeModules: number, log: (line: string) => void }} options
@@ -67,27 +67,17 @@ export async function storeLogCase({ rounds, seconds, modules, resumeModules, lo
       log(`  registrations: round ${round + 1} of ${rounds}`);
     }
     const [small, large] = measured;
-    const series = (/** @type {string} */ label, /** @type {{ cpuMs: number }[] | undefined} */ runs) => ({
-      label,
-      unit: /** @type {const} */ ("ms"),
-      values: (runs ?? []).map((run) => run.cpuMs),
-    });
-    const rates = (/** @type {string} */ label, /** @type {{ rate: number }[] | undefined} */ runs) => ({
-      label,
-      unit: /** @type {const} */ ("/s"),
-      values: (runs ?? []).map((run) => run.rate),
-    });
     rows.push(
       {
         name: `POST /v1/registrations on the file store: server CPU per registration, ${modules.toLocaleString("en")} modules held vs 100`,
-        subject: series(`${modules} held`, large),
-        baseline: series("100 held", small),
+        subject: cpuSeries(`${modules} held`, large),
+        baseline: cpuSeries("100 held", small),
         target: { op: "<=", value: 1.3 },
       },
       {
         name: `POST /v1/registrations on the file store: registrations per second, ${modules.toLocaleString("en")} held vs 100`,
-        subject: rates(`${modules} held`, large),
-        baseline: rates("100 held", small),
+        subject: rateSeries(`${modules} held`, large),
+        baseline: rateSeries("100 held", small),
         note: "10 connections; registrations that arrive during a commit share the next one (group commit)",
       },
     );

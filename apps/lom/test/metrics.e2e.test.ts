@@ -4,10 +4,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { parsePrometheus, type Scrape } from "@rune/test-services";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, LOM, outputMatching, tempDir, writeConfig } from "./harness.js";
 import { ALL, call, validPayload } from "./hostile/http.js";
-import { parsePrometheus, type Scrape } from "./prometheus.js";
 
 describe("lom start serves GET /metrics", () => {
   const dir = tempDir("lom-metrics-");

@@ -4,9 +4,9 @@
 import { memoryStore } from "@rune/mrs-adapter-memory";
 import { createRegistry, type RegistryEvent } from "@rune/mrs-core";
 import { faultyStore, samplePayload } from "@rune/mrs-testkit";
+import { parsePrometheus } from "@rune/test-services";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mrsMetrics } from "./metrics.js";
-import { parsePrometheus } from "./prometheus-test-support.js";
 import { ALL, call, startApi, type TestApi } from "./test-support.js";
 
 let offset = 0;

@@ -7,3 +7,4 @@ export {
   type StartPostgresOptions,
   startPostgres,
 } from "./postgres.js";
+export { parsePrometheus, type Sample, type Scrape } from "./prometheus.js";

@@ -1,6 +1,6 @@
-// Shared by this package's metrics tests (not exported; the app's tests keep a copy): a strict
-// enough reader of the Prometheus text format 0.0.4. Every line is blank, a `# HELP` / `# TYPE`
-// comment, or a sample of a family typed before it; anything else throws.
+// A strict enough reader of the Prometheus text format 0.0.4, for the metrics tests of adapter-http
+// and lom: every line is blank, a `# HELP` / `# TYPE` comment, or a sample of a family typed before
+// it; anything else throws.
 
 /** One sample of a scrape. */
 export interface Sample {

@@ -269,6 +269,11 @@ describe("validateRegistration", () => {
     it.each([
       ["2025-02-30T00:00:00Z", /does not exist/],
       ["2023-02-29T00:00:00Z", /does not exist/],
+      ["1900-02-29T00:00:00Z", /does not exist/],
+      ["2025-04-31T00:00:00Z", /does not exist/],
+      ["2025-00-10T00:00:00Z", /month 00/],
+      ["2025-12-00T00:00:00Z", /does not exist/],
+      ["2025-12-01T23:59:61Z", /no second 61/],
       ["2025-13-01T00:00:00Z", /month 13/],
       ["2025-12-01T24:00:00Z", /no time 24:00/],
       ["2025-12-01T00:60:00Z", /no time/],
@@ -286,7 +291,14 @@ describe("validateRegistration", () => {
       });
     });
 
-    it.each(["2024-02-29T00:00:00Z", "2000-02-29T23:59:59.999999999Z", "2025-12-01T00:00:00.5Z"])(
+    it.each([
+      "2024-02-29T00:00:00Z",
+      "2000-02-29T23:59:59.999999999Z",
+      "2025-12-01T00:00:00.5Z",
+      "0000-02-29T00:00:00Z",
+      "9999-12-31T23:59:59Z",
+      "2025-04-30T00:00:00Z",
+    ])(
       "MRS-E5 accepts the real UTC instant %j",
       (timestamp) => {
         expect(validateRegistration(withMetadata({ registered_at: timestamp })).ok).toBe(true);

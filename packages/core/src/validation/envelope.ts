@@ -5,7 +5,25 @@ import { MAX_ENVELOPE_ERRORS, withErrorLimit } from "./error-limit.js";
 import { child, segmentsOf } from "./pointer.js";
 import { suggest } from "./suggest.js";
 
-const envelope = Compile(RegistrationPayload);
+/**
+ * The envelope as `@rune/mrs-schema` defines it, less `registered_at`'s `format`: {@link
+ * validatePayload} checks that field with `checkTimestamp`, which is stricter (UTC, a real
+ * instant) and names the fault precisely, so TypeBox's `date-time` check of the same string was
+ * paid twice, and was most of the envelope's cost on a small payload.
+ */
+const envelope = Compile(withoutTimestampFormat(RegistrationPayload));
+
+function withoutTimestampFormat(payload: typeof RegistrationPayload): typeof RegistrationPayload {
+  const metadata = payload.properties.registration_metadata;
+  const { format: _checkedByCheckTimestamp, ...registeredAt } = metadata.properties.registered_at;
+  return {
+    ...payload,
+    properties: {
+      ...payload.properties,
+      registration_metadata: { ...metadata, properties: { ...metadata.properties, registered_at: registeredAt } },
+    },
+  } as typeof RegistrationPayload;
+}
 
 /** The members each level of the envelope defines, read from the TypeBox definitions so they cannot drift. */
 const ROOT_MEMBERS = Object.keys(RegistrationPayload.properties);

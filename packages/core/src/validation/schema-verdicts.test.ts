@@ -21,4 +21,44 @@ describe("schema verdicts remembered by content", () => {
       ]);
     }
   });
+
+  // A verdict is returned only for the content it was computed for (issue: keys are JSON text).
+  it("MRS-E9b two schemas that differ only in member order each get their own right verdict", () => {
+    const ordered = { type: "object", properties: { a: { type: "string", format: "order-one" }, b: { minimum: 1 } } };
+    const reordered = { properties: { b: { minimum: 1 }, a: { format: "order-one", type: "string" } }, type: "object" };
+    expect(JSON.stringify(ordered)).not.toBe(JSON.stringify(reordered));
+    for (const schema of [ordered, reordered, ordered, reordered]) {
+      const report = checkSchemaOnce(schema, "", options);
+      expect(report.errors).toEqual([]);
+      expect(report.warnings.map((w) => w.pointer)).toEqual(["/properties/a/format"]);
+    }
+  });
+
+  it("MRS-E12 a __proto__ member read from JSON is content; a prototype set in code is not", () => {
+    const parsed = JSON.parse('{"type":"object","properties":{"__proto__":{"type":"string","format":"proto-one"}}}');
+    const literal = { type: "object", properties: { __proto__: { type: "string", format: "proto-one" } } };
+    // Both orders: whichever comes first, the other must not get its verdict.
+    for (const schemas of [
+      [parsed, literal],
+      [literal, parsed],
+    ]) {
+      for (const schema of schemas) {
+        const report = checkSchemaOnce(structuredClone(schema), "", options);
+        const expected = schema === parsed ? ["/properties/__proto__/format"] : [];
+        expect(report.warnings.map((w) => w.pointer)).toEqual(expected);
+      }
+    }
+    const hostile = JSON.parse('{"type":"object","properties":{"__proto__":{"type":"strnig"}}}');
+    expect(checkSchemaOnce({ type: "object", properties: {} }, "", options).errors).toEqual([]);
+    expect(checkSchemaOnce(hostile, "", options).errors.map((e) => e.pointer)).toEqual(["/properties/__proto__/type"]);
+  });
+
+  it("MRS-E9 a value JSON.stringify would rewrite never shares a verdict with what it writes", () => {
+    const plain = { type: "object", properties: { a: { type: "string" } } };
+    expect(checkSchemaOnce(plain, "", options).errors).toEqual([]);
+    const disguised = { type: "object", properties: { a: { type: "strnig" } }, toJSON: () => plain };
+    expect(JSON.stringify(disguised)).toBe(JSON.stringify(plain));
+    expect(checkSchemaOnce(disguised, "", options).errors.map((e) => e.pointer)).toContain("/properties/a/type");
+  });
 });
+

@@ -6,6 +6,9 @@ const POINTER = "/registration_metadata/registered_at";
 // a precise message; the strict form is checked field by field below. Linear: no nested repetition.
 const RFC3339_LIKE = /^(\d{4})-(\d{2})-(\d{2})([Tt ])(\d{2}):(\d{2}):(\d{2})(\.\d+)?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
 const MAX_FRACTION_DIGITS = 9;
+// The form nearly every payload has (what `defineModule` and `toISOString` write): when the
+// fields are also in range, nothing more to say, and no message to prepare.
+const CANONICAL_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/;
 
 /**
  * RULES.md E5: `registered_at` is an RFC 3339 date-time in UTC (`Z`, uppercase `T`, fractional
@@ -17,6 +20,7 @@ export function checkTimestamp(value: unknown): MrsError | undefined {
   if (typeof value !== "string") {
     return invalid(`registered_at must be a string such as "2025-12-01T00:00:00Z", not ${describeValue(value)}`);
   }
+  if (CANONICAL_UTC.test(value) && fieldsInRange(value)) return undefined;
   const match = value.length <= 64 ? RFC3339_LIKE.exec(value) : null;
   if (!match) {
     return invalid(`registered_at "${shorten(value)}" is not an RFC 3339 date-time such as "2025-12-01T00:00:00Z"`);
@@ -61,11 +65,31 @@ function invalid(message: string, fix?: string): MrsError {
   return mrsError("INVALID_TIMESTAMP", POINTER, message, fix === undefined ? {} : { hint: fix });
 }
 
+/** The date and time fields of a string in {@link CANONICAL_UTC} form name a real instant (no leap second). */
+function fieldsInRange(value: string): boolean {
+  const month = digits(value, 5, 2);
+  const day = digits(value, 8, 2);
+  return (
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth(digits(value, 0, 4), month) &&
+    digits(value, 11, 2) <= 23 &&
+    digits(value, 14, 2) <= 59 &&
+    digits(value, 17, 2) <= 59
+  );
+}
+
+function digits(value: string, start: number, length: number): number {
+  let result = 0;
+  for (let i = start; i < start + length; i++) result = result * 10 + value.charCodeAt(i) - 48;
+  return result;
+}
+
+/** Days of a month of the proleptic Gregorian calendar, which RFC 3339 uses. */
 function daysInMonth(year: number, month: number): number {
-  // Day 0 of the next month is the last day of this one; Date.UTC maps years 0-99 to 1900+, so set the year explicitly.
-  const date = new Date(Date.UTC(2000, month, 0));
-  date.setUTCFullYear(year, month, 0);
-  return date.getUTCDate();
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 function toUtc(match: RegExpExecArray, direction: number): string | undefined {

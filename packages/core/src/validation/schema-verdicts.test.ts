@@ -61,4 +61,3 @@ describe("schema verdicts remembered by content", () => {
     expect(checkSchemaOnce(disguised, "", options).errors.map((e) => e.pointer)).toContain("/properties/a/type");
   });
 });
-

@@ -48,7 +48,12 @@ export function compiledFor(dialect: Dialect, key: string): EngineValidator | un
  * Compiles a schema that the rules already accepted, once per content (I1). Throws what the
  * engine throws for a schema it cannot compile.
  */
-export function compileAccepted(schema: SchemaObject, dialect: Dialect, key = contentKey(schema)): EngineValidator {
+export function compileAccepted(
+  schema: SchemaObject,
+  dialect: Dialect,
+  key = contentKey(schema),
+  facts?: SchemaFacts,
+): EngineValidator {
   const cacheKey = `${dialect}:${key}`;
   const hit = compiled.get(cacheKey);
   if (hit) {
@@ -56,7 +61,7 @@ export function compileAccepted(schema: SchemaObject, dialect: Dialect, key = co
     compiled.set(cacheKey, hit);
     return hit;
   }
-  const copy = new EngineCopy(schema, dialect);
+  const copy = new EngineCopy(schema, dialect, facts ?? walkSchema(schema, ""));
   const validator = Schema.Compile(copy.root as Parameters<typeof Schema.Compile>[0]);
   if (compiled.size >= SCHEMA_CACHE_LIMIT) compiled.delete(compiled.keys().next().value as string);
   compiled.set(cacheKey, validator);
@@ -122,6 +127,18 @@ interface PatternPropertiesCheck {
   readonly additional?: { readonly schema: unknown; readonly pointer: string };
 }
 
+/**
+ * Where a subschema of the copy is, as a chain to its parent: most subschemas never need their
+ * JSON Pointer (only a moved `patternProperties` does), so it is written out only then.
+ */
+type Path = { readonly parent: Path; readonly segment: string | number } | undefined;
+
+function pointerOf(path: Path): string {
+  const segments: (string | number)[] = [];
+  for (let at = path; at !== undefined; at = at.parent) segments.push(at.segment);
+  return child("", ...segments.reverse());
+}
+
 /** An error of TypeBox's, as `Errors` gives them. */
 export interface EngineError {
   readonly keyword: string;
@@ -162,14 +179,15 @@ class EngineCopy {
   constructor(
     private readonly original: SchemaObject,
     private readonly dialect: Dialect,
+    facts: SchemaFacts,
   ) {
     this.dropped = dialect === "draft-07" ? NOT_IN_DRAFT_07 : NOT_IN_2020_12;
-    this.onEngine = patternPropertiesOnEngine(walkSchema(original, ""), dialect);
-    const root = this.copy(original, "");
+    this.onEngine = patternPropertiesOnEngine(facts, dialect);
+    const root = this.copy(original, undefined);
     this.root = this.moved.size > 0 ? this.rewriteReferences(root) : root;
   }
 
-  private copy(schema: unknown, pointer: string): unknown {
+  private copy(schema: unknown, path: Path): unknown {
     if (!isSchemaObject(schema)) return schema;
     const hasRef = this.dialect === "draft-07" && Object.hasOwn(schema, "$ref");
     const kept = Object.entries(schema).filter(
@@ -186,26 +204,26 @@ class EngineCopy {
           : keyword;
     const entries = kept.map(([keyword, value]): [string, unknown] => [
       placed(keyword),
-      this.subschemas(keyword, value, child(pointer, placed(keyword))),
+      this.subschemas(keyword, value, { parent: path, segment: placed(keyword) }),
     ]);
     const copy = Object.fromEntries(entries) as Record<string, unknown>;
     if (typeof copy.pattern === "string" && Object.hasOwn(copy, "pattern")) copy.pattern = linearPattern(copy.pattern);
     if (!names) return copy;
     this.moved.set(schema, names);
-    copy["~refine"] = [this.patternPropertiesCheck(copy, pointer, names)];
+    copy["~refine"] = [this.patternPropertiesCheck(copy, pointerOf(path), names)];
     return copy;
   }
 
-  private subschemas(keyword: string, value: unknown, pointer: string): unknown {
+  private subschemas(keyword: string, value: unknown, path: Path): unknown {
     if ((SINGLE_SCHEMA_KEYWORDS as readonly string[]).includes(keyword) && !Array.isArray(value)) {
-      return this.copy(value, pointer);
+      return this.copy(value, path);
     }
     if ((SCHEMA_ARRAY_KEYWORDS as readonly string[]).includes(keyword) && Array.isArray(value)) {
-      return value.map((item, index) => this.copy(item, child(pointer, index)));
+      return value.map((item, index) => this.copy(item, { parent: path, segment: index }));
     }
     if ((SCHEMA_MAP_KEYWORDS as readonly string[]).includes(keyword) && isSchemaObject(value)) {
       return Object.fromEntries(
-        Object.entries(value).map(([name, item]) => [name, this.copy(item, child(pointer, name))]),
+        Object.entries(value).map(([name, item]) => [name, this.copy(item, { parent: path, segment: name })]),
       );
     }
     return value;

@@ -8,7 +8,7 @@ import {
   type EngineValidator,
   expandNestedErrors,
 } from "./compiler.js";
-import { dialectOf } from "./dialect.js";
+import { type Dialect, dialectOf } from "./dialect.js";
 import { MAX_INSTANCE_ERRORS, withErrorLimit } from "./error-limit.js";
 import { findTooDeep } from "./json-depth.js";
 import { ANALYSIS_BUDGET_MS, MAX_JSON_DEPTH } from "./limits.js";
@@ -48,7 +48,8 @@ const byEngineValidator = new WeakMap<EngineValidator, SchemaValidator>();
 export function compileSchema(schema: object): SchemaValidator {
   const known = byIdentity.get(schema);
   if (known) return known;
-  const engine = cachedEngine(schema) ?? acceptedEngine(schema);
+  const key = contentKeyOf(schema);
+  const engine = (key && compiledFor(key.dialect, key.key)) || acceptedEngine(schema, key?.key);
   let validator = byEngineValidator.get(engine);
   if (!validator) {
     validator = wrap(engine);
@@ -58,18 +59,22 @@ export function compileSchema(schema: object): SchemaValidator {
   return validator;
 }
 
-/** A validator compiled before for the same content: the rules passed then, and they depend on the content only. */
-function cachedEngine(schema: object): EngineValidator | undefined {
+/**
+ * The key a validator compiled before for the same content is kept under (the rules passed then,
+ * and they depend on the content only); computed once, and handed to the rules on a miss.
+ */
+function contentKeyOf(schema: object): { dialect: Dialect; key: string } | undefined {
   const dialect = dialectOf(schema);
   if (dialect === undefined || findTooDeep(schema, MAX_JSON_DEPTH)) return undefined;
-  return compiledFor(dialect, contentKey(schema));
+  return { dialect, key: contentKey(schema) };
 }
 
-function acceptedEngine(schema: object): EngineValidator {
+function acceptedEngine(schema: object, key: string | undefined): EngineValidator {
   const report = checkSchema(schema, "", {
     requireObjectRoot: false,
     label: "schema",
     deadline: performance.now() + ANALYSIS_BUDGET_MS,
+    ...(key === undefined ? {} : { key }),
   });
   if (!report.accepted) {
     throw new MrsFailure(

@@ -15,7 +15,9 @@ const envelope = Compile(withoutTimestampFormat(RegistrationPayload));
 
 function withoutTimestampFormat(payload: typeof RegistrationPayload): typeof RegistrationPayload {
   const metadata = payload.properties.registration_metadata;
-  const { format: _checkedByCheckTimestamp, ...registeredAt } = metadata.properties.registered_at;
+  const { format: _checkedByCheckTimestamp, ...registeredAt } = metadata.properties.registered_at as {
+    format?: string;
+  };
   return {
     ...payload,
     properties: {

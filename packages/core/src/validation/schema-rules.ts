@@ -29,6 +29,8 @@ export interface SchemaCheckOptions {
    * analysed before are refused, and meta-schema faults are reported without details.
    */
   readonly deadline: number;
+  /** The schema's content key, when the caller has computed it already (`compileSchema` has). */
+  readonly key?: string;
 }
 
 /**
@@ -129,12 +131,12 @@ export function checkSchema(schema: unknown, base: string, options: SchemaCheckO
   const warnings = formatWarnings(facts);
   if (errors.length > 0 || dialect === undefined) return { errors, warnings };
 
-  const key = contentKey(schema);
+  const key = options.key ?? contentKey(schema);
   // Compiling here only finds early what the first check would find; past the time bound it is
   // left to compileSchema, which compiles on first use anyway.
   if (performance.now() > options.deadline) return { errors: [], warnings, accepted: { dialect, key } };
   try {
-    compileAccepted(schema, dialect, key);
+    compileAccepted(schema, dialect, key, facts);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     return {

@@ -36,6 +36,13 @@ export class CatalogIndex {
   private sortedModules: readonly ModuleRecord[] | null = null;
   private expiredCount = 0;
   private sortedCapabilities: readonly CapabilityEntry[] | null = null;
+  /**
+   * References resolved since the last change, with their answer: an action call resolves the
+   * same few references over and over, and between two changes the answer cannot differ.
+   * Successes only, so that unknown references sent by a client cannot grow it.
+   */
+  private readonly resolved = new Map<string, ValidationResult<CapabilityEntry>>();
+  private changes = 0;
 
   constructor(data: CatalogData | null) {
     if (data === null) return;
@@ -69,6 +76,11 @@ export class CatalogIndex {
     return this.sortedCapabilities;
   }
 
+  /** Grows with every change to the index: what a reader caches from it holds while this is the same. */
+  get generation(): number {
+    return this.changes;
+  }
+
   get moduleCount(): number {
     return this.byModule.size;
   }
@@ -92,6 +104,14 @@ export class CatalogIndex {
    * declares it; otherwise `AMBIGUOUS_ACTION` lists the candidates). RULES.md S8.
    */
   resolveAction(ref: string): ValidationResult<CapabilityEntry> {
+    const known = this.resolved.get(ref);
+    if (known !== undefined) return known;
+    const answer = this.resolve(ref);
+    if (answer.ok) this.resolved.set(ref, answer);
+    return answer;
+  }
+
+  private resolve(ref: string): ValidationResult<CapabilityEntry> {
     const slash = ref.indexOf("/");
     if (slash >= 0) {
       const declared = this.byAddress.get(ref);
@@ -204,6 +224,8 @@ export class CatalogIndex {
   private changed(): void {
     this.sortedModules = null;
     this.sortedCapabilities = null;
+    this.resolved.clear();
+    this.changes += 1;
   }
 }
 

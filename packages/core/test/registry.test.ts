@@ -290,6 +290,35 @@ describe("the catalog", () => {
     expect(unknown.valid ? [] : unknown.errors.map((e) => e.code)).toEqual(["UNKNOWN_ACTION"]);
   });
 
+  it("MRS-I1 MRS-S8 a reference checked before answers for the catalog as it is now, after each change", async () => {
+    const { registry } = await started();
+    await registry.register({ payload: payload("echo", "1.0.0") }, "t");
+    expect(registry.validateInput("echo", { msg: "hi" })).toEqual({ valid: true });
+    expect(registry.resolveAction("echo").ok).toBe(true);
+    // An upgrade that changes the input: the same reference now checks against the new schema.
+    const next = payload("echo", "2.0.0");
+    (next.capabilities[0] as { input_schema: object }).input_schema = {
+      type: "object",
+      properties: { msg: { type: "integer" } },
+      required: ["msg"],
+    };
+    await registry.register({ payload: next }, "t");
+    expect(registry.validateInput("echo", { msg: 7 })).toEqual({ valid: true });
+    expect(registry.validateInput("echo", { msg: "hi" }).valid).toBe(false);
+    const resolved = registry.resolveAction("echo");
+    expect(resolved.ok && resolved.value.version).toBe("2.0.0");
+    // A second module declaring the action makes the bare name ambiguous (S8).
+    await registry.register({ payload: payload("other", "1.0.0", ["echo"]) }, "t");
+    const ambiguous = registry.validateInput("echo", { msg: 7 });
+    expect(ambiguous.valid ? [] : ambiguous.errors.map((e) => e.code)).toEqual(["AMBIGUOUS_ACTION"]);
+    expect(registry.validateInput("echo/echo", { msg: 7 })).toEqual({ valid: true });
+    // Gone: the reference resolves nothing any more.
+    await registry.deregister("echo");
+    const gone = registry.validateInput("echo/echo", { msg: 7 });
+    expect(gone.valid ? [] : gone.errors.map((e) => e.code)).toEqual(["UNKNOWN_ACTION"]);
+    expect(registry.validateInput("echo", { msg: "hi" })).toEqual({ valid: true });
+  });
+
   it("MRS-E11 MRS-I1 a schema that reached the store without validation answers invalid instead of throwing", async () => {
     const store = scratchStore();
     const seeded = createRegistry({ store });

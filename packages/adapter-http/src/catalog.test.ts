@@ -160,6 +160,37 @@ describe("reading the catalog", () => {
   });
 });
 
+describe("a capability read after each change", () => {
+  it("MRS-R4 MRS-S8 GET /v1/capabilities/{action} answers what the catalog holds now: upgrade, ambiguity, removal", async () => {
+    const api = await startApi();
+    try {
+      await call(`${api.url}/v1/registrations`, { token: ALL, body: samplePayload("nomad", "1.0.0", ["status"]) });
+      const first = await call(`${api.url}/v1/capabilities/status`);
+      expect(first.headers.get("content-type")).toBe("application/json; charset=utf-8");
+      expect(first.body).toMatchObject({ address: "nomad/status", name: "status", version: "1.0.0" });
+      // The same bytes to the next reader while nothing changed.
+      expect((await call(`${api.url}/v1/capabilities/status`)).text).toBe(first.text);
+      const upgrade = samplePayload("nomad", "1.1.0", ["status"]);
+      upgrade.capabilities[0].description = "Reports status, now with uptime";
+      await call(`${api.url}/v1/registrations`, { token: ALL, body: upgrade });
+      const upgraded = await call(`${api.url}/v1/capabilities/status`);
+      expect(upgraded.body).toMatchObject({ version: "1.1.0", description: "Reports status, now with uptime" });
+      expect(upgraded.headers.get("etag")).not.toBe(first.headers.get("etag"));
+      await call(`${api.url}/v1/registrations`, { token: ALL, body: samplePayload("consul", "1.0.0", ["status"]) });
+      expect((await call(`${api.url}/v1/capabilities/status`)).status).toBe(409);
+      const addressed = await call(`${api.url}/v1/capabilities/nomad/status`);
+      expect(addressed.body).toMatchObject({ name: "nomad/status", version: "1.1.0" });
+      await call(`${api.url}/v1/modules/consul`, { method: "DELETE", token: ALL });
+      expect((await call(`${api.url}/v1/capabilities/status`)).body).toMatchObject({
+        name: "status",
+        version: "1.1.0",
+      });
+    } finally {
+      await api.close();
+    }
+  });
+});
+
 describe("POST /v1/capabilities/{action}/validate", () => {
   let api: TestApi;
   const validate = (ref: string, body: unknown) => call(`${api.url}/v1/capabilities/${ref}/validate`, { body });

@@ -1,5 +1,4 @@
 import swagger from "@fastify/swagger";
-import { TypeBoxValidatorCompiler } from "@fastify/type-provider-typebox";
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import { EventStreams } from "./events.js";
@@ -17,6 +16,7 @@ import { sessionRoutes } from "./routes/session.js";
 import { storeRoutes } from "./routes/store.js";
 import { InternalErrorBody, RefusedBody, RegistrationBodyDoc, StoreCommitBodyDoc } from "./schemas.js";
 import { toAnswer } from "./status.js";
+import { validatorCompiler } from "./validator-compiler.js";
 
 export {
   MAX_BODY_BYTES,
@@ -73,7 +73,7 @@ async function routes(scope: FastifyInstance, options: MrsHttpApiOptions): Promi
 
   // Our own checks, in TypeBox (the repo's one validator): no body coercion, no properties
   // silently removed, as fastify's default Ajv settings would do.
-  scope.setValidatorCompiler(TypeBoxValidatorCompiler);
+  scope.setValidatorCompiler(validatorCompiler);
   // Answers are serialised as they are: payloads carry x- extensions and arbitrary JSON Schemas
   // (E2: returned as registered) that a schema-driven serialiser would drop or reject.
   scope.setSerializerCompiler(() => (data) => JSON.stringify(data));

@@ -1,3 +1,4 @@
+import type { CapabilityEntry } from "@rune/mrs-core";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import Type from "typebox";
 import { MAX_BODY_BYTES } from "../options.js";
@@ -107,9 +108,19 @@ export async function catalogRoutes(scope: FastifyInstance, ctx: RouteContext): 
     headers: ConditionalHeaders,
     response: { 200: withEtag(CapabilityView), 304: NotModified, ...ctx.readErrors(400, 404, 409, 410) },
   });
+  // An entry is a snapshot: the catalog makes a new one whenever what it says changes. Its answer
+  // is serialised once, then sent as bytes to every reader until then.
+  const bodies = new WeakMap<CapabilityEntry, Buffer>();
   const capability = (request: FastifyRequest, reply: FastifyReply, ref: string) => {
     const entry = ctx.resolve(ref);
-    return conditional(request, reply, tagNow(false)) ?? capabilityView(entry);
+    const unchanged = conditional(request, reply, tagNow(false));
+    if (unchanged !== undefined) return unchanged;
+    let body = bodies.get(entry);
+    if (body === undefined) {
+      body = Buffer.from(JSON.stringify(capabilityView(entry)));
+      bodies.set(entry, body);
+    }
+    return reply.type("application/json; charset=utf-8").send(body as never);
   };
   api.get(
     "/v1/capabilities/:action",

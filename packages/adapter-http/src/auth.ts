@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from "node:crypto";
+import { hash, timingSafeEqual } from "node:crypto";
 
 /** A bearer token and the module names it may register (`"*"`: every name). RULES.md A1, A2. */
 export interface TokenGrant {
@@ -20,7 +20,8 @@ export interface TokenChecker {
 const BEARER = /^Bearer[ \t]+([^\s]+)[ \t]*$/i;
 
 /** SHA-256 of a token: every digest is 32 bytes, so comparing them leaks nothing about lengths. */
-const digest = (token: string) => createHash("sha256").update(token, "utf8").digest();
+// One-shot hashing: no Hash object per request.
+const digest = (token: string) => hash("sha256", token, "buffer");
 
 /**
  * Builds the token checker. Tokens are kept only as SHA-256 digests and compared with

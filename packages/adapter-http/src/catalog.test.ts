@@ -171,7 +171,7 @@ describe("a capability read after each change", () => {
       // The same bytes to the next reader while nothing changed.
       expect((await call(`${api.url}/v1/capabilities/status`)).text).toBe(first.text);
       const upgrade = samplePayload("nomad", "1.1.0", ["status"]);
-      upgrade.capabilities[0].description = "Reports status, now with uptime";
+      (upgrade.capabilities[0] as { description: string }).description = "Reports status, now with uptime";
       await call(`${api.url}/v1/registrations`, { token: ALL, body: upgrade });
       const upgraded = await call(`${api.url}/v1/capabilities/status`);
       expect(upgraded.body).toMatchObject({ version: "1.1.0", description: "Reports status, now with uptime" });

@@ -188,6 +188,17 @@ describe("decisions, newest pages first", () => {
     );
     expect(state.decisions).toHaveLength(MAX_DECISIONS);
     expect(state.decisions[0]?.id).toBe("d5");
+    // One commit at a time (the common case, a few dropped each time), then many at once.
+    for (let i = MAX_DECISIONS + 5; i < MAX_DECISIONS + 105; i++) applyChanges(state, [decision(i)]);
+    expect(state.decisions).toHaveLength(MAX_DECISIONS);
+    expect(state.decisions[0]?.id).toBe("d105");
+    applyChanges(
+      state,
+      Array.from({ length: 300 }, (_, i) => decision(MAX_DECISIONS + 105 + i)),
+    );
+    expect(state.decisions).toHaveLength(MAX_DECISIONS);
+    expect(state.decisions[0]?.id).toBe("d405");
+    expect(state.decisions.at(-1)?.id).toBe(`d${MAX_DECISIONS + 404}`);
   });
 });
 

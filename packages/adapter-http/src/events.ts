@@ -121,6 +121,14 @@ class ChangeStream {
   private readonly heartbeat: ReturnType<typeof setInterval>;
   private unsubscribe: () => void = () => undefined;
   private drainWaiters: (() => void)[] = [];
+  /**
+   * The callback of every write: the chunk left the process (the kernel took it), so the client
+   * made room. This, not the `drain` event, is what tells the stream it is under its cap again:
+   * Node emits `drain` only after a write went past the stream's own highWaterMark, which is not
+   * the cap (16 KiB up to Node 20, 64 KiB since Node 22, whatever the server was created with),
+   * and Node 24 emits a response's only once it holds nothing at all.
+   */
+  private readonly flushed = () => this.took();
 
   constructor(
     private readonly request: IncomingMessage,
@@ -139,7 +147,6 @@ class ChangeStream {
     });
     raw.on("close", () => this.close());
     raw.on("error", () => this.close());
-    raw.on("drain", () => this.drained());
     this.heartbeat = setInterval(() => this.beat(), limits.heartbeatMs);
     this.heartbeat.unref();
   }
@@ -150,7 +157,7 @@ class ChangeStream {
     this.last = since ?? this.feed.revision();
     // An `id:` without data moves the client's Last-Event-ID: a stream that drops before its
     // first change still resumes from here, not from whatever happens to be live then.
-    this.raw.write(`retry: 2000\nid: ${this.last}\n\n: connected at revision ${this.last}\n\n`);
+    this.write(`retry: 2000\nid: ${this.last}\n\n: connected at revision ${this.last}\n\n`);
     if (since !== undefined) void this.catchUp(true);
   }
 
@@ -161,7 +168,7 @@ class ChangeStream {
     this.unsubscribe();
     this.held = [];
     this.heldBytes = 0;
-    this.drained();
+    this.wake();
     this.onClosed();
     // The connection goes with the stream (an EventSource never reuses it): once the end is out.
     const socket = this.request.socket;
@@ -289,8 +296,17 @@ class ChangeStream {
   /** Writes one change. */
   private send(event: RegistryEvent): void {
     if (this.closed) return;
-    this.raw.write(frameOf(event));
+    this.write(frameOf(event));
     this.last = event.revision;
+  }
+
+  /**
+   * Every write of the stream goes through here, with {@link flushed} as its callback. What is
+   * unsent is the response's `writableLength` (what it holds itself, as Node 24's does until the
+   * next tick, and what its socket holds), never the socket's alone.
+   */
+  private write(text: string): void {
+    this.raw.write(text, this.flushed);
   }
 
   /** Resolves `true` once what was sent is under the cap again, `false` if the stream closed meanwhile. */
@@ -300,8 +316,18 @@ class ChangeStream {
     return new Promise((resolve) => this.drainWaiters.push(() => resolve(!this.closed)));
   }
 
-  private drained(): void {
+  /**
+   * A write left the process: the client took something, so it is not stalled; once what is
+   * unsent is under the cap, the stream goes on. Every byte counted unsent belongs to a write
+   * whose callback is still to come, so the last of them always finds the stream under its cap.
+   */
+  private took(): void {
+    if (this.closed) return;
     this.stalledBeats = 0;
+    if (this.raw.writableLength <= this.limits.maxBufferedBytes) this.wake();
+  }
+
+  private wake(): void {
     const waiters = this.drainWaiters;
     this.drainWaiters = [];
     for (const wake of waiters) wake();
@@ -311,12 +337,12 @@ class ChangeStream {
     if (this.closed) return;
     if (this.raw.writableLength > this.limits.maxBufferedBytes) {
       // More than the cap unsent at two heartbeats in a row, the client having taken none of it in
-      // between (a drain resets the count): it stopped reading.
+      // between (any write that leaves the process resets the count): it stopped reading.
       if (++this.stalledBeats >= 2) this.overflow();
       return;
     }
     this.stalledBeats = 0;
-    this.raw.write(": keep-alive\n\n");
+    this.write(": keep-alive\n\n");
   }
 
   /** The client is not reading: a last event, then the connection goes (a stalled one within one interval). */
@@ -336,7 +362,7 @@ class ChangeStream {
   /** Sends a terminal event and ends the stream. */
   private end(event: TerminalEvent): void {
     if (this.closed) return;
-    this.raw.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+    this.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
     this.close();
   }
 }

@@ -35,6 +35,7 @@ for line in 22 24; do
     status=1
     continue
   fi
-  grep -E "Tests +[0-9]+ passed" "/tmp/node-$line.log" | sed "s/^/  Node $line: /" | sed 's/\x1b\[[0-9;]*m//g'
+  # Vitest colours its summary: strip the colour codes before reading the counts.
+  sed 's/\x1b\[[0-9;]*m//g' "/tmp/node-$line.log" | grep -E "Tests +[0-9]+ passed" | sed "s/^/  Node $line: /"
 done
 exit $status

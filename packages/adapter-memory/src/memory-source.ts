@@ -1,4 +1,5 @@
 import type { Discovery, RegistrationSource } from "@rune/mrs-core";
+import { freezeDeep } from "./frozen.js";
 
 /** One registration held by a {@link memorySource}: a value, or raw JSON text, under a name. */
 export type MemoryEntry = { readonly name: string } & ({ readonly payload: unknown } | { readonly text: string });
@@ -21,7 +22,20 @@ export interface MemorySource extends RegistrationSource {
  */
 export function memorySource(entries: Iterable<MemoryEntry> = []): MemorySource {
   const held = new Map<string, MemoryEntry>();
-  for (const entry of entries) held.set(entry.name, entry);
+  // The source keeps its own frozen copy of each value from the moment it is handed over: the
+  // host may go on changing its object, and every discovery hands out the same copy, uncopied.
+  const keep = (entry: MemoryEntry): MemoryEntry => {
+    if (!("payload" in entry)) return entry;
+    let copy: unknown;
+    try {
+      copy = structuredClone(entry.payload);
+    } catch {
+      // Not JSON-like data (a function inside, say): handed out as it is, for the rules to refuse.
+      return entry;
+    }
+    return { name: entry.name, payload: freezeDeep(copy) };
+  };
+  for (const entry of entries) held.set(entry.name, keep(entry));
   const watchers = new Set<() => void>();
   const changed = () => {
     for (const watcher of watchers) watcher();
@@ -32,7 +46,7 @@ export function memorySource(entries: Iterable<MemoryEntry> = []): MemorySource 
       return [...held.values()].map((entry) =>
         "text" in entry
           ? { origin: `memory:${entry.name}`, text: entry.text }
-          : { origin: `memory:${entry.name}`, payload: structuredClone(entry.payload) },
+          : { origin: `memory:${entry.name}`, payload: entry.payload },
       );
     },
     watch(onChange) {
@@ -40,7 +54,7 @@ export function memorySource(entries: Iterable<MemoryEntry> = []): MemorySource 
       return () => watchers.delete(onChange);
     },
     add(entry) {
-      held.set(entry.name, entry);
+      held.set(entry.name, keep(entry));
       changed();
     },
     remove(name) {

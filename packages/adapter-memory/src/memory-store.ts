@@ -9,6 +9,7 @@ import {
   type RevisionedChange,
   type StoreSnapshot,
 } from "@rune/mrs-core";
+import { freezeDeep } from "./frozen.js";
 
 /** Options of {@link memoryStore}. */
 export interface MemoryStoreOptions {
@@ -24,9 +25,11 @@ export interface MemoryStoreOptions {
  * discovery at every start.
  *
  * It holds the state and the latest changes. A commit applies its changes to the state in
- * place (RULES.md R1: it costs what it changes, never the catalog's size); changes are copied
- * on the way in and states and changes on the way out (`structuredClone`), so callers can never
- * change what is stored behind the store's back, as with a real backend.
+ * place (RULES.md R1: it costs what it changes, never the catalog's size). Committed changes are
+ * frozen, deeply, and kept as they are (a registry holds the same records: nothing is copied
+ * twice), and `load()` hands out a copy of the state, which its caller changes in place: nobody
+ * can change what is stored behind the store's back, as with a real backend. A frozen value
+ * stays frozen: a record is replaced by a new one, never edited.
  *
  * @example
  * const registry = createRegistry({ store: memoryStore() });
@@ -45,14 +48,14 @@ export function memoryStore(options: MemoryStoreOptions = {}): RegistryStore {
     },
     async commit(expected: number, changes: readonly Change[]): Promise<CommitResult> {
       if (expected !== revision) return { ok: false, conflict: true };
-      const copies = structuredClone(changes) as Change[];
+      const copies = changes.map((change) => freezeDeep(change));
       // All or nothing: applyChanges throws on a batch that makes no sense before changing anything
       // only for a change before any session, which is checked first.
       if (state === null && copies[0]?.type !== "session.opened") {
         throw new Error("the first change of an empty store must open a session");
       }
       state = applyChanges(state, copies);
-      for (const change of copies) log.push({ ...change, revision: ++revision });
+      for (const change of copies) log.push(Object.freeze({ ...change, revision: ++revision }));
       // Trim in chunks, so that a commit does not move the whole log each time.
       if (log.length > keep * 2) log = log.slice(log.length - keep);
       return { ok: true, revision };
@@ -61,7 +64,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): RegistryStore {
       const oldest = revision - log.length + 1;
       if (since < oldest - 1) return { ok: false, compacted: true, oldest };
       const from = Math.max(0, since - oldest + 1);
-      return { ok: true, changes: structuredClone(log.slice(from, from + limit)), revision };
+      return { ok: true, changes: log.slice(from, from + limit), revision };
     },
   };
 }

@@ -1,3 +1,4 @@
+import type { RegistrationPayload } from "@rune/mrs-schema";
 import { CatalogIndex } from "./catalog.js";
 import type { Change } from "./changes.js";
 import { applyChanges, eventOf } from "./changes.js";
@@ -24,7 +25,7 @@ import type {
 import type { Discovery, RegistrationInput } from "./source.js";
 import type { ChangesPage } from "./store.js";
 import { checkRegistration, compileSchema, parseRegistration, type SchemaValidator } from "./validate.js";
-import type { InstanceCheck } from "./validation-types.js";
+import type { InstanceCheck, ValidationResult } from "./validation-types.js";
 
 /** How often a writer catches up and decides again after losing a compare-and-set race before giving up. */
 const MAX_COMMIT_ATTEMPTS = 50;
@@ -592,7 +593,8 @@ function toChecked(input: RegistrationInput, source: string): CheckedRegistratio
   const digest = registrationDigest("payload" in value ? value : "text" in input ? input : null);
   if (result.ok) {
     const meta = result.value.registration_metadata;
-    return { result, source, module: meta.module_name, version: meta.module_version, digest };
+    const owned = parsed === null ? ownCopy(result) : result;
+    return { result: owned, source, module: meta.module_name, version: meta.module_version, digest };
   }
   const hinted = "errors" in input && input.module !== undefined ? input.module : null;
   const payload = "payload" in value ? value.payload : undefined;
@@ -603,6 +605,18 @@ function toChecked(input: RegistrationInput, source: string): CheckedRegistratio
     version: pick(payload, "module_version"),
     digest,
   };
+}
+
+/**
+ * A valid payload handed over as a value, as the registry will hold it: its own copy, so that the
+ * caller changing its object later cannot change the catalog behind the rules' back (stores may
+ * keep what is committed as it is, and the memory store freezes it). A frozen value is already
+ * nobody's to change (a source's own copy, `memorySource`'s): it is held as it is. Text the
+ * registry parsed itself is its own already.
+ */
+function ownCopy(result: ValidationResult<RegistrationPayload>): ValidationResult<RegistrationPayload> {
+  if (!result.ok || Object.isFrozen(result.value)) return result;
+  return { ...result, value: structuredClone(result.value) };
 }
 
 /** The name or version of a rejected payload when it has one that is a plain string. */

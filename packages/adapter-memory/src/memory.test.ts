@@ -1,4 +1,4 @@
-import { createRegistry, type RegistryStore } from "@rune/mrs-core";
+import { type Change, createRegistry, type RegistryStore } from "@rune/mrs-core";
 import { samplePayload, storeChecks, testSource, testStore } from "@rune/mrs-testkit";
 import { describe, expect, it } from "vitest";
 import { memorySource, memoryStore } from "./index.js";
@@ -50,5 +50,34 @@ describe("memorySource", () => {
     source.remove("echo");
     expect(await source.discover()).toEqual([]);
     expect(calls).toBe(2);
+  });
+
+  it("keeps its own frozen copy of a value from the moment it is handed over", async () => {
+    const mine = samplePayload("echo", "1.0.0");
+    const source = memorySource([{ name: "echo", payload: mine }]);
+    mine.registration_metadata.module_version = "2.0.0";
+    const [found] = await source.discover();
+    const handed = found && "payload" in found ? (found.payload as typeof mine) : undefined;
+    expect(handed?.registration_metadata.module_version).toBe("1.0.0");
+    expect(Object.isFrozen(handed?.registration_metadata)).toBe(true);
+    expect(Object.isFrozen(mine)).toBe(false);
+  });
+});
+
+describe("memoryStore", () => {
+  it("freezes what it keeps: changes read back cannot be edited, and a value no backend could store fails the commit", async () => {
+    const store = memoryStore();
+    const registry = createRegistry({
+      store,
+      sources: [memorySource([{ name: "echo", payload: samplePayload("echo") }])],
+    });
+    await registry.start();
+    const page = await store.changesSince(0);
+    const put = page.ok ? page.changes.find((change) => change.type === "module.put") : undefined;
+    expect(put && Object.isFrozen(put.record.payload.capabilities[0]?.input_schema)).toBe(true);
+    const revision = (await store.load())?.revision ?? 0;
+    const unstorable = { type: "decision.recorded", decision: { id: 1n } } as unknown as Change;
+    await expect(store.commit(revision, [unstorable])).rejects.toThrow(TypeError);
+    expect((await store.load())?.revision).toBe(revision);
   });
 });

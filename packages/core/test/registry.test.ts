@@ -290,6 +290,17 @@ describe("the catalog", () => {
     expect(unknown.valid ? [] : unknown.errors.map((e) => e.code)).toEqual(["UNKNOWN_ACTION"]);
   });
 
+  it("MRS-S1 a payload handed over as a value is the registry's own copy: changing it later changes nothing held", async () => {
+    const { registry } = await started();
+    const mine = payload("echo", "1.0.0");
+    await registry.register({ payload: mine }, "t");
+    mine.registration_metadata.module_version = "9.9.9";
+    (mine.capabilities[0] as { description: string }).description = "changed behind the registry's back";
+    const held = registry.module("echo");
+    expect(held?.payload.registration_metadata.module_version).toBe("1.0.0");
+    expect(held?.payload.capabilities[0]?.description).toBe("Does echo");
+  });
+
   it("MRS-I1 MRS-S8 a reference checked before answers for the catalog as it is now, after each change", async () => {
     const { registry } = await started();
     await registry.register({ payload: payload("echo", "1.0.0") }, "t");

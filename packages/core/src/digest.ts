@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 
 /**
  * A SHA-256 (hex) of what a registration carried: its payload as JSON, or the text that did not
@@ -21,5 +21,6 @@ export function registrationDigest(
       return null;
     }
   }
-  return createHash("sha256").update(bytes).digest("hex");
+  // One-shot: no Hash object per registration.
+  return hash("sha256", bytes, "hex");
 }

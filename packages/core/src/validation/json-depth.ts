@@ -12,18 +12,22 @@ interface Frame {
  * (RULES.md E11). Returns the path to it, or `undefined` when the value stays within the limit.
  */
 export function findTooDeep(value: unknown, limit: number): (string | number)[] | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  // Frames for objects and arrays only: most members are strings and numbers, which nest nothing.
   const stack: Frame[] = [{ value, depth: 0, key: undefined, parent: undefined }];
   for (let frame = stack.pop(); frame; frame = stack.pop()) {
-    const current = frame.value;
-    if (typeof current !== "object" || current === null) continue;
+    const current = frame.value as object;
     if (frame.depth > limit) return pathOf(frame);
+    const depth = frame.depth + 1;
     if (Array.isArray(current)) {
       for (let index = current.length - 1; index >= 0; index--) {
-        stack.push({ value: current[index], depth: frame.depth + 1, key: index, parent: frame });
+        const child: unknown = current[index];
+        if (typeof child === "object" && child !== null) stack.push({ value: child, depth, key: index, parent: frame });
       }
     } else {
-      for (const [key, child] of Object.entries(current)) {
-        stack.push({ value: child, depth: frame.depth + 1, key, parent: frame });
+      for (const key of Object.keys(current)) {
+        const child: unknown = (current as Record<string, unknown>)[key];
+        if (typeof child === "object" && child !== null) stack.push({ value: child, depth, key, parent: frame });
       }
     }
   }

@@ -29,7 +29,8 @@ export function checkSchemaOnce(schema: unknown, base: string, options: SchemaCh
 
 /** The same report with its pointers under `base` (they were computed relative to the schema). */
 function rebase(report: SchemaReport, base: string): SchemaReport {
-  if (base === "") return report;
+  // Nothing to point at (the common case, a clean schema): the report is the same wherever it is.
+  if (base === "" || (report.errors.length === 0 && report.warnings.length === 0)) return report;
   return {
     ...report,
     errors: report.errors.map((e) => ({ ...e, pointer: `${base}${e.pointer}` })),

@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,6 +17,9 @@ const loaderScript = (names: readonly string[], style: "esm" | "cjs") =>
   style === "esm"
     ? `const out = {};\nfor (const n of ${JSON.stringify(names)}) out[n] = Object.keys(await import(n)).sort();\nconsole.log(JSON.stringify(out));\n`
     : `const out = {};\nfor (const n of ${JSON.stringify(names)}) out[n] = Object.keys(require(n)).sort();\nconsole.log(JSON.stringify(out));\n`;
+
+/** The server's dependencies, as they show in a loaded module's path or URL. */
+const SERVER_ONLY = /\/node_modules\/(fastify|fastify-plugin|@fastify\/[^/]+|prom-client)\//;
 
 beforeAll(() => {
   for (const p of PUBLISHED) tarballs.set(p.name, pack(p.dir, work));
@@ -58,12 +61,22 @@ describe("every published package, installed alone from its tarball with npm", (
 import { validateRegistration, createRegistry, type RegistryStore, type ValidationResult } from "@rune/mrs-core";
 import { fileStore } from "@rune/mrs-adapter-file";
 import { memoryStore } from "@rune/mrs-adapter-memory";
+import { createMrsServer } from "@rune/mrs-adapter-http";
+import { mrsClient, type ModuleView } from "@rune/mrs-adapter-http/client";
+import { httpStore } from "@rune/mrs-adapter-http/store";
+import { urlSource } from "@rune/mrs-adapter-http/url-source";
 const store: RegistryStore = Math.random() > 2 ? fileStore({ path: "x.json" }) : memoryStore();
 const result: ValidationResult<RegistrationPayload> = validateRegistration({});
 if (result.ok) { const first: Capability | undefined = result.value.capabilities[0]; void first; }
 // @ts-expect-error a registry needs a store
 createRegistry({});
 void createRegistry({ store });
+const remote: RegistryStore = httpStore({ url: "http://127.0.0.1:7420" });
+void createRegistry({ store: remote, sources: [urlSource({ urls: ["http://127.0.0.1:8080/mrs"] })] });
+const held = await mrsClient({ url: "http://127.0.0.1:7420" }).modules();
+if (held.ok) { const names: string[] = held.value.map((m: ModuleView) => m.module_name); void names; }
+void createMrsServer;
+export {};
 `,
       );
       const module = resolution === "node16" ? "node16" : "esnext";
@@ -112,6 +125,45 @@ console.log(JSON.stringify({ valid: valid.ok, outcome: result.outcome }));
     expect(status, output).toBe(0);
     expect(JSON.parse(output.trim().split("\n").pop() ?? "")).toEqual({ valid: true, outcome: "accepted" });
     expect(JSON.parse(readFileSync(join(project, "state/catalog.json"), "utf8"))).toBeTruthy();
+  });
+});
+
+describe("@rune/mrs-adapter-http: the client side loads no server", () => {
+  /** The module files loading one entry point loads (see fixtures/loaded-modules.mjs). */
+  const loadedBy = (specifier: string, style: "esm" | "cjs"): string[] => {
+    const script = join(project, "loaded-modules.mjs");
+    copyFileSync(join(ROOT, "tooling/consumer/fixtures/loaded-modules.mjs"), script);
+    const { status, output } = run(
+      process.execPath,
+      [script, specifier, style, join(project, `loaded-${style}.log`)],
+      project,
+    );
+    expect(status, output).toBe(0);
+    return JSON.parse(output.trim().split("\n").pop() ?? "") as string[];
+  };
+
+  for (const entry of ["client", "store", "url-source"]) {
+    for (const style of ["esm", "cjs"] as const) {
+      it(`@rune/mrs-adapter-http/${entry} (${style}) loads no fastify, @fastify/* or prom-client`, () => {
+        const loaded = loadedBy(`@rune/mrs-adapter-http/${entry}`, style);
+        // It did load the entry and core: the list is of what really got loaded.
+        expect(loaded.some((file) => file.includes(`/@rune/mrs-adapter-http/dist/${entry}.`))).toBe(true);
+        expect(loaded.some((file) => file.includes("/@rune/mrs-core/dist/"))).toBe(true);
+        expect(loaded.filter((file) => SERVER_ONLY.test(file))).toEqual([]);
+      });
+    }
+  }
+
+  it("the check can fail: the package root (the server) does load fastify, swagger and prom-client", () => {
+    for (const style of ["esm", "cjs"] as const) {
+      const found = loadedBy("@rune/mrs-adapter-http", style).filter((file) => SERVER_ONLY.test(file));
+      for (const dependency of ["fastify", "@fastify/swagger", "prom-client"]) {
+        expect(
+          found.some((file) => file.includes(`/node_modules/${dependency}/`)),
+          `${dependency} ${style}`,
+        ).toBe(true);
+      }
+    }
   });
 });
 

@@ -1,5 +1,6 @@
 // `@rune/mrs-adapter-http`: the server side. The client side has entries of its own, which load
-// no fastify: `/client` (mrsClient), `/store` (httpStore), `/url-source` (urlSource, servePayload).
+// no fastify: `/client` (mrsClient, and the types of the API's answers), `/store` (httpStore),
+// `/url-source` (urlSource, servePayload).
 export type { TokenGrant } from "./auth.js";
 export type { TerminalEvent } from "./events.js";
 export { MrsMetrics, type MrsMetricsOptions, mrsMetrics, type RegistrationVia } from "./metrics.js";
@@ -9,15 +10,6 @@ export {
   MAX_DECISIONS_PAGE,
   MAX_STORE_BODY_BYTES,
   type MrsHttpApiOptions,
-  mrsHttpApi,
-} from "./plugin.js";
-export type {
-  ActionView,
-  CapabilityView,
-  DecisionView,
-  ErrorItem,
-  ModuleView,
-  RegistrationAnswer,
-  SessionView,
-} from "./schemas.js";
+} from "./options.js";
+export { mrsHttpApi } from "./plugin.js";
 export { createMrsServer, type MrsServerOptions } from "./server.js";

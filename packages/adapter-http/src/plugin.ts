@@ -18,14 +18,6 @@ import { storeRoutes } from "./routes/store.js";
 import { InternalErrorBody, RefusedBody, RegistrationBodyDoc, StoreCommitBodyDoc } from "./schemas.js";
 import { toAnswer } from "./status.js";
 
-export {
-  MAX_BODY_BYTES,
-  MAX_CHANGES_PAGE,
-  MAX_DECISIONS_PAGE,
-  MAX_STORE_BODY_BYTES,
-  type MrsHttpApiOptions,
-} from "./options.js";
-
 /** The part of the generated OpenAPI document that `transformObject` touches. */
 interface OpenApiDocument {
   paths?: Record<string, Record<string, { requestBody?: { content?: Record<string, { schema?: unknown }> } }>>;

@@ -1,8 +1,14 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { type CapabilityView, capabilityView, type ModuleView, moduleView, mrsClient } from "@rune/mrs-adapter-http";
+import {
+  type CapabilityView,
+  capabilityView,
+  type ModuleView,
+  moduleView,
+  mrsClient,
+} from "@rune/mrs-adapter-http/client";
 
-export type { CapabilityView, ModuleView } from "@rune/mrs-adapter-http";
+export type { CapabilityView, ModuleView } from "@rune/mrs-adapter-http/client";
 
 import {
   createRegistry,

@@ -17,8 +17,8 @@ describe("human output", () => {
 });
 
 describe("lom validate reads at most the payload limit", () => {
-  it("MRS-E11 refuses an endless device as PAYLOAD_TOO_LARGE without reading it all", () => {
-    const result = validateFile("/dev/zero");
+  it("MRS-E11 refuses an endless device as PAYLOAD_TOO_LARGE without reading it all", async () => {
+    const { result } = await validateFile("/dev/zero");
     expect(result.valid).toBe(false);
     expect(result.errors.map((e) => e.code)).toEqual(["PAYLOAD_TOO_LARGE"]);
   });

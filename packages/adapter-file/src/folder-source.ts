@@ -1,6 +1,7 @@
 import { constants, type Dirent, promises as fs, type Stats } from "node:fs";
 import { join, resolve } from "node:path";
 import { type Discovery, MAX_PAYLOAD_BYTES, type MrsError, mrsError, type RegistrationSource } from "@rune/mrs-core";
+import { readBounded } from "./bounded-read.js";
 import { watchFolder } from "./folder-watch.js";
 import { errorCode } from "./fs-errors.js";
 
@@ -85,13 +86,12 @@ export function folderSource(options: FolderSourceOptions): RegistrationSource {
     try {
       const stat = await handle.stat();
       if (!stat.isFile()) return refuse(notAFileError(display, stat));
-      if (stat.size > MAX_PAYLOAD_BYTES) return refuse(tooLargeError(display, stat.size));
-      // Read at most one byte past the limit: the file may have grown since the stat.
-      const bytes = await readAtMost(handle, MAX_PAYLOAD_BYTES + 1, stat.size);
-      if (bytes.length > MAX_PAYLOAD_BYTES) return refuse(tooLargeError(display, bytes.length));
+      // Refused by its size, or read to one byte past the limit (it may have grown since the stat).
+      const read = await readBounded(handle, stat);
+      if (!read.ok) return refuse(tooLargeError(display, read.size));
       // Bytes, not a string: the core decodes them (and strips a UTF-8 byte order mark) and
       // checks their size as received (RULES.md E1, E11).
-      return { origin, text: bytes };
+      return { origin, text: read.bytes };
     } catch (error) {
       return refuse(readError(display, error));
     } finally {
@@ -138,27 +138,6 @@ export function folderSource(options: FolderSourceOptions): RegistrationSource {
 
 function byName(a: Dirent, b: Dirent): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
-}
-
-/**
- * Reads from the start of the file until its end or `limit` bytes, into a buffer of exactly
- * the bytes read (a buffer of the limit's size per file would hold 1 MiB per manifest for as
- * long as the registry keeps the input). `sizeHint` (the stat's size) sizes the first read, so
- * a manifest is usually read in one call, plus one that finds the end.
- */
-async function readAtMost(handle: fs.FileHandle, limit: number, sizeHint: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  let chunkSize = Math.max(sizeHint, 1);
-  while (total < limit) {
-    const chunk = Buffer.allocUnsafe(Math.min(chunkSize, limit - total));
-    const { bytesRead } = await handle.read(chunk, 0, chunk.length, total);
-    if (bytesRead === 0) break;
-    chunks.push(chunk.subarray(0, bytesRead));
-    total += bytesRead;
-    chunkSize = 64 * 1024;
-  }
-  return Buffer.concat(chunks, total);
 }
 
 function symlinkError(display: string): MrsError {

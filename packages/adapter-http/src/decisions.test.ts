@@ -2,7 +2,7 @@ import type { Decision } from "@rune/mrs-core";
 import { samplePayload } from "@rune/mrs-testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mrsClient } from "./client.js";
-import { MAX_DECISIONS_PAGE } from "./plugin.js";
+import { MAX_DECISIONS_PAGE } from "./options.js";
 import { ALL, call, codes, startApi, type TestApi } from "./test-support.js";
 
 // 12 decisions: alpha@1.0.0 .. alpha@1.5.0 (one accepted, five upgraded) between six about beta.

@@ -3,7 +3,7 @@ import { type Change, createRegistry, type RegistryStore } from "@rune/mrs-core"
 import { type StoreFactory, sampleChanges, samplePayload, testStore } from "@rune/mrs-testkit";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { httpStore } from "./http-store.js";
-import { MAX_CHANGES_PAGE } from "./plugin.js";
+import { MAX_CHANGES_PAGE } from "./options.js";
 import { ALL, call, codes, ECHO_ONLY, startApi, type TestApi } from "./test-support.js";
 
 // Each store under test is a client of its own real server (a registry on a memory store,

@@ -1,9 +1,12 @@
-import type { CompatibilityPolicy, Registry, RegistryStore } from "@rune/mrs-core";
+import { type CompatibilityPolicy, MAX_PAYLOAD_BYTES, type Registry, type RegistryStore } from "@rune/mrs-core";
 import type { TokenGrant } from "./auth.js";
 import type { MrsMetrics } from "./metrics.js";
 
-/** RULES.md E11: the largest registration payload, and the largest JSON body of any other call. */
-export const MAX_BODY_BYTES = 1024 * 1024;
+/**
+ * RULES.md E11: the largest registration payload (core's `MAX_PAYLOAD_BYTES`, the one limit), and
+ * the largest JSON body of any other call.
+ */
+export const MAX_BODY_BYTES = MAX_PAYLOAD_BYTES;
 /**
  * The largest body of `POST /v1/store/commit`: one group commit of a registry (up to 1,000
  * registrations, each with its payload of up to 1 MiB, RULES.md E11) can be far more than one

@@ -18,14 +18,6 @@ import { InternalErrorBody, RefusedBody, RegistrationBodyDoc, StoreCommitBodyDoc
 import { toAnswer } from "./status.js";
 import { validatorCompiler } from "./validator-compiler.js";
 
-export {
-  MAX_BODY_BYTES,
-  MAX_CHANGES_PAGE,
-  MAX_DECISIONS_PAGE,
-  MAX_STORE_BODY_BYTES,
-  type MrsHttpApiOptions,
-} from "./options.js";
-
 /** The part of the generated OpenAPI document that `transformObject` touches. */
 interface OpenApiDocument {
   paths?: Record<string, Record<string, { requestBody?: { content?: Record<string, { schema?: unknown }> } }>>;

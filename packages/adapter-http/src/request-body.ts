@@ -1,24 +1,16 @@
-import { MrsFailure } from "@rune/mrs-core";
+import { MrsFailure, parseJson } from "@rune/mrs-core";
 import type { FastifyRequest } from "fastify";
 import { fail } from "./status.js";
 
-const utf8 = new TextDecoder("utf-8", { fatal: true });
-
-/** Parses JSON bytes as UTF-8; `__proto__` stays data (E12): JSON.parse defines own properties. */
-export function parseJson(bytes: Uint8Array): { ok: true; value: unknown } | { ok: false; reason: string } {
-  try {
-    return { ok: true, value: JSON.parse(utf8.decode(bytes)) };
-  } catch (error) {
-    return { ok: false, reason: error instanceof Error ? error.message : String(error) };
-  }
-}
-
-/** A `preValidation` hook: parses a JSON body kept as bytes, or answers INVALID_JSON. */
+/**
+ * A `preValidation` hook: parses a JSON body kept as bytes as core parses a payload (strict
+ * UTF-8, `__proto__` kept as data, E12), or answers INVALID_JSON saying where it goes wrong.
+ */
 export async function jsonBody(request: FastifyRequest): Promise<void> {
   const body = request.body;
   if (!Buffer.isBuffer(body)) return;
   const parsed = parseJson(body);
-  if (!parsed.ok) fail("INVALID_JSON", "", "the request body is not JSON", { hint: parsed.reason });
+  if (!parsed.ok) fail("INVALID_JSON", "", "the request body is not JSON", { hint: parsed.errors[0]?.message });
   request.body = parsed.value;
 }
 

@@ -2,7 +2,8 @@ import { STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
 import { mrsError } from "@rune/mrs-core";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from "fastify";
-import { MAX_BODY_BYTES, type MrsHttpApiOptions, mrsErrorHandler, mrsHttpApi } from "./plugin.js";
+import { MAX_BODY_BYTES, type MrsHttpApiOptions } from "./options.js";
+import { mrsErrorHandler, mrsHttpApi } from "./plugin.js";
 import { toAnswer } from "./status.js";
 
 /** Options of {@link createMrsServer}: the plugin's, and a logger. */

@@ -1,4 +1,4 @@
-import { type Discovery, mrsError, type RegistrationSource } from "@rune/mrs-core";
+import { type Discovery, MAX_PAYLOAD_BYTES, mrsError, type RegistrationSource } from "@rune/mrs-core";
 import { describeFailure } from "./transport.js";
 
 /** Options of {@link urlSource}. */
@@ -40,7 +40,7 @@ type Attempt = { readonly ok: true; readonly bytes: Uint8Array } | ({ readonly o
 export function urlSource(options: UrlSourceOptions): RegistrationSource {
   const settings = {
     timeoutMs: options.timeoutMs ?? 5_000,
-    maxBytes: options.maxBytes ?? 1024 * 1024,
+    maxBytes: options.maxBytes ?? MAX_PAYLOAD_BYTES,
     maxRedirects: options.maxRedirects ?? 5,
     retries: options.retries ?? 2,
     backoffMs: options.backoffMs ?? 200,

@@ -1,7 +1,8 @@
 // Two LOMs on one PostgreSQL store: what the first commits reaches the second's event stream
 // (GET /v1/events) with the store's revisions, in order (RULES.md R1, R2).
 import type { AddressInfo } from "node:net";
-import { createMrsServer, mrsClient } from "@rune/mrs-adapter-http";
+import { createMrsServer } from "@rune/mrs-adapter-http";
+import { mrsClient } from "@rune/mrs-adapter-http/client";
 import { type ChangesPage, createRegistry, eventOf, type RegistryEvent } from "@rune/mrs-core";
 import { samplePayload } from "@rune/mrs-testkit";
 import { afterAll, describe, expect, it } from "vitest";

@@ -1,78 +1,26 @@
 import { type Change, createRegistry, type Registry, type RegistryEvent, type RegistryStore } from "@rune/mrs-core";
 import { sampleChanges, samplePayload } from "@rune/mrs-testkit";
 import { afterAll, describe, expect, it } from "vitest";
-import { admin, cleanUp, freshSchema, storeOn, uniqueName, waitFor } from "../test/support.js";
+import {
+  admin,
+  type Calls,
+  cleanUp,
+  freshSchema,
+  listenersOf,
+  listening,
+  recording,
+  storeOn,
+  uniqueName,
+  waitFor,
+} from "../test/support.js";
 import type { PostgresStore } from "./index.js";
 
 afterAll(cleanUp);
-
-/** A bound against hanging, not a speed test: the usual wait is milliseconds. */
-const TIMEOUT_MS = 10_000;
-
-/** A promise that fails after {@link TIMEOUT_MS} saying what did not happen. */
-function within<T>(what: string, body: (resolve: (value: T) => void) => void): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`timed out after ${TIMEOUT_MS} ms waiting until ${what}`)),
-      TIMEOUT_MS,
-    );
-    body((value) => {
-      clearTimeout(timer);
-      resolve(value);
-    });
-  });
-}
-
-/** Calls of one callback, recorded in order, and a way to wait for one. */
-interface Calls<T> {
-  readonly calls: T[];
-  /** Resolves with the first call (from now, or already made) that passes `test`. */
-  until(what: string, test: (value: T) => boolean): Promise<T>;
-  readonly stop: () => void;
-}
-
-function recording<T>(subscribe: (callback: (value: T) => void) => () => void): Calls<T> {
-  const calls: T[] = [];
-  const waiters = new Set<(value: T) => void>();
-  const stop = subscribe((value) => {
-    calls.push(value);
-    for (const waiter of [...waiters]) waiter(value);
-  });
-  const until = (what: string, test: (value: T) => boolean) =>
-    within<T>(what, (resolve) => {
-      const seen = calls.find(test);
-      if (seen !== undefined) return resolve(seen);
-      const waiter = (value: T) => {
-        if (!test(value)) return;
-        waiters.delete(waiter);
-        resolve(value);
-      };
-      waiters.add(waiter);
-    });
-  return { calls, until, stop };
-}
-
-/** A store's watch, resolved once its connection listens (the first call): from then on, heartbeats are heard too. */
-async function listening(store: RegistryStore): Promise<Calls<number>> {
-  const watch = store.watch;
-  if (watch === undefined) throw new Error("the store offers no watch");
-  const changes = recording<number>((callback) => watch(callback));
-  await changes.until("the store listens", () => true);
-  return changes;
-}
 
 function hearing(store: RegistryStore): Calls<string> {
   const watchHeartbeats = store.watchHeartbeats;
   if (watchHeartbeats === undefined) throw new Error("the store offers no watchHeartbeats");
   return recording<string>((callback) => watchHeartbeats(callback));
-}
-
-async function listenersOf(app: string): Promise<{ pid: number; query: string }[]> {
-  const { rows } = await admin().query<{ pid: number; query: string }>(
-    "SELECT pid, query FROM pg_stat_activity WHERE application_name = $1 AND query LIKE '%LISTEN%'",
-    [app],
-  );
-  return rows;
 }
 
 /** The commits a store was asked for that would expire or remove `module`, with their answers. */

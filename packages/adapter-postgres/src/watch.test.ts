@@ -2,59 +2,22 @@ import { createRegistry, type Registry, type RegistryEvent } from "@rune/mrs-cor
 import { sampleChanges, samplePayload } from "@rune/mrs-testkit";
 import { afterAll, describe, expect, it } from "vitest";
 import { cuttingProxy } from "../test/cutting-proxy.js";
-import { admin, cleanUp, freshSchema, serverUrl, storeOn, terminate, uniqueName, waitFor } from "../test/support.js";
-import { type PostgresStore, postgresStore } from "./index.js";
+import {
+  admin,
+  cleanUp,
+  freshSchema,
+  listenersOf,
+  listening,
+  serverUrl,
+  storeOn,
+  terminate,
+  uniqueName,
+  waitFor,
+  within,
+} from "../test/support.js";
+import { postgresStore } from "./index.js";
 
 afterAll(cleanUp);
-
-/** A bound against hanging, not a speed test: the usual wait is milliseconds. */
-const TIMEOUT_MS = 10_000;
-
-/** A promise that fails after {@link TIMEOUT_MS} saying what did not happen. */
-function within<T>(what: string, body: (resolve: (value: T) => void) => void): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`timed out after ${TIMEOUT_MS} ms waiting until ${what}`)),
-      TIMEOUT_MS,
-    );
-    body((value) => {
-      clearTimeout(timer);
-      resolve(value);
-    });
-  });
-}
-
-interface Watching {
-  /** Every revision the watcher was called with, in order. */
-  readonly calls: number[];
-  /** Resolves with the first call (from now, or already made) whose revision passes `test`. */
-  until(what: string, test: (revision: number) => boolean): Promise<number>;
-  stop(): void;
-}
-
-/** A store's watch, recording its calls; resolves once its connection listens (the first call). */
-async function watching(store: PostgresStore): Promise<Watching> {
-  const calls: number[] = [];
-  const waiters = new Set<(revision: number) => void>();
-  const stop = store.watch?.((revision) => {
-    calls.push(revision);
-    for (const waiter of [...waiters]) waiter(revision);
-  });
-  if (stop === undefined) throw new Error("the store offers no watch");
-  const until = (what: string, test: (revision: number) => boolean) =>
-    within<number>(what, (resolve) => {
-      const seen = calls.find(test);
-      if (seen !== undefined) return resolve(seen);
-      const waiter = (revision: number) => {
-        if (!test(revision)) return;
-        waiters.delete(waiter);
-        resolve(revision);
-      };
-      waiters.add(waiter);
-    });
-  await until("the store listens", () => true);
-  return { calls, until, stop };
-}
 
 /** Resolves at the first event of `registry` that passes `test`. */
 function nextEvent(registry: Registry, what: string, test: (event: RegistryEvent) => boolean): Promise<RegistryEvent> {
@@ -76,14 +39,6 @@ function decided(registry: Registry, module: string): Promise<RegistryEvent> {
   );
 }
 
-async function listenersOf(app: string): Promise<number[]> {
-  const { rows } = await admin().query<{ pid: number }>(
-    "SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND query LIKE '%LISTEN%'",
-    [app],
-  );
-  return rows.map((r) => r.pid);
-}
-
 async function connectionsOf(app: string): Promise<number> {
   const { rows } = await admin().query<{ count: number }>(
     "SELECT count(*)::integer AS count FROM pg_stat_activity WHERE application_name = $1",
@@ -97,7 +52,7 @@ describe("watch: LISTEN/NOTIFY between LOMs (MRS-R1)", () => {
     const schema = freshSchema();
     const writer = storeOn({ schema, watch: false });
     const reader = storeOn({ schema, watchCoalesceMs: 0 });
-    const watch = await watching(reader);
+    const watch = await listening(reader);
     expect(watch.calls).toEqual([0]); // the revision read once it listens: an empty store
     const latencies: number[] = [];
     let revision = 0;
@@ -125,7 +80,7 @@ describe("watch: LISTEN/NOTIFY between LOMs (MRS-R1)", () => {
     const schema = freshSchema();
     const own = storeOn({ schema, watchCoalesceMs: 0 });
     const other = storeOn({ schema, watch: false });
-    const watch = await watching(own);
+    const watch = await listening(own);
     const mine = await own.commit(0, sampleChanges(1));
     if (!mine.ok) throw new Error("commit refused");
     const theirs = await other.commit(mine.revision, sampleChanges(1, "session-1", 1));
@@ -141,7 +96,7 @@ describe("watch: LISTEN/NOTIFY between LOMs (MRS-R1)", () => {
     const schema = freshSchema();
     const coalesced = storeOn({ schema, watchCoalesceMs: 100 });
     const each = storeOn({ schema, watchCoalesceMs: 0 });
-    const [few, many] = [await watching(coalesced), await watching(each)];
+    const [few, many] = [await listening(coalesced), await listening(each)];
     const notify = (from: number, to: number) =>
       admin().query(
         "SELECT pg_notify($1, i::text || ' elsewhere') FROM generate_series($2::integer, $3::integer) AS i",
@@ -206,7 +161,7 @@ describe("watch: LISTEN/NOTIFY between LOMs (MRS-R1)", () => {
     const lomB = createRegistry({ store: storeB });
     await lomA.start();
     await lomB.start();
-    const watch = await watching(storeB);
+    const watch = await listening(storeB);
     const [before] = await listenersOf(app);
     expect(before).toBeDefined();
 
@@ -219,7 +174,7 @@ describe("watch: LISTEN/NOTIFY between LOMs (MRS-R1)", () => {
     await caughtUp;
     const now = await listenersOf(app);
     expect(now).toHaveLength(1);
-    expect(now[0]).not.toBe(before);
+    expect(now[0]?.pid).not.toBe(before?.pid);
 
     const after = decided(lomB, "after");
     expect((await lomA.register({ payload: samplePayload("after") }, "a")).ok).toBe(true);
@@ -241,7 +196,7 @@ describe("watch: LISTEN/NOTIFY between LOMs (MRS-R1)", () => {
     await lomB.start();
     // Once this resolves, the connection listens and has read its first revision: only a new
     // connection can bring B news after the freeze.
-    const watch = await watching(storeB);
+    const watch = await listening(storeB);
     expect(proxy.freezeConnectionsThatSent("LISTEN")).toBe(1);
     // No error, no close: B's notifications just stop coming. Only the heartbeat can tell.
     const unheard = decided(lomB, "unheard");
@@ -260,10 +215,10 @@ describe("watch: LISTEN/NOTIFY between LOMs (MRS-R1)", () => {
     const schema = freshSchema();
     const store = storeOn({ schema, watchCoalesceMs: 0 });
     const writer = storeOn({ schema, watch: false });
-    const first = await watching(store);
+    const first = await listening(store);
     const result = await writer.commit(0, sampleChanges(1));
     await first.until("the commit is heard", (r) => r === 3);
-    const second = await watching(store);
+    const second = await listening(store);
     expect(second.calls).toEqual([3]);
     first.stop();
     second.stop();
@@ -274,8 +229,8 @@ describe("watch: LISTEN/NOTIFY between LOMs (MRS-R1)", () => {
   it("the last unsubscribe ends the LISTEN connection, and close ends every connection", async () => {
     const app = uniqueName("mrs_unlisten");
     const store = storeOn({ applicationName: app });
-    const first = await watching(store);
-    const second = await watching(store);
+    const first = await listening(store);
+    const second = await listening(store);
     expect(await listenersOf(app)).toHaveLength(1); // one connection however many watchers
     first.stop();
     expect(await listenersOf(app)).toHaveLength(1);

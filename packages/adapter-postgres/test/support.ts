@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { RegistryStore } from "@rune/mrs-core";
 import pg from "pg";
 import { inject } from "vitest";
 import { type PostgresStoreOptions, postgresStore } from "../src/index.js";
@@ -71,6 +72,74 @@ export async function waitFor(
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/** A bound against hanging, not a speed test: the usual wait is milliseconds. */
+const TIMEOUT_MS = 10_000;
+
+/** A promise that fails after {@link TIMEOUT_MS} saying what did not happen. */
+export function within<T>(what: string, body: (resolve: (value: T) => void) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`timed out after ${TIMEOUT_MS} ms waiting until ${what}`)),
+      TIMEOUT_MS,
+    );
+    body((value) => {
+      clearTimeout(timer);
+      resolve(value);
+    });
+  });
+}
+
+/** Calls of one callback, recorded in order, and a way to wait for one. */
+export interface Calls<T> {
+  readonly calls: T[];
+  /** Resolves with the first call (from now, or already made) that passes `test`. */
+  until(what: string, test: (value: T) => boolean): Promise<T>;
+  readonly stop: () => void;
+}
+
+/** Subscribes a recorder of calls (`subscribe` returns the unsubscribe). */
+export function recording<T>(subscribe: (callback: (value: T) => void) => () => void): Calls<T> {
+  const calls: T[] = [];
+  const waiters = new Set<(value: T) => void>();
+  const stop = subscribe((value) => {
+    calls.push(value);
+    for (const waiter of [...waiters]) waiter(value);
+  });
+  const until = (what: string, test: (value: T) => boolean) =>
+    within<T>(what, (resolve) => {
+      const seen = calls.find(test);
+      if (seen !== undefined) return resolve(seen);
+      const waiter = (value: T) => {
+        if (!test(value)) return;
+        waiters.delete(waiter);
+        resolve(value);
+      };
+      waiters.add(waiter);
+    });
+  return { calls, until, stop };
+}
+
+/**
+ * A store's watch, recording the revisions it is called with; resolved once its connection
+ * listens (the first call): from then on, changes and heartbeats are heard.
+ */
+export async function listening(store: RegistryStore): Promise<Calls<number>> {
+  const watch = store.watch;
+  if (watch === undefined) throw new Error("the store offers no watch");
+  const changes = recording<number>((callback) => watch(callback));
+  await changes.until("the store listens", () => true);
+  return changes;
+}
+
+/** The connections of `application_name` `app` that listen (LISTEN), with their last query. */
+export async function listenersOf(app: string): Promise<{ pid: number; query: string }[]> {
+  const { rows } = await admin().query<{ pid: number; query: string }>(
+    "SELECT pid, query FROM pg_stat_activity WHERE application_name = $1 AND query LIKE '%LISTEN%'",
+    [app],
+  );
+  return rows;
 }
 
 /** Drops the schemas the file's tests made (the server may be a shared one, given by MRS_POSTGRES_URL). */

@@ -222,9 +222,9 @@ export class MrsFailure extends Error {
 
   /**
    * `error instanceof MrsFailure` holds for a failure made by any copy of `@rune/mrs-core` (an
-   * install with two copies, or the ESM and CommonJS builds side by side): a brand registered
-   * with `Symbol.for`, not the class's identity, so a `STORE_CORRUPT` from an adapter never turns
-   * into a `STORE_UNAVAILABLE` for want of the same class object.
+   * install with two copies): a brand registered with `Symbol.for`, not the class's identity, so
+   * a `STORE_CORRUPT` from an adapter never turns into a `STORE_UNAVAILABLE` for want of the same
+   * class object.
    */
   static override [Symbol.hasInstance](value: unknown): boolean {
     return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[FAILURE_BRAND] === true;

@@ -24,7 +24,13 @@ import type {
 } from "./registry-types.js";
 import type { Discovery, RegistrationInput } from "./source.js";
 import type { ChangesPage } from "./store.js";
-import { checkRegistration, compileSchema, parseRegistration, type SchemaValidator } from "./validate.js";
+import {
+  checkRegistration,
+  compileSchema,
+  declaredMetadata,
+  parseRegistration,
+  type SchemaValidator,
+} from "./validate.js";
 import type { InstanceCheck, ValidationResult } from "./validation-types.js";
 
 /** How often a writer catches up and decides again after losing a compare-and-set race before giving up. */
@@ -619,15 +625,10 @@ function ownCopy(result: ValidationResult<RegistrationPayload>): ValidationResul
   return { ...result, value: structuredClone(result.value) };
 }
 
-/** The name or version of a rejected payload when it has one that is a plain string. */
+/** The name or version of a rejected payload when it has one that is a plain string (of 256 characters at most). */
 function pick(payload: unknown, key: "module_name" | "module_version"): string | null {
-  if (typeof payload !== "object" || payload === null) return null;
-  const meta = Object.hasOwn(payload, "registration_metadata")
-    ? (payload as { registration_metadata: unknown }).registration_metadata
-    : undefined;
-  if (typeof meta !== "object" || meta === null || !Object.hasOwn(meta, key)) return null;
-  const value = (meta as Record<string, unknown>)[key];
-  return typeof value === "string" && value.length <= 256 ? value : null;
+  const value = declaredMetadata(payload, key);
+  return value !== null && value.length <= 256 ? value : null;
 }
 
 function toResult(decision: Decision, checked: CheckedRegistration, lease: LeaseInfo | undefined): RegisterResult {

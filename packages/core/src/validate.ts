@@ -2,7 +2,7 @@ import type { RegistrationPayload } from "@rune/mrs-schema";
 import type { MrsError, MrsWarning } from "./errors.js";
 import type { RegistrationInput } from "./source.js";
 import { compileSchema as compileWithEngine, type SchemaValidator } from "./validation/engine.js";
-import { readJson } from "./validation/json-text.js";
+import { type ParsedText, parseJsonText, readJson } from "./validation/json-text.js";
 import { validatePayload } from "./validation/registration.js";
 import { knownFormats as engineFormats, formatWarningsOf } from "./validation/schema-rules.js";
 import type { ValidationResult } from "./validation-types.js";
@@ -48,10 +48,39 @@ export function validateRegistration(payload: unknown): ValidationResult<Registr
  * `INVALID_JSON` with its line, column and position; `__proto__` keys stay plain data.
  */
 export function parseRegistration(text: string | Uint8Array): ValidationResult<unknown> {
-  const read = readJson(text);
+  return asResult(readJson(text));
+}
+
+/**
+ * Parses JSON text or UTF-8 bytes as {@link parseRegistration} does (strict UTF-8, `INVALID_JSON`
+ * with line, column and position, `__proto__` kept as data: E1, E12), but with no size limit:
+ * for a body whose size its reader bounds (an HTTP host's other requests).
+ */
+export function parseJson(text: string | Uint8Array): ValidationResult<unknown> {
+  return asResult(parseJsonText(text));
+}
+
+function asResult(read: ParsedText): ValidationResult<unknown> {
   return read.ok
     ? { ok: true, value: read.value, errors: [], warnings: [] }
     : { ok: false, errors: [read.error], warnings: [] };
+}
+
+/**
+ * What a payload, valid or not, declares as its module's name or version: the member `key` of its
+ * `registration_metadata` (own members only, never inherited ones) when that is a string, else
+ * `null`. For a payload not validated (yet): an HTTP host checks the name a token may register
+ * on the very value it registers (A2), and a rejected decision names the module it can.
+ *
+ * @example
+ * declaredMetadata(JSON.parse(body), "module_name"); // "echo", or null
+ */
+export function declaredMetadata(payload: unknown, key: "module_name" | "module_version"): string | null {
+  if (typeof payload !== "object" || payload === null || !Object.hasOwn(payload, "registration_metadata")) return null;
+  const meta = (payload as { registration_metadata: unknown }).registration_metadata;
+  if (typeof meta !== "object" || meta === null || !Object.hasOwn(meta, key)) return null;
+  const value = (meta as Record<string, unknown>)[key];
+  return typeof value === "string" ? value : null;
 }
 
 /**

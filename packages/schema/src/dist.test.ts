@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -11,7 +11,7 @@ const packageDir = fileURLToPath(new URL("..", import.meta.url));
 const distEsm = new URL("../dist/index.js", import.meta.url).href;
 const packageJson = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
 
-/** What every entry point must offer, checked the same way from ESM and from CommonJS. */
+/** What the package must offer, checked the same way from ESM and from CommonJS (`require(esm)`). */
 const probe = `
   const { Compile } = await import("typebox/compile");
   const { RegistrationPayload, defineModule, registrationJsonSchema, MRS_SPEC_VERSION, NAME_PATTERN } = schema;
@@ -55,7 +55,7 @@ describe("the built package", () => {
     expect(runNode(["--no-warnings", "--input-type=module", "--eval", script])).toEqual(expected);
   });
 
-  it("loads from CommonJS by package name: main entry, JSON Schema file and examples", () => {
+  it("loads from CommonJS by package name (require of the ES module, Node >= 20.19): main entry, JSON Schema file and examples", () => {
     const script = `
       const schema = require("@rune/mrs-schema");
       const file = require("@rune/mrs-schema/registration.schema.json");
@@ -71,8 +71,9 @@ describe("the built package", () => {
     expect(esm.RegistrationPayload.properties.capabilities.maxItems).toBe(256);
   });
 
-  it("requires dist/index.cjs as CommonJS, with the same exports as ESM", async () => {
-    const cjs = createRequire(import.meta.url)("../dist/index.cjs");
+  it("ships ES modules only: require() gets dist/index.js itself, with the same exports as import", async () => {
+    expect(existsSync(new URL("../dist/index.cjs", import.meta.url))).toBe(false);
+    const cjs = createRequire(import.meta.url)("../dist/index.js");
     const esm = await import(distEsm);
     expect(Object.keys(cjs).length).toBeGreaterThan(10);
     expect(Object.keys(cjs).sort()).toEqual(Object.keys(esm).sort());
@@ -82,7 +83,7 @@ describe("the built package", () => {
 
   it("depends on typebox only at run time, and its code imports nothing else", () => {
     expect(Object.keys(packageJson.dependencies)).toEqual(["typebox"]);
-    for (const file of ["index.js", "index.cjs"]) {
+    for (const file of ["index.js"]) {
       const code = readFileSync(new URL(`../dist/${file}`, import.meta.url), "utf8");
       const specifiers = [...code.matchAll(/(?:from\s*|require\(|import\()\s*["']([^"']+)["']/g)].map((m) => m[1]);
       expect(specifiers.length).toBeGreaterThan(0);
@@ -91,9 +92,8 @@ describe("the built package", () => {
   });
 
   it("declares its entry points with types first, and ships the examples", () => {
-    expect(packageJson.exports["."].import).toEqual({ types: "./dist/index.d.ts", default: "./dist/index.js" });
-    expect(packageJson.exports["."].require).toEqual({ types: "./dist/index.d.cts", default: "./dist/index.cjs" });
-    expect(Object.keys(packageJson.exports["."].import)[0]).toBe("types");
+    expect(packageJson.exports["."]).toEqual({ types: "./dist/index.d.ts", default: "./dist/index.js" });
+    expect(Object.keys(packageJson.exports["."])[0]).toBe("types");
     expect(packageJson.exports["./registration.schema.json"]).toBe("./dist/registration.schema.json");
     expect(packageJson.exports["./examples/*"]).toBe("./examples/*");
     expect(packageJson.files).toEqual(expect.arrayContaining(["dist", "examples"]));

@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,6 +17,9 @@ const loaderScript = (names: readonly string[], style: "esm" | "cjs") =>
   style === "esm"
     ? `const out = {};\nfor (const n of ${JSON.stringify(names)}) out[n] = Object.keys(await import(n)).sort();\nconsole.log(JSON.stringify(out));\n`
     : `const out = {};\nfor (const n of ${JSON.stringify(names)}) out[n] = Object.keys(require(n)).sort();\nconsole.log(JSON.stringify(out));\n`;
+
+/** The server's dependencies, as they show in a loaded module's path or URL. */
+const SERVER_ONLY = /\/node_modules\/(fastify|fastify-plugin|@fastify\/[^/]+|prom-client)\//;
 
 beforeAll(() => {
   for (const p of PUBLISHED) tarballs.set(p.name, pack(p.dir, work));
@@ -37,8 +40,8 @@ describe("every published package, installed alone from its tarball with npm", (
 
   for (const style of ["esm", "cjs"] as const) {
     it(`loads from ${style === "esm" ? "ESM (import)" : "CommonJS (require)"} with its exports`, () => {
-      // The testkit is ESM only, like vitest, whose describe/it it calls: it has no CommonJS build.
-      const names = PUBLISHED.filter((p) => style === "esm" || p.name !== "@rune/mrs-testkit").map((p) => p.name);
+      // Every package is an ES module only: require() loads it all the same (require(esm), Node >= 20.19).
+      const names = PUBLISHED.map((p) => p.name);
       const file = join(project, `load.${style === "esm" ? "mjs" : "cjs"}`);
       writeFileSync(file, loaderScript(names, style));
       const { status, output } = run(process.execPath, [file], project);
@@ -58,12 +61,22 @@ describe("every published package, installed alone from its tarball with npm", (
 import { validateRegistration, createRegistry, type RegistryStore, type ValidationResult } from "@rune/mrs-core";
 import { fileStore } from "@rune/mrs-adapter-file";
 import { memoryStore } from "@rune/mrs-adapter-memory";
+import { createMrsServer } from "@rune/mrs-adapter-http";
+import { mrsClient, type ModuleView } from "@rune/mrs-adapter-http/client";
+import { httpStore } from "@rune/mrs-adapter-http/store";
+import { urlSource } from "@rune/mrs-adapter-http/url-source";
 const store: RegistryStore = Math.random() > 2 ? fileStore({ path: "x.json" }) : memoryStore();
 const result: ValidationResult<RegistrationPayload> = validateRegistration({});
 if (result.ok) { const first: Capability | undefined = result.value.capabilities[0]; void first; }
 // @ts-expect-error a registry needs a store
 createRegistry({});
 void createRegistry({ store });
+const remote: RegistryStore = httpStore({ url: "http://127.0.0.1:7420" });
+void createRegistry({ store: remote, sources: [urlSource({ urls: ["http://127.0.0.1:8080/mrs"] })] });
+const held = await mrsClient({ url: "http://127.0.0.1:7420" }).modules();
+if (held.ok) { const names: string[] = held.value.map((m: ModuleView) => m.module_name); void names; }
+void createMrsServer;
+export {};
 `,
       );
       const module = resolution === "node16" ? "node16" : "esnext";
@@ -112,6 +125,123 @@ console.log(JSON.stringify({ valid: valid.ok, outcome: result.outcome }));
     expect(status, output).toBe(0);
     expect(JSON.parse(output.trim().split("\n").pop() ?? "")).toEqual({ valid: true, outcome: "accepted" });
     expect(JSON.parse(readFileSync(join(project, "state/catalog.json"), "utf8"))).toBeTruthy();
+  });
+});
+
+describe("one core per program, from ESM, CommonJS and TypeScript", () => {
+  // Evidence for ES modules only: with the ESM + CommonJS builds of 0.1 this program printed
+  // sameFailureClass, sameSchemaCache and adapterExtendsImportedCore false, and two core files
+  // (dist/index.cjs and dist/index.js): two cores, two caches of compiled schemas.
+  it("a program that imports core and requires it (and an adapter) holds one core instance", () => {
+    copyFileSync(join(ROOT, "tooling/consumer/fixtures/one-core.mjs"), join(project, "one-core.mjs"));
+    const { status, output } = run(process.execPath, ["one-core.mjs"], project);
+    expect(status, output).toBe(0);
+    expect(JSON.parse(output.trim().split("\n").pop() ?? "")).toEqual({
+      sameFailureClass: true,
+      sameSchemaCache: true,
+      adapterExtendsImportedCore: true,
+      coreFiles: ["@rune/mrs-core/dist/index.js"],
+    });
+  });
+
+  // TypeScript allows a CommonJS import of an ES module from 5.8 with `module: nodenext` (and
+  // `node20` from 5.9); `module: node16` refuses it (TS1479), as it did before Node had require(esm).
+  it("TypeScript CommonJS (a .cts file, module nodenext) type-checks, compiles to require() and runs with the one core", () => {
+    writeFileSync(
+      join(project, "use-cjs.cts"),
+      `import { compileSchema, createRegistry, MrsFailure, type RegistryStore } from "@rune/mrs-core";
+import { memoryStore } from "@rune/mrs-adapter-memory";
+import { FollowInterrupted } from "@rune/mrs-adapter-http/client";
+import { RegistrationPayload } from "@rune/mrs-schema";
+const store: RegistryStore = memoryStore();
+const registry = createRegistry({ store });
+const schema = { type: "object" };
+void import("@rune/mrs-core").then((imported) =>
+  console.log(JSON.stringify({
+    commonjs: typeof module === "object" && typeof require === "function",
+    registry: typeof registry.start,
+    schema: typeof RegistrationPayload,
+    adapterSharesCore: Object.getPrototypeOf(FollowInterrupted) === MrsFailure,
+    importSharesCore: imported.MrsFailure === MrsFailure && imported.compileSchema(schema) === compileSchema(schema),
+  })),
+);
+`,
+    );
+    writeFileSync(
+      join(project, "tsconfig.cts.json"),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          module: "nodenext",
+          moduleResolution: "nodenext",
+          target: "es2022",
+          types: ["node"],
+          skipLibCheck: false,
+          outDir: "out-cts",
+        },
+        files: ["use-cjs.cts"],
+      }),
+    );
+    const tsc = run(
+      process.execPath,
+      [join(project, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.cts.json"],
+      project,
+    );
+    expect(tsc.status, tsc.output).toBe(0);
+    const emitted = readFileSync(join(project, "out-cts/use-cjs.cjs"), "utf8");
+    expect(emitted).toContain('require("@rune/mrs-core")');
+    const { status, output } = run(process.execPath, ["out-cts/use-cjs.cjs"], project);
+    expect(status, output).toBe(0);
+    expect(JSON.parse(output.trim().split("\n").pop() ?? "")).toEqual({
+      commonjs: true,
+      registry: "function",
+      schema: "object",
+      adapterSharesCore: true,
+      importSharesCore: true,
+    });
+  });
+});
+
+describe("@rune/mrs-adapter-http: the client side loads no server", () => {
+  /** What one entry point exports, and the module files loading it loads (see fixtures/loaded-modules.mjs). */
+  const loadedBy = (specifier: string, style: "esm" | "cjs"): { exports: string[]; loaded: string[] } => {
+    const script = join(project, "loaded-modules.mjs");
+    copyFileSync(join(ROOT, "tooling/consumer/fixtures/loaded-modules.mjs"), script);
+    const { status, output } = run(
+      process.execPath,
+      [script, specifier, style, join(project, `loaded-${style}.log`)],
+      project,
+    );
+    expect(status, output).toBe(0);
+    return JSON.parse(output.trim().split("\n").pop() ?? "");
+  };
+  const exported = { client: "mrsClient", store: "httpStore", "url-source": "urlSource" } as const;
+
+  for (const entry of ["client", "store", "url-source"] as const) {
+    for (const style of ["esm", "cjs"] as const) {
+      it(`@rune/mrs-adapter-http/${entry} (${style}) loads no fastify, @fastify/* or prom-client`, () => {
+        const { exports, loaded } = loadedBy(`@rune/mrs-adapter-http/${entry}`, style);
+        // It did load the entry (and, seen through the ESM loader, its files and core's).
+        expect(exports).toContain(exported[entry]);
+        if (style === "esm") {
+          expect(loaded.some((file) => file.includes(`/@rune/mrs-adapter-http/dist/${entry}.js`))).toBe(true);
+          expect(loaded.some((file) => file.includes("/@rune/mrs-core/dist/index.js"))).toBe(true);
+        }
+        expect(loaded.filter((file) => SERVER_ONLY.test(file))).toEqual([]);
+      });
+    }
+  }
+
+  it("the check can fail: the package root (the server) does load fastify, swagger and prom-client", () => {
+    for (const style of ["esm", "cjs"] as const) {
+      const found = loadedBy("@rune/mrs-adapter-http", style).loaded.filter((file) => SERVER_ONLY.test(file));
+      for (const dependency of ["fastify", "@fastify/swagger", "prom-client"]) {
+        expect(
+          found.some((file) => file.includes(`/node_modules/${dependency}/`)),
+          `${dependency} ${style}`,
+        ).toBe(true);
+      }
+    }
   });
 });
 
@@ -229,11 +359,18 @@ describe("publint and arethetypeswrong on every packed package", () => {
     it(`${p.name}: arethetypeswrong finds no problem`, () => {
       const { status, output } = run(
         join(ROOT, "tooling/consumer/node_modules/.bin/attw"),
-        // ESM + CommonJS packages are checked for both; the ESM-only testkit as ESM only.
+        // Every resolution a Node consumer uses (node16 from ESM and from CommonJS, and bundler),
+        // less one rule: `cjs-resolves-to-esm` calls a require() that gets an ES module an error,
+        // which it is not from Node 20.19 (our engines: require(esm)) nor for TypeScript 5.8+
+        // with `module: nodenext`. That it works is proven above, from CommonJS and from a
+        // TypeScript .cts file; every other problem from CommonJS still fails this check.
         [
           "--no-color",
           "--profile",
-          p.name === "@rune/mrs-testkit" ? "esm-only" : "node16",
+          "node16",
+          "--ignore-rules",
+          "cjs-resolves-to-esm",
+          "--",
           tarballs.get(p.name) as string,
         ],
         ROOT,
@@ -248,8 +385,8 @@ describe("the checks can fail", () => {
     const schema = PUBLISHED.find((p) => p.name === "@rune/mrs-schema");
     if (!schema) throw new Error("no schema package");
     const copy = alteredCopy(schema.dir, join(work, "broken-schema"), (manifest) => {
-      const root = (manifest.exports as Record<string, { import: { default: string } }>)["."];
-      if (root) root.import.default = "./dist/missing.js";
+      const root = (manifest.exports as Record<string, { default: string }>)["."];
+      if (root) root.default = "./dist/missing.js";
     });
     const tarball = execFileSync("npm", ["pack", "--silent", "--pack-destination", work], {
       cwd: copy,

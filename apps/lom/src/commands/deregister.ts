@@ -1,4 +1,4 @@
-import { mrsClient } from "@rune/mrs-adapter-http";
+import { mrsClient } from "@rune/mrs-adapter-http/client";
 import { EXIT, Exit, formatIssue, printJson, say } from "../output.js";
 
 /** `lom deregister NAME`: takes a module out of a running LOM's catalog at once (RULES.md L4). */

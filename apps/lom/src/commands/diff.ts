@@ -1,8 +1,7 @@
-import { readFileSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import {
   type CompatibilityDifference,
   type CompatibilityReport,
-  checkRegistration,
   compareRegistrations,
   type MrsError,
   mrsError,
@@ -32,10 +31,9 @@ type Loaded = { readonly payload: RegistrationPayload } | { readonly errors: rea
 
 /**
  * Reads and validates one manifest the way `lom validate` does (same bounded read, same
- * errors). The valid payload is then read again for its value: `lom validate` keeps only the
- * verdict. A pipe cannot be read twice, so only regular files are taken.
+ * errors), once: the payload compared is the one validated. Only regular files are taken.
  */
-function loadPayload(file: string): Loaded {
+async function loadPayload(file: string): Promise<Loaded> {
   let regular = true;
   try {
     regular = statSync(file).isFile();
@@ -45,21 +43,14 @@ function loadPayload(file: string): Loaded {
   if (!regular) {
     return { errors: [mrsError("SOURCE_UNAVAILABLE", "", `${file} is not a regular file: lom diff reads files only`)] };
   }
-  const checked = validateFile(file);
-  if (!checked.valid) return { errors: checked.errors };
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (error) {
-    return { errors: [mrsError("SOURCE_UNAVAILABLE", "", `cannot read ${file}: ${(error as Error).message}`)] };
-  }
-  const again = checkRegistration({ text });
-  return again.ok ? { payload: again.value } : { errors: again.errors };
+  const checked = await validateFile(file);
+  return checked.payload === undefined ? { errors: checked.result.errors } : { payload: checked.payload };
 }
 
 /** `lom diff OLD NEW`: exit 0 when nothing breaks or the versions declare it, 1 when they do not, 2 on bad input. */
-export function diffCommand(oldFile: string, newFile: string, options: { json?: boolean }): void {
-  const loaded = [oldFile, newFile].map((file) => [file, loadPayload(file)] as const);
+export async function diffCommand(oldFile: string, newFile: string, options: { json?: boolean }): Promise<void> {
+  const loaded: (readonly [string, Loaded])[] = [];
+  for (const file of [oldFile, newFile]) loaded.push([file, await loadPayload(file)]);
   let bad = false;
   for (const [file, result] of loaded) {
     if (!("errors" in result)) continue;

@@ -1,4 +1,4 @@
-import { mrsClient } from "@rune/mrs-adapter-http";
+import { mrsClient } from "@rune/mrs-adapter-http/client";
 import { EXIT, Exit, formatIssue, printJson, say } from "../output.js";
 
 /** `lom refresh`: asks a running LOM for a new session (re-discovery). */

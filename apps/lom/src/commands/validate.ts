@@ -1,5 +1,7 @@
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { open } from "node:fs/promises";
+import { readBounded } from "@rune/mrs-adapter-file";
 import { checkRegistration, MAX_PAYLOAD_BYTES, type MrsError, type MrsWarning, mrsError } from "@rune/mrs-core";
+import type { RegistrationPayload } from "@rune/mrs-schema";
 import { EXIT, Exit, formatIssue, green, printJson, red, say } from "../output.js";
 
 /** One file's verdict, as `lom validate --json` prints it. */
@@ -10,56 +12,41 @@ export interface FileResult {
   readonly warnings: readonly MrsWarning[];
 }
 
-/** Checks one manifest file without a running LOM (every E rule). */
-export function validateFile(file: string): FileResult {
-  let text: Buffer;
-  try {
-    text = readBounded(file);
-  } catch (error) {
-    if (error instanceof TooLarge) {
-      const message = `more than ${MAX_PAYLOAD_BYTES} bytes; a payload is at most ${MAX_PAYLOAD_BYTES} bytes`;
-      return { file, valid: false, errors: [mrsError("PAYLOAD_TOO_LARGE", "", message)], warnings: [] };
-    }
-    const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message;
-    return {
-      file,
-      valid: false,
-      errors: [mrsError("SOURCE_UNAVAILABLE", "", `cannot read ${file}: ${reason}`)],
-      warnings: [],
-    };
-  }
-  const result = checkRegistration({ text });
-  return { file, valid: result.ok, errors: result.errors, warnings: result.warnings };
+/** One file checked: its verdict, and the payload when it is valid (read once, for `lom diff`). */
+export interface FileCheck {
+  readonly result: FileResult;
+  readonly payload?: RegistrationPayload;
 }
 
-class TooLarge extends Error {}
-
 /**
- * Reads at most one byte past the payload limit (E11), whatever the file is: a regular file is
- * refused by its size before reading, and a pipe or a device (`/dev/zero`) is never read whole.
+ * Checks one manifest file without a running LOM (every E rule). The file is read with the
+ * payload limit (E11) whatever it is: a regular file over it is refused by its size, unread,
+ * and a pipe or a device (`/dev/zero`) is never read whole.
  */
-function readBounded(file: string): Buffer {
-  const fd = openSync(file, "r");
+export async function validateFile(file: string): Promise<FileCheck> {
+  const refused = (error: MrsError): FileCheck => ({ result: { file, valid: false, errors: [error], warnings: [] } });
+  let text: Buffer;
   try {
-    const stat = fstatSync(fd);
-    if (stat.isFile() && stat.size > MAX_PAYLOAD_BYTES) throw new TooLarge();
-    const buffer = Buffer.alloc(MAX_PAYLOAD_BYTES + 1);
-    let length = 0;
-    while (length < buffer.length) {
-      const read = readSync(fd, buffer, length, buffer.length - length, null);
-      if (read === 0) break;
-      length += read;
+    const handle = await open(file, "r");
+    const read = await readBounded(handle, await handle.stat()).finally(() => handle.close());
+    if (!read.ok) {
+      const message = `more than ${MAX_PAYLOAD_BYTES} bytes; a payload is at most ${MAX_PAYLOAD_BYTES} bytes`;
+      return refused(mrsError("PAYLOAD_TOO_LARGE", "", message));
     }
-    if (length > MAX_PAYLOAD_BYTES) throw new TooLarge();
-    return buffer.subarray(0, length);
-  } finally {
-    closeSync(fd);
+    text = read.bytes;
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message;
+    return refused(mrsError("SOURCE_UNAVAILABLE", "", `cannot read ${file}: ${reason}`));
   }
+  const checked = checkRegistration({ text });
+  const result = { file, valid: checked.ok, errors: checked.errors, warnings: checked.warnings };
+  return checked.ok ? { result, payload: checked.value } : { result };
 }
 
 /** `lom validate FILE...` */
-export function validateCommand(files: readonly string[], options: { json?: boolean }): void {
-  const results = files.map(validateFile);
+export async function validateCommand(files: readonly string[], options: { json?: boolean }): Promise<void> {
+  const results: FileResult[] = [];
+  for (const file of files) results.push((await validateFile(file)).result);
   if (options.json) {
     printJson({ results });
   } else {

@@ -1,9 +1,8 @@
-import type { RegistrationInput } from "@rune/mrs-core";
+import { declaredMetadata, parseRegistration, type RegistrationInput } from "@rune/mrs-core";
 import type { FastifyInstance } from "fastify";
 import Type from "typebox";
 import { mayRegister } from "../auth.js";
 import { MAX_BODY_BYTES } from "../options.js";
-import { parseJson } from "../request-body.js";
 import { ErrorBody, RegistrationAnswer, RegistrationBodyDoc, RegistrationRejection } from "../schemas.js";
 import { fail, statusOf } from "../status.js";
 import { leaseView } from "../views.js";
@@ -57,9 +56,10 @@ export async function registrationRoutes(scope: FastifyInstance, ctx: RouteConte
       if (!grant.every) {
         // A2: the name is checked on the very value that is registered, so no parser
         // difference (duplicate keys, ...) can slip another name past the check.
-        const parsed = parseJson(bytes);
+        // The bytes are no more than the payload limit (the route's bodyLimit), as core parses them.
+        const parsed = parseRegistration(bytes);
         if (parsed.ok) {
-          const name = declaredName(parsed.value);
+          const name = declaredMetadata(parsed.value, "module_name");
           if (name !== null && !mayRegister(grant, name)) {
             fail(
               "FORBIDDEN_MODULE",
@@ -116,15 +116,6 @@ const LeaseQueryDoc = Type.Object({
     }),
   ),
 });
-
-/** The module name a parsed payload declares, when it is a plain string. */
-function declaredName(value: unknown): string | null {
-  if (typeof value !== "object" || value === null || !Object.hasOwn(value, "registration_metadata")) return null;
-  const meta = (value as { registration_metadata: unknown }).registration_metadata;
-  if (typeof meta !== "object" || meta === null || !Object.hasOwn(meta, "module_name")) return null;
-  const name = (meta as { module_name: unknown }).module_name;
-  return typeof name === "string" ? name : null;
-}
 
 /**
  * The lease a registration asks for (L1): `?lease=SECONDS`. What is not a whole number of seconds

@@ -28,6 +28,15 @@ export function readJson(text: string | Uint8Array): ParsedText {
       }),
     );
   }
+  return parseJsonText(text);
+}
+
+/**
+ * Parses JSON text, or bytes decoded as UTF-8 (strictly: bytes that are not UTF-8 are
+ * `INVALID_JSON`), with `JSON.parse`, so `__proto__` stays a plain member (E12). A syntax error
+ * names its line, column and position. No size limit: {@link readJson} is this with E11's.
+ */
+export function parseJsonText(text: string | Uint8Array): ParsedText {
   let source: string;
   if (typeof text === "string") {
     source = text;

@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from "node:child_process";
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -32,7 +32,7 @@ beforeAll(() => {
   );
 }, 600_000);
 
-describe("every published package, installed alone from its tarball with npm", () => {
+describe("every published package, installed together from the tarballs with npm", () => {
   it("ships a tarball per published package", () => {
     expect([...tarballs.keys()].sort()).toEqual(PUBLISHED.map((p) => p.name).sort());
     expect(PUBLISHED.length).toBeGreaterThanOrEqual(6);
@@ -126,6 +126,43 @@ console.log(JSON.stringify({ valid: valid.ok, outcome: result.outcome }));
     expect(JSON.parse(output.trim().split("\n").pop() ?? "")).toEqual({ valid: true, outcome: "accepted" });
     expect(JSON.parse(readFileSync(join(project, "state/catalog.json"), "utf8"))).toBeTruthy();
   });
+});
+
+describe("each published package installed alone, with only the @rune packages it names", () => {
+  /** The `@rune/*` packages a package names as dependencies or peers, and theirs, itself included. */
+  const closure = (name: string, seen = new Set<string>()): Set<string> => {
+    if (seen.has(name)) return seen;
+    seen.add(name);
+    const published = PUBLISHED.find((p) => p.name === name);
+    if (!published) throw new Error(`${name} is not a published package of this repository`);
+    const manifest = JSON.parse(readFileSync(join(published.dir, "package.json"), "utf8"));
+    for (const field of ["dependencies", "peerDependencies"]) {
+      for (const dependency of Object.keys(manifest[field] ?? {})) {
+        if (dependency.startsWith("@rune/")) closure(dependency, seen);
+      }
+    }
+    return seen;
+  };
+
+  for (const { name } of PUBLISHED) {
+    it(`${name}: installs with npm from its tarball and what it names, loads from ESM and CommonJS`, () => {
+      const needed = [...closure(name)];
+      const alone = consumerProject(
+        join(work, `alone-${name.replace("/", "-")}`),
+        needed.map((n) => tarballs.get(n) as string),
+      );
+      // Nothing else of ours came along: the package works with what it declares.
+      const installed = readdirSync(join(alone, "node_modules/@rune")).map((folder) => `@rune/${folder}`);
+      expect(installed.sort()).toEqual([...needed].sort());
+      for (const style of ["esm", "cjs"] as const) {
+        const file = join(alone, `load.${style === "esm" ? "mjs" : "cjs"}`);
+        writeFileSync(file, loaderScript([name], style));
+        const { status, output } = run(process.execPath, [file], alone);
+        expect(status, `${style}: ${output}`).toBe(0);
+        expect(JSON.parse(output)[name]?.length, style).toBeGreaterThan(0);
+      }
+    });
+  }
 });
 
 describe("one core per program, from ESM, CommonJS and TypeScript", () => {

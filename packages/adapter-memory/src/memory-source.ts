@@ -22,18 +22,18 @@ export interface MemorySource extends RegistrationSource {
  */
 export function memorySource(entries: Iterable<MemoryEntry> = []): MemorySource {
   const held = new Map<string, MemoryEntry>();
-  // The source keeps its own frozen copy of each value from the moment it is handed over: the
-  // host may go on changing its object, and every discovery hands out the same copy, uncopied.
+  // A value handed over becomes the catalog's as it is, frozen (deeply), never copied: the
+  // registry and the store keep that same object, and every discovery hands it out again at no
+  // cost. The host cannot change it afterwards (a write throws in strict code); a host that
+  // needs to go on changing its object hands over a copy.
   const keep = (entry: MemoryEntry): MemoryEntry => {
     if (!("payload" in entry)) return entry;
-    let copy: unknown;
     try {
-      copy = structuredClone(entry.payload);
+      freezeDeep(entry.payload);
     } catch {
       // Not JSON-like data (a function inside, say): handed out as it is, for the rules to refuse.
-      return entry;
     }
-    return { name: entry.name, payload: freezeDeep(copy) };
+    return entry;
   };
   for (const entry of entries) held.set(entry.name, keep(entry));
   const watchers = new Set<() => void>();

@@ -52,15 +52,18 @@ describe("memorySource", () => {
     expect(calls).toBe(2);
   });
 
-  it("keeps its own frozen copy of a value from the moment it is handed over", async () => {
+  it("freezes a value handed over, deeply, and hands out that same object: no copy, and nobody changes it after", async () => {
     const mine = samplePayload("echo", "1.0.0");
     const source = memorySource([{ name: "echo", payload: mine }]);
-    mine.registration_metadata.module_version = "2.0.0";
+    expect(Object.isFrozen(mine.registration_metadata)).toBe(true);
+    expect(() => {
+      mine.registration_metadata.module_version = "2.0.0";
+    }).toThrow(TypeError);
     const [found] = await source.discover();
-    const handed = found && "payload" in found ? (found.payload as typeof mine) : undefined;
-    expect(handed?.registration_metadata.module_version).toBe("1.0.0");
-    expect(Object.isFrozen(handed?.registration_metadata)).toBe(true);
-    expect(Object.isFrozen(mine)).toBe(false);
+    expect(found && "payload" in found ? found.payload : undefined).toBe(mine);
+    const registry = createRegistry({ store: memoryStore(), sources: [source] });
+    await registry.start();
+    expect(registry.module("echo")?.payload).toBe(mine);
   });
 });
 

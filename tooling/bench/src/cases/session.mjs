@@ -1,5 +1,5 @@
 // Case 2: building a session from many registrations, against validating the same payloads
-// alone (what a session adds: the source's copies, resolution, recording, the store, the
+// alone (what a session adds: resolution, digests, recording, the store, the
 // index); and resolving an action, against a bare Map.get.
 
 import { memorySource, memoryStore } from "@rune/mrs-adapter-memory";

@@ -39,12 +39,14 @@ export async function metricsRoutes(scope: FastifyInstance, ctx: RouteContext): 
  * never the raw URL, so that the number of series stays bounded) or `unmatched`.
  */
 export function countRequests(host: FastifyInstance, metrics: MrsMetrics): void {
-  host.addHook("onResponse", async (request, reply) => {
+  // A callback hook, not an async one: no promise per request for a synchronous count.
+  host.addHook("onResponse", (request, reply, done) => {
     metrics.request(
       request.method,
       request.routeOptions.url ?? "unmatched",
       reply.statusCode,
       reply.elapsedTime / 1000,
     );
+    done();
   });
 }

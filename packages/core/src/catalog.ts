@@ -11,11 +11,16 @@ import type { ValidationResult } from "./validation-types.js";
  */
 interface Declared {
   readonly address: string;
+  readonly module: string;
+  readonly version: string;
   readonly capability: Capability;
-  /** Named by its bare action: while it is the only module declaring the action. */
-  readonly bare: CapabilityEntry;
-  /** Named by its address: while other modules declare the action too. */
-  readonly addressed: CapabilityEntry;
+  /**
+   * Named by its bare action (while it is the only module declaring the action), made on the
+   * first read that needs it: a session of many modules indexes far more than it reads.
+   */
+  bare?: CapabilityEntry;
+  /** Named by its address (while other modules declare the action too), made on first read. */
+  addressed?: CapabilityEntry;
 }
 
 const byKey = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -155,7 +160,14 @@ export class CatalogIndex {
 
   /** The entry of a declared capability: bare name where one module declares the action (S8). */
   private entry(declared: Declared): CapabilityEntry {
-    return this.byAction.get(declared.capability.action)?.size === 1 ? declared.bare : declared.addressed;
+    const { address, module, version, capability } = declared;
+    // Each made once and kept: an entry is the same object for as long as what it says holds.
+    if (this.byAction.get(capability.action)?.size === 1) {
+      declared.bare ??= { address, module, version, capability, name: capability.action };
+      return declared.bare;
+    }
+    declared.addressed ??= { address, module, version, capability, name: address };
+    return declared.addressed;
   }
 
   private put(record: ModuleRecord): void {
@@ -176,14 +188,7 @@ export class CatalogIndex {
       return;
     }
     for (const capability of record.payload.capabilities) {
-      const address = `${module}/${capability.action}`;
-      const base = { address, module, version, capability };
-      const declared: Declared = {
-        address,
-        capability,
-        bare: { ...base, name: capability.action },
-        addressed: { ...base, name: address },
-      };
+      const declared: Declared = { address: `${module}/${capability.action}`, module, version, capability };
       this.byAddress.set(declared.address, declared);
       let declaring = this.byAction.get(capability.action);
       if (declaring === undefined) {

@@ -55,7 +55,7 @@ function collect(payload: unknown): { errors: MrsError[]; warnings: MrsWarning[]
       const firstByAction = new Map<string, number>();
       capabilities.forEach((capability: unknown, index) => {
         if (!isSchemaObject(capability)) return;
-        const base = child("/capabilities", index);
+        const base = `/capabilities/${index}`; // an index needs no escaping
         if (Object.hasOwn(capability, "action")) {
           const action = capability.action;
           const invalid = checkName(action, `${base}/action`, "INVALID_ACTION_NAME", "action");
@@ -106,6 +106,8 @@ function depthErrors(payload: unknown): MrsError[] {
   const regions: { value: unknown; path: (string | number)[] }[] = [];
   if (isSchemaObject(payload)) {
     for (const [key, value] of Object.entries(payload)) {
+      // Strings and numbers nest nothing: only objects and arrays are walked.
+      if (typeof value !== "object" || value === null) continue;
       if (key !== "capabilities" || !Array.isArray(value)) regions.push({ value, path: [key] });
     }
     const capabilities = own(payload, "capabilities");
@@ -113,6 +115,7 @@ function depthErrors(payload: unknown): MrsError[] {
       capabilities.forEach((capability: unknown, index) => {
         if (!isSchemaObject(capability)) return;
         for (const [key, value] of Object.entries(capability)) {
+          if (typeof value !== "object" || value === null) continue;
           if (key !== "input_schema" && key !== "output_schema")
             regions.push({ value, path: ["capabilities", index, key] });
         }

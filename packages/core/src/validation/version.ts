@@ -4,6 +4,8 @@ import { type MrsError, mrsError } from "../errors.js";
 import { describeValue } from "./describe.js";
 
 const SEMVER = new RegExp(SEMVER_PATTERN);
+/** MAJOR.MINOR.PATCH with no leading zeros and at most 15 digits each (so below 2^53). */
+const PLAIN = /^(?:0|[1-9]\d{0,14})\.(?:0|[1-9]\d{0,14})\.(?:0|[1-9]\d{0,14})$/;
 const POINTER = "/registration_metadata/module_version";
 
 /**
@@ -26,6 +28,9 @@ export function checkVersion(value: unknown): MrsError | undefined {
       `module_version is ${value.length} characters long, more than ${VERSION_MAX_LENGTH}`,
     );
   }
+  // The plain form nearly every module uses (`1.4.2`, each number short): the strict pattern
+  // alone settles it, and what follows (huge identifiers, prerelease parts) cannot apply.
+  if (PLAIN.test(value)) return undefined;
   const match = SEMVER.exec(value);
   if (!match) {
     const hint = suggestVersion(value);

@@ -17,25 +17,57 @@ export interface Location {
 /** The instance itself. */
 export const ROOT: Location = { path: "", depth: 0 };
 
+/**
+ * A location one member or item below another. Its path is written out when first read: every
+ * subschema compared gets a location, but only the few that are reported need their path.
+ */
+class Step implements Location {
+  readonly depth: number;
+  private readonly parent: Location;
+  private readonly segment: string | number;
+  /** A member name, escaped as a JSON Pointer segment when written out. */
+  private readonly named: boolean;
+  private written: string | undefined;
+
+  constructor(parent: Location, segment: string | number, named: boolean) {
+    this.depth = parent.depth + 1;
+    this.parent = parent;
+    this.segment = segment;
+    this.named = named;
+    this.written = undefined;
+  }
+
+  get path(): string {
+    if (this.written === undefined) {
+      const segment = this.named ? escapeName(this.segment as string) : this.segment;
+      this.written = `${this.parent.path}/${segment}`;
+    }
+    return this.written;
+  }
+}
+
+function escapeName(name: string): string {
+  return name.includes("~") || name.includes("/") ? name.replaceAll("~", "~0").replaceAll("/", "~1") : name;
+}
+
 /** The member `name` of an object. */
 export function member(at: Location, name: string): Location {
-  const segment = name.includes("~") || name.includes("/") ? name.replaceAll("~", "~0").replaceAll("/", "~1") : name;
-  return { path: `${at.path}/${segment}`, depth: at.depth + 1 };
+  return new Step(at, name, true);
 }
 
 /** Any member, or any item (`additionalProperties`, `items`). */
 export function anyChild(at: Location): Location {
-  return { path: `${at.path}/*`, depth: at.depth + 1 };
+  return new Step(at, "*", false);
 }
 
 /** The item at `index` of an array. */
 export function item(at: Location, index: number): Location {
-  return { path: `${at.path}/${index}`, depth: at.depth + 1 };
+  return new Step(at, index, false);
 }
 
 /** The names of an object's members (`propertyNames`). */
 export function memberNames(at: Location): Location {
-  return { path: `${at.path}/(member names)`, depth: at.depth + 1 };
+  return new Step(at, "(member names)", false);
 }
 
 /**

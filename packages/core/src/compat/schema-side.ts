@@ -33,7 +33,48 @@ export function keywordsOf(side: Side): SchemaObject | undefined {
 
 /** A subschema standing for an absent keyword (`additionalProperties` left out is `true`), located at its parent. */
 export function absent(parent: Side, keyword: string): Side {
-  return { schema: true, pointer: parent.pointer, root: parent.root, variant: `no ${keyword}` };
+  return new Derived(true, parent, undefined, undefined, `no ${keyword}`);
+}
+
+/**
+ * A subschema reached from its parent. Its pointer is written out when first read: the
+ * comparison visits every subschema but reads the pointers of the few it reports.
+ */
+class Derived implements Side {
+  readonly schema: unknown;
+  readonly root: SchemaRoot;
+  readonly variant: string | undefined;
+  private readonly parent: Side;
+  /** The keyword (and map key or list index) below the parent; none for a view of the parent itself. */
+  private readonly keyword: string | undefined;
+  private readonly key: string | number | undefined;
+  private written: string | undefined;
+
+  constructor(
+    schema: unknown,
+    parent: Side,
+    keyword: string | undefined,
+    key: string | number | undefined,
+    variant: string | undefined,
+  ) {
+    this.schema = schema;
+    this.root = parent.root;
+    this.variant = variant;
+    this.parent = parent;
+    this.keyword = keyword;
+    this.key = key;
+    this.written = undefined;
+  }
+
+  get pointer(): string {
+    if (this.written === undefined) {
+      let pointer = this.parent.pointer;
+      if (this.keyword !== undefined) pointer += segment(this.keyword);
+      if (this.key !== undefined) pointer += segment(this.key);
+      this.written = pointer;
+    }
+    return this.written;
+  }
 }
 
 /** The subschema under `keyword` (and `key` of a map, or `index` of a list), or `undefined`. */
@@ -41,7 +82,6 @@ export function subschema(parent: Side, keyword: string, key?: string | number):
   const keywords = keywordsOf(parent);
   if (!keywords || !Object.hasOwn(keywords, keyword)) return undefined;
   let value: unknown = keywords[keyword];
-  const path: (string | number)[] = [keyword];
   if (key !== undefined) {
     if (typeof key === "number") {
       if (!Array.isArray(value) || key >= value.length) return undefined;
@@ -50,23 +90,15 @@ export function subschema(parent: Side, keyword: string, key?: string | number):
       if (!isSchemaObject(value) || !Object.hasOwn(value, key)) return undefined;
       value = value[key];
     }
-    path.push(key);
   }
   if (typeof value !== "boolean" && !isSchemaObject(value)) return undefined;
-  return { schema: value, pointer: appendPointer(parent.pointer, path), root: parent.root };
+  return new Derived(value, parent, keyword, key, undefined);
 }
 
-/**
- * `child` with a fast path: most segments (keywords, plain member names, indexes) need no
- * escaping, and every subschema the comparison visits gets a pointer.
- */
-function appendPointer(pointer: string, path: readonly (string | number)[]): string {
-  let result = pointer;
-  for (const segment of path) {
-    const text = String(segment);
-    result += text.includes("~") || text.includes("/") ? child("", text) : `/${text}`;
-  }
-  return result;
+/** `child` with a fast path: most segments (keywords, plain member names, indexes) need no escaping. */
+function segment(key: string | number): string {
+  const text = String(key);
+  return text.includes("~") || text.includes("/") ? child("", text) : `/${text}`;
 }
 
 /** The pointer of `keyword` in a subschema when it is there, else of the subschema (where it is missing). */

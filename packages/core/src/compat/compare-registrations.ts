@@ -2,7 +2,7 @@ import type { RegistrationPayload } from "@rune/mrs-schema";
 import { dialectOf } from "../validation/dialect.js";
 import { isSchemaObject } from "../validation/schema-walk.js";
 import { compareSchema } from "./compare-schema.js";
-import type { Budget } from "./comparison.js";
+import type { CallState } from "./comparison.js";
 import type { CompatibilityDifference, CompatibilityReport } from "./types.js";
 import { declaresBreakingChange } from "./versions.js";
 
@@ -27,7 +27,7 @@ import { declaresBreakingChange } from "./versions.js";
  */
 export function compareRegistrations(old: RegistrationPayload, next: RegistrationPayload): CompatibilityReport {
   const differences: CompatibilityDifference[] = [];
-  const budget: Budget = { steps: 0 };
+  const call: CallState = { steps: 0 };
   const oldCapabilities = capabilitiesOf(old);
   const newCapabilities = capabilitiesOf(next);
   const newIndex = new Map<string, number>();
@@ -55,13 +55,13 @@ export function compareRegistrations(old: RegistrationPayload, next: Registratio
     compareSchema(
       rootOf(capability.input_schema, `${oldPointer}/input_schema`),
       rootOf(counterpart.input_schema, `${newPointer}/input_schema`),
-      { direction: "input", action, budget },
+      { direction: "input", action, call },
       differences,
     );
     compareSchema(
       rootOf(capability.output_schema, `${oldPointer}/output_schema`),
       rootOf(counterpart.output_schema, `${newPointer}/output_schema`),
-      { direction: "output", action, budget },
+      { direction: "output", action, call },
       differences,
     );
   });

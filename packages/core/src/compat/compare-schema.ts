@@ -1,7 +1,7 @@
 import { compareApplicators } from "./applicators.js";
 import { compareArrays } from "./arrays.js";
 import { compareCount, compareNumbers, compareOpaque } from "./bounds.js";
-import { type Budget, type Comparison, type Location, newComparison, proceed, ROOT, report } from "./comparison.js";
+import { type CallState, type Comparison, type Location, newComparison, proceed, ROOT, report } from "./comparison.js";
 import type { Direction } from "./effect.js";
 import { compareObjects } from "./objects.js";
 import { type Followed, follow } from "./refs.js";
@@ -20,15 +20,15 @@ import { acceptsEverything, admits, GROUPS, groupsOf, kindsOf, type ValueKind } 
 export function compareSchema(
   old: SchemaRoot,
   next: SchemaRoot,
-  options: { readonly direction: Direction; readonly action: string; readonly budget: Budget },
+  options: { readonly direction: Direction; readonly action: string; readonly call: CallState },
   out: CompatibilityDifference[],
 ): void {
   const before: Side = { schema: old.schema, pointer: old.pointer, root: old };
   const after: Side = { schema: next.schema, pointer: next.pointer, root: next };
   // The common case, an unchanged schema, costs one walk and nothing else.
-  if (sameMeaning(before, after)) return;
+  if (sameMeaning(before, after, options.call)) return;
   const comparison = newComparison(
-    { direction: options.direction, action: options.action, out, budget: options.budget },
+    { direction: options.direction, action: options.action, out, call: options.call },
     compareSubschemas,
   );
   comparison.compare(before, after, ROOT);
@@ -49,7 +49,7 @@ function compareSubschemas(c: Comparison, old: Side, next: Side, at: Location): 
   if (!proceed(c, old, next, at)) return;
   // Most subschemas of a new version are unchanged: one walk settles them (the root's was
   // walked by compareSchema already).
-  if (at !== ROOT && sameMeaning(old, next)) return;
+  if (at !== ROOT && sameMeaning(old, next, c.call)) return;
   const before = follow(old);
   const after = follow(next);
   if ("reason" in before || "reason" in after) {
@@ -111,7 +111,7 @@ function compareFollowed(c: Comparison, before: Resolved, after: Resolved, at: L
   // Two subschemas that accept everything are the same whatever their dialects (this also ends
   // the comparison of two absent keywords across dialects); targets of references may be equal.
   if (acceptsEverything(old.schema) && acceptsEverything(next.schema)) return;
-  if (followed && sameMeaning(old, next)) return;
+  if (followed && sameMeaning(old, next, c.call)) return;
   if (before.target || after.target) {
     // Draft 2020-12 `$ref` beside other constraints: both apply. Compared part by part when both
     // sides have that shape; a graph reshaped around it is not followed (C3).

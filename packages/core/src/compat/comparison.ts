@@ -1,5 +1,6 @@
 import { type Direction, type Effect, verdictOf } from "./effect.js";
 import type { DifferenceKind } from "./kinds.js";
+import type { EqualityMemory } from "./same-meaning.js";
 import type { Side } from "./schema-side.js";
 import type { CompatibilityDifference } from "./types.js";
 
@@ -79,8 +80,11 @@ export const MAX_COMPARISON_STEPS = 200_000;
 /** How deep the comparison may nest (subschemas and references) before it stops, well within the call stack. */
 export const MAX_COMPARISON_NESTING = 200;
 
-/** The shared work counter of a call. */
-export interface Budget {
+/**
+ * What the comparisons of one call share: the work counter (against the bound), and what its
+ * equality walks found (see {@link EqualityMemory}).
+ */
+export interface CallState extends EqualityMemory {
   steps: number;
 }
 
@@ -92,7 +96,7 @@ export interface Comparison {
   readonly direction: Direction;
   readonly action: string;
   readonly out: CompatibilityDifference[];
-  readonly budget: Budget;
+  readonly call: CallState;
   /**
    * Pairs of subschemas reached through `$ref` (by their pointers): those being compared, with
    * the instance depth they were entered at, and those done (a definition used twice is reported
@@ -108,14 +112,14 @@ export interface Comparison {
 
 /** A new comparison, with `compare` bound to it. */
 export function newComparison(
-  init: { direction: Direction; action: string; out: CompatibilityDifference[]; budget: Budget; nesting?: number },
+  init: { direction: Direction; action: string; out: CompatibilityDifference[]; call: CallState; nesting?: number },
   run: Runner,
 ): Comparison {
   const comparison: Comparison = {
     direction: init.direction,
     action: init.action,
     out: init.out,
-    budget: init.budget,
+    call: init.call,
     nesting: init.nesting ?? 0,
     stopped: false,
     run,
@@ -126,7 +130,7 @@ export function newComparison(
 
 /** A comparison of its own (own differences, own memory of pairs) that shares the work bound: for "does this branch hold that schema?". */
 export function scratch(of: Comparison, direction: Direction = of.direction): Comparison {
-  return newComparison({ direction, action: of.action, out: [], budget: of.budget, nesting: of.nesting }, of.run);
+  return newComparison({ direction, action: of.action, out: [], call: of.call, nesting: of.nesting }, of.run);
 }
 
 /**
@@ -214,8 +218,8 @@ function consequence(effect: Effect, direction: Direction): string {
  * comparison stops and says so once, in each comparison that met the bound (C3).
  */
 export function proceed(of: Comparison, old: Side, next: Side, at: Location): boolean {
-  of.budget.steps += 1;
-  if (of.budget.steps <= MAX_COMPARISON_STEPS && of.nesting <= MAX_COMPARISON_NESTING) return true;
+  of.call.steps += 1;
+  if (of.call.steps <= MAX_COMPARISON_STEPS && of.nesting <= MAX_COMPARISON_NESTING) return true;
   if (!of.stopped) {
     of.stopped = true;
     report(of, {

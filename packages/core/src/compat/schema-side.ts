@@ -81,18 +81,26 @@ class Derived implements Side {
 export function subschema(parent: Side, keyword: string, key?: string | number): Side | undefined {
   const keywords = keywordsOf(parent);
   if (!keywords || !Object.hasOwn(keywords, keyword)) return undefined;
-  let value: unknown = keywords[keyword];
-  if (key !== undefined) {
-    if (typeof key === "number") {
-      if (!Array.isArray(value) || key >= value.length) return undefined;
-      value = value[key];
-    } else {
-      if (!isSchemaObject(value) || !Object.hasOwn(value, key)) return undefined;
-      value = value[key];
-    }
+  const value: unknown = keywords[keyword];
+  if (key === undefined) return asSubschema(value, parent, keyword, undefined);
+  if (typeof key === "number") {
+    return Array.isArray(value) && key < value.length ? asSubschema(value[key], parent, keyword, key) : undefined;
   }
-  if (typeof value !== "boolean" && !isSchemaObject(value)) return undefined;
-  return new Derived(value, parent, keyword, key, undefined);
+  return isSchemaObject(value) ? entryOf(parent, keyword, value, key) : undefined;
+}
+
+/**
+ * The subschema at `key` of `map`, the value of `keyword` in `parent` (`properties`), or
+ * `undefined`: {@link subschema} for a caller that holds the map already.
+ */
+export function entryOf(parent: Side, keyword: string, map: SchemaObject, key: string): Side | undefined {
+  return Object.hasOwn(map, key) ? asSubschema(map[key], parent, keyword, key) : undefined;
+}
+
+function asSubschema(value: unknown, parent: Side, keyword: string, key: string | number | undefined) {
+  return typeof value === "boolean" || isSchemaObject(value)
+    ? new Derived(value, parent, keyword, key, undefined)
+    : undefined;
 }
 
 /** `child` with a fast path: most segments (keywords, plain member names, indexes) need no escaping. */
@@ -106,6 +114,12 @@ export function keywordPointer(side: Side, keyword: string): string {
   const keywords = keywordsOf(side);
   // Keywords the comparison names hold no "~" or "/": no escaping needed.
   return keywords && Object.hasOwn(keywords, keyword) ? `${side.pointer}/${keyword}` : side.pointer;
+}
+
+/** The member names of a keyword that holds a map (`properties`, `patternProperties`), or none. */
+export function namesOf(keywords: SchemaObject, keyword: string): string[] {
+  const map = keywordValue(keywords, keyword);
+  return isSchemaObject(map) ? Object.keys(map) : [];
 }
 
 /** The value of a keyword, own properties only (E12). */

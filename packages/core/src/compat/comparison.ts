@@ -23,12 +23,12 @@ export const ROOT: Location = { path: "", depth: 0 };
  * subschema compared gets a location, but only the few that are reported need their path.
  */
 class Step implements Location {
-  readonly depth: number;
-  private readonly parent: Location;
-  private readonly segment: string | number;
+  declare readonly depth: number;
+  declare private readonly parent: Location;
+  declare private readonly segment: string | number;
   /** A member name, escaped as a JSON Pointer segment when written out. */
-  private readonly named: boolean;
-  private written: string | undefined;
+  declare private readonly named: boolean;
+  declare private written: string | undefined;
 
   constructor(parent: Location, segment: string | number, named: boolean) {
     this.depth = parent.depth + 1;

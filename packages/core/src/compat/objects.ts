@@ -3,6 +3,7 @@ import { compareCount } from "./bounds.js";
 import { anyChild, type Comparison, type Location, member, memberNames, report } from "./comparison.js";
 import { compareListedOnOneSide } from "./members.js";
 import { absent, entryOf, keywordPointer, keywordValue, namesOf, type Side, subschema } from "./schema-side.js";
+import { KEYWORDS } from "./vocabulary.js";
 
 /**
  * Objects. Each member name is compared with the schema that applies to it on each side: both
@@ -17,15 +18,15 @@ export function compareObjects(
   next: Side,
   oldKeywords: SchemaObject,
   newKeywords: SchemaObject,
+  keywords: number,
   at: Location,
 ): void {
-  const oldRequired = requiredOf(oldKeywords);
-  const newRequired = requiredOf(newKeywords);
-  if (Object.hasOwn(oldKeywords, "patternProperties") || Object.hasOwn(newKeywords, "patternProperties")) {
-    comparePatternProperties(c, old, next, oldKeywords, newKeywords, at);
-  }
-  const oldProperties = mapOf(oldKeywords, "properties");
-  const newProperties = mapOf(newKeywords, "properties");
+  // `keywords` (KEYWORDS, of both sides) spares looking up what neither side holds.
+  const oldRequired = keywords & KEYWORDS.required ? requiredOf(oldKeywords) : NONE;
+  const newRequired = keywords & KEYWORDS.required ? requiredOf(newKeywords) : NONE;
+  if (keywords & KEYWORDS.patternProperties) comparePatternProperties(c, old, next, oldKeywords, newKeywords, at);
+  const oldProperties = keywords & KEYWORDS.properties ? mapOf(oldKeywords, "properties") : undefined;
+  const newProperties = keywords & KEYWORDS.properties ? mapOf(newKeywords, "properties") : undefined;
   // Every name either side lists, the old ones first, each once.
   if (oldProperties) {
     for (const name of Object.keys(oldProperties)) {
@@ -47,19 +48,19 @@ export function compareObjects(
     if (listedIn(oldProperties, name) || listedIn(newProperties, name) || oldRequired.has(name)) continue;
     compareRequiredness(c, old, next, name, oldRequired, newRequired, at);
   }
-  if (Object.hasOwn(oldKeywords, "additionalProperties") || Object.hasOwn(newKeywords, "additionalProperties")) {
-    compareAdditionalProperties(c, old, next, at);
+  if (keywords & KEYWORDS.additionalProperties) compareAdditionalProperties(c, old, next, at);
+  if (keywords & KEYWORDS.propertyCounts) {
+    compareCount(c, old, next, oldKeywords, newKeywords, at, "minProperties");
+    compareCount(c, old, next, oldKeywords, newKeywords, at, "maxProperties");
   }
-  compareCount(c, old, next, oldKeywords, newKeywords, at, "minProperties");
-  compareCount(c, old, next, oldKeywords, newKeywords, at, "maxProperties");
-  if (Object.hasOwn(oldKeywords, "propertyNames") || Object.hasOwn(newKeywords, "propertyNames")) {
+  if (keywords & KEYWORDS.propertyNames) {
     c.compare(
       subschema(old, "propertyNames") ?? absent(old, "propertyNames"),
       subschema(next, "propertyNames") ?? absent(next, "propertyNames"),
       memberNames(at),
     );
   }
-  compareDependentRequired(c, old, next, oldKeywords, newKeywords, at);
+  if (keywords & KEYWORDS.dependentRequired) compareDependentRequired(c, old, next, oldKeywords, newKeywords, at);
 }
 
 /** One name listed in `properties` on either side or both. */

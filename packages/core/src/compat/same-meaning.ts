@@ -37,7 +37,7 @@ function sameWithin(
   if (unequal !== undefined && isObject(old.schema) && unequal.get(old.schema) === next.schema) return false;
   const start = found.refs.length;
   if (!equalJson(old.schema, next.schema, memory !== undefined)) {
-    found.refs.length = start;
+    if (found.refs.length !== start) found.refs.length = start;
     if (memory !== undefined) remember(memory, old.schema, next.schema);
     return false;
   }
@@ -69,8 +69,10 @@ const found = { refs: [] as string[], differing: [] as unknown[] };
 function remember(memory: EqualityMemory, old: unknown, next: unknown): void {
   memory.unequal ??= new Map();
   const { differing } = found;
-  for (let i = 0; i < differing.length; i += 2) memory.unequal.set(differing[i] as object, differing[i + 1]);
-  differing.length = 0;
+  if (differing.length > 0) {
+    for (let i = 0; i < differing.length; i += 2) memory.unequal.set(differing[i] as object, differing[i + 1]);
+    differing.length = 0;
+  }
   if (isObject(old)) memory.unequal.set(old, next);
 }
 
@@ -115,6 +117,6 @@ function differs(a: unknown, b: unknown, trace: boolean): false {
 export function jsonEqual(a: unknown, b: unknown): boolean {
   const start = found.refs.length;
   const equal = equalJson(a, b, false);
-  found.refs.length = start;
+  if (found.refs.length !== start) found.refs.length = start;
   return equal;
 }

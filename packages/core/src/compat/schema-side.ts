@@ -31,6 +31,27 @@ export function keywordsOf(side: Side): SchemaObject | undefined {
   return isSchemaObject(side.schema) ? side.schema : undefined;
 }
 
+/** A root as the subschema it is: its pointer read from the root when a difference needs it. */
+export function rootSide(root: SchemaRoot): Side {
+  return new RootSide(root);
+}
+
+class RootSide implements Side {
+  declare readonly schema: unknown;
+  declare readonly root: SchemaRoot;
+  declare readonly variant: string | undefined;
+
+  constructor(root: SchemaRoot) {
+    this.schema = root.schema;
+    this.root = root;
+    this.variant = undefined;
+  }
+
+  get pointer(): string {
+    return this.root.pointer;
+  }
+}
+
 /** A subschema standing for an absent keyword (`additionalProperties` left out is `true`), located at its parent. */
 export function absent(parent: Side, keyword: string): Side {
   return new Derived(true, parent, undefined, undefined, `no ${keyword}`);
@@ -38,17 +59,19 @@ export function absent(parent: Side, keyword: string): Side {
 
 /**
  * A subschema reached from its parent. Its pointer is written out when first read: the
- * comparison visits every subschema but reads the pointers of the few it reports.
+ * comparison visits every subschema but reads the pointers of the few it reports. (Fields here
+ * and in the other small classes of the comparison are `declare`d and set by the constructor
+ * alone, without the defining pass that class fields otherwise add to every construction.)
  */
 class Derived implements Side {
-  readonly schema: unknown;
-  readonly root: SchemaRoot;
-  readonly variant: string | undefined;
-  private readonly parent: Side;
+  declare readonly schema: unknown;
+  declare readonly root: SchemaRoot;
+  declare readonly variant: string | undefined;
+  declare private readonly parent: Side;
   /** The keyword (and map key or list index) below the parent; none for a view of the parent itself. */
-  private readonly keyword: string | undefined;
-  private readonly key: string | number | undefined;
-  private written: string | undefined;
+  declare private readonly keyword: string | undefined;
+  declare private readonly key: string | number | undefined;
+  declare private written: string | undefined;
 
   constructor(
     schema: unknown,

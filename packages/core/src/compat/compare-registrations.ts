@@ -113,16 +113,19 @@ class CapabilityRoot implements SchemaRoot {
   declare readonly dialect: Dialect;
   declare private readonly index: number;
   declare private readonly keyword: "input_schema" | "output_schema";
+  declare private written: string | undefined;
 
   constructor(schema: unknown, index: number, keyword: "input_schema" | "output_schema") {
     this.schema = schema;
     this.dialect = dialectOf(schema) ?? "2020-12";
     this.index = index;
     this.keyword = keyword;
+    this.written = undefined;
   }
 
   get pointer(): string {
-    return `/capabilities/${this.index}/${this.keyword}`;
+    this.written ??= `/capabilities/${this.index}/${this.keyword}`;
+    return this.written;
   }
 }
 

@@ -1,6 +1,6 @@
 import { resolvePointer } from "../validation/pointer.js";
 import { isSchemaObject, own, walkSchema } from "../validation/schema-walk.js";
-import type { SchemaRoot, Side } from "./schema-side.js";
+import { atPointer, type SchemaRoot, type Side } from "./schema-side.js";
 import { isAnnotation } from "./vocabulary.js";
 
 /** Where a root's plain-name fragments (`#name`) point, and whether its references can be followed at all. */
@@ -67,7 +67,7 @@ export function resolveRef(root: SchemaRoot, ref: string): Resolved {
   if (!found.found || !(typeof found.value === "boolean" || isSchemaObject(found.value))) {
     return { reason: `"$ref": ${JSON.stringify(ref)} does not point at a subschema` };
   }
-  return { side: { schema: found.value, pointer: root.pointer + pointer, root } };
+  return { side: atPointer(found.value, root, pointer) };
 }
 
 /**

@@ -52,6 +52,29 @@ class RootSide implements Side {
   }
 }
 
+/** The subschema at `pointer` from a root (a reference's target): its full pointer written out only for a difference. */
+export function atPointer(schema: unknown, root: SchemaRoot, pointer: string): Side {
+  return new Target(schema, root, pointer);
+}
+
+class Target implements Side {
+  declare readonly schema: unknown;
+  declare readonly root: SchemaRoot;
+  declare readonly variant: string | undefined;
+  declare private readonly fromRoot: string;
+
+  constructor(schema: unknown, root: SchemaRoot, fromRoot: string) {
+    this.schema = schema;
+    this.root = root;
+    this.variant = undefined;
+    this.fromRoot = fromRoot;
+  }
+
+  get pointer(): string {
+    return this.root.pointer + this.fromRoot;
+  }
+}
+
 /** A subschema standing for an absent keyword (`additionalProperties` left out is `true`), located at its parent. */
 export function absent(parent: Side, keyword: string): Side {
   return new Derived(true, parent, undefined, undefined, `no ${keyword}`);

@@ -3,7 +3,7 @@ import { type Dialect, dialectOf } from "../validation/dialect.js";
 import { isSchemaObject } from "../validation/schema-walk.js";
 import { compareSchema } from "./compare-schema.js";
 import type { CallState } from "./comparison.js";
-import type { SchemaRoot } from "./schema-side.js";
+import type { RootSide } from "./schema-side.js";
 import type { CompatibilityDifference, CompatibilityReport } from "./types.js";
 import { declaresBreakingChange } from "./versions.js";
 
@@ -107,10 +107,15 @@ function firstIndexOf(
   return -1;
 }
 
-/** A capability schema as a comparison root: its pointer is written out only for a difference. */
-class CapabilityRoot implements SchemaRoot {
+/**
+ * A capability schema as a comparison root, and as the subschema at its top: its pointer is
+ * written out only for a difference.
+ */
+class CapabilityRoot implements RootSide {
   declare readonly schema: unknown;
   declare readonly dialect: Dialect;
+  declare readonly root: RootSide;
+  declare readonly variant: undefined;
   declare private readonly index: number;
   declare private readonly keyword: "input_schema" | "output_schema";
   declare private written: string | undefined;
@@ -118,6 +123,8 @@ class CapabilityRoot implements SchemaRoot {
   constructor(schema: unknown, index: number, keyword: "input_schema" | "output_schema") {
     this.schema = schema;
     this.dialect = dialectOf(schema) ?? "2020-12";
+    this.root = this;
+    this.variant = undefined;
     this.index = index;
     this.keyword = keyword;
     this.written = undefined;

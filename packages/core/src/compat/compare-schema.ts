@@ -7,11 +7,11 @@ import type { Direction } from "./effect.js";
 import { compareObjects } from "./objects.js";
 import { type Followed, follow } from "./refs.js";
 import { sameMeaning } from "./same-meaning.js";
-import { keywordsOf, rootSide, type SchemaRoot, type Side } from "./schema-side.js";
+import { keywordsOf, type RootSide, type Side } from "./schema-side.js";
 import type { CompatibilityDifference } from "./types.js";
 import { compareType, compareValues } from "./types-and-values.js";
 import { compareUnevaluated, compareUnmodelled } from "./unmodelled.js";
-import { admits, GROUPS, groupsOf, KEYWORDS, type Kinds, kindsOf, type ValueKind } from "./vocabulary.js";
+import { commonKinds, GROUPS, groupsOf, KEYWORDS, KIND_BIT, kindsOf } from "./vocabulary.js";
 
 /**
  * Compares one capability schema across versions in one direction and appends what differs
@@ -19,20 +19,18 @@ import { admits, GROUPS, groupsOf, KEYWORDS, type Kinds, kindsOf, type ValueKind
  * what allows an instance the old one did not.
  */
 export function compareSchema(
-  old: SchemaRoot,
-  next: SchemaRoot,
+  old: RootSide,
+  next: RootSide,
   options: { readonly direction: Direction; readonly action: string; readonly call: CallState },
   out: CompatibilityDifference[],
 ): void {
-  const before = rootSide(old);
-  const after = rootSide(next);
   // The common case, an unchanged schema, costs one walk and nothing else.
-  if (sameMeaning(before, after, options.call)) return;
+  if (sameMeaning(old, next, options.call)) return;
   const comparison = newComparison(
     { direction: options.direction, action: options.action, out, call: options.call },
     compareSubschemas,
   );
-  comparison.compare(before, after, ROOT);
+  comparison.compare(old, next, ROOT);
 }
 
 function pairKey(old: Side, next: Side): string {
@@ -203,31 +201,29 @@ function compareKeywords(
   groups: number,
   at: Location,
 ): void {
-  const oldKinds = kindsOf(oldKeywords);
-  const newKinds = kindsOf(newKeywords);
-  if (groups & GROUPS.type) compareType(c, old, next, oldKeywords, newKeywords, oldKinds, newKinds, at);
+  // Without `type` on either side, every kind is admitted on both.
+  const typed = (groups & KEYWORDS.type) !== 0;
+  const oldKinds = typed ? kindsOf(oldKeywords) : undefined;
+  const newKinds = typed ? kindsOf(newKeywords) : undefined;
+  if (typed) compareType(c, old, next, oldKeywords, newKeywords, oldKinds, newKinds, at);
   if (groups & GROUPS.values) compareValues(c, old, next, oldKeywords, newKeywords, at);
   // The keywords about one kind of value are compared only where both sides admit it: where one
   // side does not, the `type` difference above already reports that kind lost or gained.
-  const numbers = inBoth(oldKinds, newKinds, "integer") || inBoth(oldKinds, newKinds, "fraction");
-  if (groups & GROUPS.numbers && numbers) compareNumbers(c, old, next, oldKeywords, newKeywords, at);
-  if (groups & GROUPS.strings && inBoth(oldKinds, newKinds, "string")) {
+  const both = commonKinds(oldKinds, newKinds);
+  if (groups & GROUPS.numbers && both & (KIND_BIT.integer | KIND_BIT.fraction)) {
+    compareNumbers(c, old, next, oldKeywords, newKeywords, at);
+  }
+  if (groups & GROUPS.strings && both & KIND_BIT.string) {
     if (groups & KEYWORDS.minLength) compareCount(c, old, next, oldKeywords, newKeywords, at, "minLength");
     if (groups & KEYWORDS.maxLength) compareCount(c, old, next, oldKeywords, newKeywords, at, "maxLength");
     if (groups & KEYWORDS.pattern) compareOpaque(c, old, next, oldKeywords, newKeywords, at, "pattern");
     if (groups & KEYWORDS.format) compareOpaque(c, old, next, oldKeywords, newKeywords, at, "format");
   }
-  if (groups & GROUPS.arrays && inBoth(oldKinds, newKinds, "array")) {
-    compareArrays(c, old, next, oldKeywords, newKeywords, at);
-  }
-  if (groups & GROUPS.objects && inBoth(oldKinds, newKinds, "object")) {
+  if (groups & GROUPS.arrays && both & KIND_BIT.array) compareArrays(c, old, next, oldKeywords, newKeywords, at);
+  if (groups & GROUPS.objects && both & KIND_BIT.object) {
     compareObjects(c, old, next, oldKeywords, newKeywords, groups, at);
   }
   if (groups & GROUPS.applicators) compareApplicators(c, old, next, oldKeywords, newKeywords, at);
   if (groups & GROUPS.unmodelled) compareUnmodelled(c, old, next, oldKeywords, newKeywords, at);
   if (groups & GROUPS.unevaluated) compareUnevaluated(c, old, next, oldKeywords, newKeywords, at);
-}
-
-function inBoth(oldKinds: Kinds, newKinds: Kinds, kind: ValueKind): boolean {
-  return admits(oldKinds, kind) && admits(newKinds, kind);
 }

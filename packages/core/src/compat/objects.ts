@@ -39,13 +39,14 @@ export function compareObjects(
       compareMember(c, old, next, name, oldProperties, newProperties, oldRequired, newRequired, at);
     }
   }
-  // Names required without being listed: a name required on both sides is the same either way.
+  // Names required on one side only without being listed (a name required on both sides is the
+  // same either way).
   for (const name of oldRequired) {
-    if (listedIn(oldProperties, name) || listedIn(newProperties, name)) continue;
+    if (newRequired.has(name) || listedIn(oldProperties, name) || listedIn(newProperties, name)) continue;
     compareRequiredness(c, old, next, name, oldRequired, newRequired, at);
   }
   for (const name of newRequired) {
-    if (listedIn(oldProperties, name) || listedIn(newProperties, name) || oldRequired.has(name)) continue;
+    if (oldRequired.has(name) || listedIn(oldProperties, name) || listedIn(newProperties, name)) continue;
     compareRequiredness(c, old, next, name, oldRequired, newRequired, at);
   }
   if (keywords & KEYWORDS.additionalProperties) compareAdditionalProperties(c, old, next, at);

@@ -36,9 +36,10 @@ function sameWithin(
   const unequal = memory?.unequal;
   if (unequal !== undefined && isObject(old.schema) && unequal.get(old.schema) === next.schema) return false;
   const start = found.refs.length;
+  found.visited = 0;
   if (!equalJson(old.schema, next.schema, memory !== undefined)) {
     if (found.refs.length !== start) found.refs.length = start;
-    if (memory !== undefined) remember(memory, old.schema, next.schema);
+    if (memory !== undefined && found.visited > WORTH_REMEMBERING) remember(memory, old.schema, next.schema);
     return false;
   }
   if (found.refs.length === start) return true;
@@ -59,20 +60,25 @@ function sameWithin(
 /**
  * What the walks collect, kept between calls so that the walk of an unchanged schema (the
  * common case) allocates nothing: the values of reference keywords met (a call takes those
- * past its starting length), and the pairs of objects that held the first difference found,
+ * past its starting length), how many objects the current walk visited, and, from a failed walk
+ * long enough to be worth remembering, the pairs of objects that held the first difference,
  * innermost first (taken at once by {@link remember}). Walks never interleave: JavaScript runs
  * one at a time, and a walk calls nothing that walks.
  */
-const found = { refs: [] as string[], differing: [] as unknown[] };
+const found = { refs: [] as string[], visited: 0, differing: [] as unknown[] };
+
+/**
+ * A failed walk shorter than this (in objects visited) is walked again rather than remembered:
+ * below it, walking costs less than keeping the pairs (most changes are near the top).
+ */
+const WORTH_REMEMBERING = 16;
 
 /** Records a failed walk: the pair it was asked about and the pairs inside that held the difference. */
 function remember(memory: EqualityMemory, old: unknown, next: unknown): void {
   memory.unequal ??= new Map();
   const { differing } = found;
-  if (differing.length > 0) {
-    for (let i = 0; i < differing.length; i += 2) memory.unequal.set(differing[i] as object, differing[i + 1]);
-    differing.length = 0;
-  }
+  for (let i = 0; i < differing.length; i += 2) memory.unequal.set(differing[i] as object, differing[i + 1]);
+  differing.length = 0;
   if (isObject(old)) memory.unequal.set(old, next);
 }
 
@@ -91,6 +97,7 @@ function isObject(value: unknown): value is object {
  */
 function equalJson(a: unknown, b: unknown, trace: boolean): boolean {
   if (typeof a !== "object" || a === null || typeof b !== "object" || b === null) return a === b;
+  found.visited += 1;
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
     for (let i = 0; i < a.length; i++) {
@@ -133,9 +140,12 @@ function equalJson(a: unknown, b: unknown, trace: boolean): boolean {
 /** `$`, which every reference keyword starts with: most string members are looked up no further. */
 const DOLLAR = 36;
 
-/** Notes, while a failed walk unwinds, a pair of objects that holds the difference; always `false`. */
+/**
+ * Notes, while a failed walk unwinds, a pair of objects that holds the difference, when the walk
+ * is long enough to be remembered (its count is final by then); always `false`.
+ */
 function differs(a: unknown, b: unknown, trace: boolean): false {
-  if (trace && isObject(a)) found.differing.push(a, b);
+  if (trace && found.visited > WORTH_REMEMBERING && isObject(a)) found.differing.push(a, b);
   return false;
 }
 

@@ -31,25 +31,9 @@ export function keywordsOf(side: Side): SchemaObject | undefined {
   return isSchemaObject(side.schema) ? side.schema : undefined;
 }
 
-/** A root as the subschema it is: its pointer read from the root when a difference needs it. */
-export function rootSide(root: SchemaRoot): Side {
-  return new RootSide(root);
-}
-
-class RootSide implements Side {
-  declare readonly schema: unknown;
-  declare readonly root: SchemaRoot;
-  declare readonly variant: string | undefined;
-
-  constructor(root: SchemaRoot) {
-    this.schema = root.schema;
-    this.root = root;
-    this.variant = undefined;
-  }
-
-  get pointer(): string {
-    return this.root.pointer;
-  }
+/** A root that is also the subschema at its top, as the comparison of a capability schema starts. */
+export interface RootSide extends SchemaRoot, Side {
+  readonly root: RootSide;
 }
 
 /** The subschema at `pointer` from a root (a reference's target): its full pointer written out only for a difference. */
@@ -115,7 +99,8 @@ class Derived implements Side {
   get pointer(): string {
     if (this.written === undefined) {
       let pointer = this.parent.pointer;
-      if (this.keyword !== undefined) pointer += segment(this.keyword);
+      // Keywords the comparison names need no escaping; member names may.
+      if (this.keyword !== undefined) pointer += `/${this.keyword}`;
       if (this.key !== undefined) pointer += segment(this.key);
       this.written = pointer;
     }

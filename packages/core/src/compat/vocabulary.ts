@@ -109,7 +109,7 @@ export const VALUE_KINDS: readonly ValueKind[] = [
 ];
 
 /** Value kinds as bits: sets of kinds are numbers, tested without allocating. */
-const KIND_BIT: Readonly<Record<ValueKind, number>> = {
+export const KIND_BIT: Readonly<Record<ValueKind, number>> = {
   null: 1,
   boolean: 2,
   object: 4,
@@ -145,6 +145,13 @@ export function kindsOf(keywords: SchemaObject): Kinds {
 /** True when `kinds` (from {@link kindsOf}) admits values of `kind`. */
 export function admits(kinds: Kinds, kind: ValueKind): boolean {
   return kinds === undefined || (kinds & KIND_BIT[kind]) !== 0;
+}
+
+const EVERY_KIND = 127;
+
+/** The kinds both admit, as bits of {@link KIND_BIT}: tested once for each group of keywords. */
+export function commonKinds(first: Kinds, second: Kinds): number {
+  return (first ?? EVERY_KIND) & (second ?? EVERY_KIND);
 }
 
 /** True when no kind is admitted by both. */

@@ -11,7 +11,7 @@ import { keywordsOf, type RootSide, type Side } from "./schema-side.js";
 import type { CompatibilityDifference } from "./types.js";
 import { compareType, compareValues } from "./types-and-values.js";
 import { compareUnevaluated, compareUnmodelled } from "./unmodelled.js";
-import { commonKinds, GROUPS, groupsOf, KEYWORDS, KIND_BIT, kindsOf } from "./vocabulary.js";
+import { GROUPS, groupsOf, KEYWORDS, KIND_BIT, kindsIn } from "./vocabulary.js";
 
 /**
  * Compares one capability schema across versions in one direction and appends what differs
@@ -188,28 +188,31 @@ function compareResolved(c: Comparison, old: Side, next: Side, oldGroups: number
     });
     return;
   }
-  compareKeywords(c, old, next, oldKeywords, newKeywords, oldGroups | newGroups, at);
+  compareKeywords(c, old, next, oldKeywords, newKeywords, oldGroups, newGroups, at);
 }
 
-/** Two subschemas with keywords, keyword by keyword: only the {@link KEYWORDS} either side holds (`groups`). */
+/**
+ * Two subschemas with keywords, keyword by keyword: only the {@link KEYWORDS} either side holds
+ * (from their {@link groupsOf}).
+ */
 function compareKeywords(
   c: Comparison,
   old: Side,
   next: Side,
   oldKeywords: SchemaObject,
   newKeywords: SchemaObject,
-  groups: number,
+  oldGroups: number,
+  newGroups: number,
   at: Location,
 ): void {
-  // Without `type` on either side, every kind is admitted on both.
-  const typed = (groups & KEYWORDS.type) !== 0;
-  const oldKinds = typed ? kindsOf(oldKeywords) : undefined;
-  const newKinds = typed ? kindsOf(newKeywords) : undefined;
-  if (typed) compareType(c, old, next, oldKeywords, newKeywords, oldKinds, newKinds, at);
+  const groups = oldGroups | newGroups;
+  const oldKinds = kindsIn(oldGroups);
+  const newKinds = kindsIn(newGroups);
+  if (groups & KEYWORDS.type) compareType(c, old, next, oldKeywords, newKeywords, oldKinds, newKinds, at);
   if (groups & GROUPS.values) compareValues(c, old, next, oldKeywords, newKeywords, at);
   // The keywords about one kind of value are compared only where both sides admit it: where one
   // side does not, the `type` difference above already reports that kind lost or gained.
-  const both = commonKinds(oldKinds, newKinds);
+  const both = oldKinds & newKinds;
   if (groups & GROUPS.numbers && both & (KIND_BIT.integer | KIND_BIT.fraction)) {
     compareNumbers(c, old, next, oldKeywords, newKeywords, at);
   }

@@ -115,17 +115,41 @@ export function newComparison(
   init: { direction: Direction; action: string; out: CompatibilityDifference[]; call: CallState; nesting?: number },
   run: Runner,
 ): Comparison {
-  const comparison: Comparison = {
-    direction: init.direction,
-    action: init.action,
-    out: init.out,
-    call: init.call,
-    nesting: init.nesting ?? 0,
-    stopped: false,
-    run,
-    compare: (old, next, at) => run(comparison, old, next, at),
-  };
-  return comparison;
+  return new Under(init.direction, init.action, init.out, init.call, init.nesting ?? 0, run);
+}
+
+/** A {@link Comparison}: `compare` is a method, not a closure made for each schema compared. */
+class Under implements Comparison {
+  declare readonly direction: Direction;
+  declare readonly action: string;
+  declare readonly out: CompatibilityDifference[];
+  declare readonly call: CallState;
+  declare pairs: { readonly open: Map<string, number>; readonly done: Set<string> } | undefined;
+  declare nesting: number;
+  declare stopped: boolean;
+  declare readonly run: Runner;
+
+  constructor(
+    direction: Direction,
+    action: string,
+    out: CompatibilityDifference[],
+    call: CallState,
+    nesting: number,
+    run: Runner,
+  ) {
+    this.direction = direction;
+    this.action = action;
+    this.out = out;
+    this.call = call;
+    this.pairs = undefined;
+    this.nesting = nesting;
+    this.stopped = false;
+    this.run = run;
+  }
+
+  compare(old: Side, next: Side, at: Location): void {
+    this.run(this, old, next, at);
+  }
 }
 
 /** A comparison of its own (own differences, own memory of pairs) that shares the work bound: for "does this branch hold that schema?". */
@@ -192,7 +216,6 @@ function pointerOf(location: Side | string): string {
 }
 
 function consequence(effect: Effect, direction: Direction): string {
-  const subject = direction === "input" ? "inputs" : "outputs";
   switch (effect) {
     case "unknown":
       return "undecidable (MRS-C3): counted as breaking";
@@ -205,11 +228,11 @@ function consequence(effect: Effect, direction: Direction): string {
     case "narrows":
       return direction === "input"
         ? "breaking: some inputs that were valid are now refused"
-        : `not breaking: ${subject} only promise more`;
+        : "not breaking: outputs only promise more";
     case "widens":
       return direction === "output"
         ? "breaking: callers may receive outputs the old version could not return"
-        : `not breaking: more ${subject} are accepted`;
+        : "not breaking: more inputs are accepted";
   }
 }
 

@@ -2,6 +2,7 @@ import { compileSchema } from "../validation/engine.js";
 import { type Comparison, type Location, member, report } from "./comparison.js";
 import { combineEffects, type Effect } from "./effect.js";
 import type { DifferenceKind } from "./kinds.js";
+import { type RequiredNames, requires } from "./required.js";
 import { keywordsOf, namesOf, type Side, subschema } from "./schema-side.js";
 import { acceptsEverything } from "./vocabulary.js";
 
@@ -34,13 +35,13 @@ export function compareListedOnOneSide(
   listed: Side,
   other: Side,
   name: string,
-  oldRequired: ReadonlySet<string>,
-  newRequired: ReadonlySet<string>,
+  oldRequired: RequiredNames,
+  newRequired: RequiredNames,
   at: Location,
 ): void {
   const added = change === "added";
   const model = contentModelOf(other, name);
-  const isRequired = (added ? newRequired : oldRequired).has(name);
+  const isRequired = requires(added ? newRequired : oldRequired, name);
   const requirement = requirementEffect(name, oldRequired, newRequired);
   // The requirement's own change, told where it goes against the property's: an added property
   // that is no longer required (it was a required name the old version did not list), or a
@@ -90,7 +91,10 @@ function contentModelOf(side: Side, name: string): ContentModel {
   // expression further on cannot be run, which is said first.
   let matching: Side | undefined;
   let several = false;
-  for (const expression of namesOf(keywordsOf(side) ?? {}, "patternProperties")) {
+  const keywords = keywordsOf(side);
+  const expressions =
+    keywords && Object.hasOwn(keywords, "patternProperties") ? namesOf(keywords, "patternProperties") : [];
+  for (const expression of expressions) {
     const matches = patternMatches(expression, name);
     const entry = subschema(side, "patternProperties", expression);
     if (matches === undefined || !entry) {
@@ -121,9 +125,10 @@ function patternMatches(expression: string, name: string): boolean | undefined {
 }
 
 /** A name added to `required` narrows, one dropped from it widens, whatever happens to its schema. */
-function requirementEffect(name: string, oldRequired: ReadonlySet<string>, newRequired: ReadonlySet<string>): Effect {
-  if (newRequired.has(name) === oldRequired.has(name)) return "none";
-  return newRequired.has(name) ? "narrows" : "widens";
+function requirementEffect(name: string, oldRequired: RequiredNames, newRequired: RequiredNames): Effect {
+  const after = requires(newRequired, name);
+  if (after === requires(oldRequired, name)) return "none";
+  return after ? "narrows" : "widens";
 }
 
 function describeModel(side: Side): string {

@@ -2,6 +2,7 @@ import { isSchemaObject, type SchemaObject } from "../validation/schema-walk.js"
 import { compareCount } from "./bounds.js";
 import { anyChild, type Comparison, type Location, member, memberNames, report } from "./comparison.js";
 import { compareListedOnOneSide } from "./members.js";
+import { NO_NAMES, type RequiredNames, requiredOf, requires, sameNames } from "./required.js";
 import { absent, entryOf, keywordPointer, keywordValue, namesOf, type Side, subschema } from "./schema-side.js";
 import { KEYWORDS } from "./vocabulary.js";
 
@@ -22,8 +23,8 @@ export function compareObjects(
   at: Location,
 ): void {
   // `keywords` (KEYWORDS, of both sides) spares looking up what neither side holds.
-  const oldRequired = keywords & KEYWORDS.required ? requiredOf(oldKeywords) : NONE;
-  const newRequired = keywords & KEYWORDS.required ? requiredOf(newKeywords) : NONE;
+  const oldRequired = keywords & KEYWORDS.required ? requiredOf(oldKeywords) : NO_NAMES;
+  const newRequired = keywords & KEYWORDS.required ? requiredOf(newKeywords) : NO_NAMES;
   if (keywords & KEYWORDS.patternProperties) comparePatternProperties(c, old, next, oldKeywords, newKeywords, at);
   const oldProperties = keywords & KEYWORDS.properties ? mapOf(oldKeywords, "properties") : undefined;
   const newProperties = keywords & KEYWORDS.properties ? mapOf(newKeywords, "properties") : undefined;
@@ -40,14 +41,16 @@ export function compareObjects(
     }
   }
   // Names required on one side only without being listed (a name required on both sides is the
-  // same either way).
-  for (const name of oldRequired) {
-    if (newRequired.has(name) || listedIn(oldProperties, name) || listedIn(newProperties, name)) continue;
-    compareRequiredness(c, old, next, name, oldRequired, newRequired, at);
-  }
-  for (const name of newRequired) {
-    if (oldRequired.has(name) || listedIn(oldProperties, name) || listedIn(newProperties, name)) continue;
-    compareRequiredness(c, old, next, name, oldRequired, newRequired, at);
+  // same either way); most versions require the same list.
+  if (!sameNames(oldRequired, newRequired)) {
+    for (const name of oldRequired) {
+      if (requires(newRequired, name) || listedIn(oldProperties, name) || listedIn(newProperties, name)) continue;
+      compareRequiredness(c, old, next, name, oldRequired, newRequired, at);
+    }
+    for (const name of newRequired) {
+      if (requires(oldRequired, name) || listedIn(oldProperties, name) || listedIn(newProperties, name)) continue;
+      compareRequiredness(c, old, next, name, oldRequired, newRequired, at);
+    }
   }
   if (keywords & KEYWORDS.additionalProperties) compareAdditionalProperties(c, old, next, at);
   if (keywords & KEYWORDS.propertyCounts) {
@@ -72,8 +75,8 @@ function compareMember(
   name: string,
   oldProperties: SchemaObject | undefined,
   newProperties: SchemaObject | undefined,
-  oldRequired: ReadonlySet<string>,
-  newRequired: ReadonlySet<string>,
+  oldRequired: RequiredNames,
+  newRequired: RequiredNames,
   at: Location,
 ): void {
   const before = oldProperties && entryOf(old, "properties", oldProperties, name);
@@ -101,27 +104,17 @@ function listedIn(map: SchemaObject | undefined, name: string): boolean {
   return map !== undefined && isListed.call(map, name);
 }
 
-const NONE: ReadonlySet<string> = new Set();
-
-function requiredOf(keywords: SchemaObject): ReadonlySet<string> {
-  const list = keywordValue(keywords, "required");
-  if (!Array.isArray(list) || list.length === 0) return NONE;
-  const names = new Set<string>();
-  for (const name of list) if (typeof name === "string") names.add(name);
-  return names;
-}
-
 function compareRequiredness(
   c: Comparison,
   old: Side,
   next: Side,
   name: string,
-  oldRequired: ReadonlySet<string>,
-  newRequired: ReadonlySet<string>,
+  oldRequired: RequiredNames,
+  newRequired: RequiredNames,
   at: Location,
 ): void {
-  const before = oldRequired.has(name);
-  const after = newRequired.has(name);
+  const before = requires(oldRequired, name);
+  const after = requires(newRequired, name);
   if (before === after) return;
   report(c, {
     kind: after ? "property-became-required" : "property-became-optional",

@@ -98,11 +98,10 @@ class Derived implements Side {
 
   get pointer(): string {
     if (this.written === undefined) {
-      let pointer = this.parent.pointer;
       // Keywords the comparison names need no escaping; member names may.
-      if (this.keyword !== undefined) pointer += `/${this.keyword}`;
-      if (this.key !== undefined) pointer += segment(this.key);
-      this.written = pointer;
+      if (this.keyword === undefined) this.written = this.parent.pointer;
+      else if (this.key === undefined) this.written = `${this.parent.pointer}/${this.keyword}`;
+      else this.written = `${this.parent.pointer}/${this.keyword}/${segment(this.key)}`;
     }
     return this.written;
   }
@@ -134,10 +133,10 @@ function asSubschema(value: unknown, parent: Side, keyword: string, key: string 
     : undefined;
 }
 
-/** `child` with a fast path: most segments (keywords, plain member names, indexes) need no escaping. */
-function segment(key: string | number): string {
-  const text = String(key);
-  return text.includes("~") || text.includes("/") ? child("", text) : `/${text}`;
+/** A map key or list index as a JSON Pointer segment (without its "/"): most need no escaping. */
+function segment(key: string | number): string | number {
+  if (typeof key === "number" || !(key.includes("~") || key.includes("/"))) return key;
+  return child("", key).slice(1);
 }
 
 /** The pointer of `keyword` in a subschema when it is there, else of the subschema (where it is missing). */

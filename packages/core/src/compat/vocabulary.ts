@@ -135,8 +135,14 @@ const KINDS_OF_TYPE: ReadonlyMap<unknown, number> = new Map<unknown, number>([
 /** The value kinds a subschema's `type` admits, or `undefined` when it has no `type` (every kind). */
 export function kindsOf(keywords: SchemaObject): Kinds {
   const type = Object.hasOwn(keywords, "type") ? keywords.type : undefined;
+  if (typeof type !== "string" && !Array.isArray(type)) return undefined;
+  return kindsOfType(type);
+}
+
+/** The kinds a value of `type` admits: a name or a list of names (anything else: every kind). */
+function kindsOfType(type: unknown): number {
   if (typeof type === "string") return KINDS_OF_TYPE.get(type) ?? 0;
-  if (!Array.isArray(type)) return undefined;
+  if (!Array.isArray(type)) return EVERY_KIND;
   let kinds = 0;
   for (const name of type) kinds |= KINDS_OF_TYPE.get(name) ?? 0;
   return kinds;
@@ -148,11 +154,6 @@ export function admits(kinds: Kinds, kind: ValueKind): boolean {
 }
 
 const EVERY_KIND = 127;
-
-/** The kinds both admit, as bits of {@link KIND_BIT}: tested once for each group of keywords. */
-export function commonKinds(first: Kinds, second: Kinds): number {
-  return (first ?? EVERY_KIND) & (second ?? EVERY_KIND);
-}
 
 /** True when no kind is admitted by both. */
 export function disjointKinds(first: number, second: number): boolean {
@@ -294,14 +295,27 @@ function groupTable(dialect: Dialect): ReadonlyMap<string, number> {
   return table;
 }
 
-/** The {@link KEYWORDS} a subschema holds, read in its dialect (a keyword it does not model is `unmodelled`). */
+/**
+ * The {@link KEYWORDS} a subschema holds, read in its dialect (a keyword it does not model is
+ * `unmodelled`), and with `type`, the kinds it admits above them (read with {@link kindsIn}):
+ * everything the comparison of one subschema needs to know first, in one pass over its keywords.
+ */
 export function groupsOf(keywords: SchemaObject, dialect: Dialect): number {
   const table = GROUP_IN[dialect];
   let groups = 0;
   for (const keyword of Object.keys(keywords)) {
     const group = table.get(keyword);
-    if (group !== undefined) groups |= group;
+    if (group === KEYWORDS.type) groups |= group | (kindsOfType(keywords[keyword]) << KINDS_SHIFT);
+    else if (group !== undefined) groups |= group;
     else if (!keyword.startsWith("x-")) groups |= KEYWORDS.unmodelled;
   }
   return groups;
+}
+
+/** Where {@link groupsOf} puts the kinds `type` admits: above every bit of {@link KEYWORDS}. */
+const KINDS_SHIFT = 20;
+
+/** The kinds a subschema admits, as bits of {@link KIND_BIT}, from its {@link groupsOf} (without `type`: every kind). */
+export function kindsIn(groups: number): number {
+  return groups & KEYWORDS.type ? (groups >>> KINDS_SHIFT) & EVERY_KIND : EVERY_KIND;
 }

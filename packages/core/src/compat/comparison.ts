@@ -211,6 +211,18 @@ export function report(of: Comparison, finding: Finding): void {
   }
 }
 
+/**
+ * `JSON.stringify` of a name for a message, without its cost for the plain names most are
+ * (printable ASCII without `"` or `\`); any other goes through `JSON.stringify`.
+ */
+export function quoted(name: string): string {
+  for (let i = 0; i < name.length; i++) {
+    const code = name.charCodeAt(i);
+    if (code < 0x20 || code > 0x7e || code === 0x22 || code === 0x5c) return JSON.stringify(name);
+  }
+  return `"${name}"`;
+}
+
 function pointerOf(location: Side | string): string {
   return typeof location === "string" ? location : location.pointer;
 }

@@ -1,5 +1,5 @@
 import { compileSchema } from "../validation/engine.js";
-import { type Comparison, type Location, member, report } from "./comparison.js";
+import { type Comparison, type Location, member, quoted, report } from "./comparison.js";
 import { combineEffects, type Effect } from "./effect.js";
 import type { DifferenceKind } from "./kinds.js";
 import { type RequiredNames, requires } from "./required.js";
@@ -48,7 +48,7 @@ export function compareListedOnOneSide(
   // removed one that is now required.
   const against = added ? "widens" : "narrows";
   const note = requirement !== against ? "" : added ? " (no longer required)" : " (and now required)";
-  const subject = `${isRequired ? "required" : "optional"} property ${JSON.stringify(name)} ${change}${note}`;
+  const subject = `${isRequired ? "required" : "optional"} property ${quoted(name)} ${change}${note}`;
   const kind =
     `${isRequired ? "required" : "optional"}-property-${added ? "added-to" : "removed-from"}-${MODEL_WORDS[model.model]}-object` as DifferenceKind;
   const old = added ? model.side : listed;

@@ -1,6 +1,6 @@
 import { isSchemaObject, type SchemaObject } from "../validation/schema-walk.js";
 import { compareCount } from "./bounds.js";
-import { anyChild, type Comparison, type Location, member, memberNames, report } from "./comparison.js";
+import { anyChild, type Comparison, type Location, member, memberNames, quoted, report } from "./comparison.js";
 import { compareListedOnOneSide } from "./members.js";
 import { NO_NAMES, type RequiredNames, requiredOf, requires, sameNames } from "./required.js";
 import { absent, entryOf, keywordPointer, keywordValue, namesOf, type Side, subschema } from "./schema-side.js";
@@ -122,7 +122,7 @@ function compareRequiredness(
     old: keywordPointer(old, "required"),
     next: keywordPointer(next, "required"),
     at: member(at, name),
-    what: after ? `${JSON.stringify(name)} became required` : `${JSON.stringify(name)} is no longer required`,
+    what: after ? `${quoted(name)} became required` : `${quoted(name)} is no longer required`,
   });
 }
 

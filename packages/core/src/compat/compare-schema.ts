@@ -224,7 +224,7 @@ function compareKeywords(
   }
   if (groups & GROUPS.arrays && both & KIND_BIT.array) compareArrays(c, old, next, oldKeywords, newKeywords, at);
   if (groups & GROUPS.objects && both & KIND_BIT.object) {
-    compareObjects(c, old, next, oldKeywords, newKeywords, groups, at);
+    compareObjects(c, old, next, oldKeywords, newKeywords, oldGroups, newGroups, at);
   }
   if (groups & GROUPS.applicators) compareApplicators(c, old, next, oldKeywords, newKeywords, at);
   if (groups & GROUPS.unmodelled) compareUnmodelled(c, old, next, oldKeywords, newKeywords, at);

@@ -4,7 +4,7 @@ import { combineEffects, type Effect } from "./effect.js";
 import type { DifferenceKind } from "./kinds.js";
 import { type RequiredNames, requires } from "./required.js";
 import { keywordsOf, namesOf, type Side, subschema } from "./schema-side.js";
-import { acceptsEverything } from "./vocabulary.js";
+import { acceptsEverything, KEYWORDS } from "./vocabulary.js";
 
 /**
  * The content model that applied to a member name a schema does not list in `properties`
@@ -16,6 +16,19 @@ import { acceptsEverything } from "./vocabulary.js";
 type ContentModel =
   | { readonly model: "open" | "closed" | "partial"; readonly side: Side }
   | { readonly model: "unknown"; readonly side: Side; readonly reason: string };
+
+/** Two object schemas being compared, as their members are read against them. */
+export interface ObjectPair {
+  readonly old: Side;
+  readonly next: Side;
+  /** The keyword bits of each side (`groupsOf` in vocabulary.ts). */
+  readonly oldGroups: number;
+  readonly newGroups: number;
+  readonly oldRequired: RequiredNames;
+  readonly newRequired: RequiredNames;
+  /** Where the objects are in the instance. */
+  readonly at: Location;
+}
 
 /**
  * A property listed in `properties` on one side only: `added` (the new version lists it) or
@@ -31,16 +44,16 @@ type ContentModel =
  */
 export function compareListedOnOneSide(
   c: Comparison,
+  pair: ObjectPair,
   change: "added" | "removed",
   listed: Side,
-  other: Side,
   name: string,
-  oldRequired: RequiredNames,
-  newRequired: RequiredNames,
-  at: Location,
 ): void {
   const added = change === "added";
-  const model = contentModelOf(other, name);
+  const { oldRequired, newRequired } = pair;
+  const model = added
+    ? contentModelOf(pair.old, pair.oldGroups, name)
+    : contentModelOf(pair.next, pair.newGroups, name);
   const isRequired = requires(added ? newRequired : oldRequired, name);
   const requirement = requirementEffect(name, oldRequired, newRequired);
   // The requirement's own change, told where it goes against the property's: an added property
@@ -53,7 +66,7 @@ export function compareListedOnOneSide(
     `${isRequired ? "required" : "optional"}-property-${added ? "added-to" : "removed-from"}-${MODEL_WORDS[model.model]}-object` as DifferenceKind;
   const old = added ? model.side : listed;
   const next = added ? listed : model.side;
-  const location = member(at, name);
+  const location = member(pair.at, name);
   switch (model.model) {
     case "open": {
       const value: Effect = acceptsEverything(listed.schema) ? "none" : added ? "narrows" : "widens";
@@ -86,14 +99,16 @@ export function compareListedOnOneSide(
 
 const MODEL_WORDS = { open: "open", closed: "closed", partial: "partially-open", unknown: "partially-open" } as const;
 
-function contentModelOf(side: Side, name: string): ContentModel {
+/** The content model of `side` (with its keyword bits, `groups`) for a member `name`. */
+function contentModelOf(side: Side, groups: number, name: string): ContentModel {
+  // Most objects have neither `patternProperties` nor `additionalProperties`: open.
+  if ((groups & (KEYWORDS.patternProperties | KEYWORDS.additionalProperties)) === 0) return { model: "open", side };
   // The one entry whose expression matches; a second one makes the model unknown, unless an
   // expression further on cannot be run, which is said first.
   let matching: Side | undefined;
   let several = false;
   const keywords = keywordsOf(side);
-  const expressions =
-    keywords && Object.hasOwn(keywords, "patternProperties") ? namesOf(keywords, "patternProperties") : [];
+  const expressions = groups & KEYWORDS.patternProperties && keywords ? namesOf(keywords, "patternProperties") : [];
   for (const expression of expressions) {
     const matches = patternMatches(expression, name);
     const entry = subschema(side, "patternProperties", expression);

@@ -1,8 +1,8 @@
 import { isSchemaObject, type SchemaObject } from "../validation/schema-walk.js";
 import { compareCount } from "./bounds.js";
 import { anyChild, type Comparison, type Location, member, memberNames, quoted, report } from "./comparison.js";
-import { compareListedOnOneSide } from "./members.js";
-import { NO_NAMES, type RequiredNames, requiredOf, requires, sameNames } from "./required.js";
+import { compareListedOnOneSide, type ObjectPair } from "./members.js";
+import { NO_NAMES, requiredOf, requires, sameNames } from "./required.js";
 import { absent, entryOf, keywordPointer, keywordValue, namesOf, type Side, subschema } from "./schema-side.js";
 import { KEYWORDS } from "./vocabulary.js";
 
@@ -19,37 +19,44 @@ export function compareObjects(
   next: Side,
   oldKeywords: SchemaObject,
   newKeywords: SchemaObject,
-  keywords: number,
+  oldGroups: number,
+  newGroups: number,
   at: Location,
 ): void {
-  // `keywords` (KEYWORDS, of both sides) spares looking up what neither side holds.
-  const oldRequired = keywords & KEYWORDS.required ? requiredOf(oldKeywords) : NO_NAMES;
-  const newRequired = keywords & KEYWORDS.required ? requiredOf(newKeywords) : NO_NAMES;
+  // The keyword bits of each side (KEYWORDS) spare looking up what a side does not hold.
+  const keywords = oldGroups | newGroups;
+  const pair: ObjectPair = {
+    old,
+    next,
+    oldGroups,
+    newGroups,
+    oldRequired: oldGroups & KEYWORDS.required ? requiredOf(oldKeywords) : NO_NAMES,
+    newRequired: newGroups & KEYWORDS.required ? requiredOf(newKeywords) : NO_NAMES,
+    at,
+  };
   if (keywords & KEYWORDS.patternProperties) comparePatternProperties(c, old, next, oldKeywords, newKeywords, at);
-  const oldProperties = keywords & KEYWORDS.properties ? mapOf(oldKeywords, "properties") : undefined;
-  const newProperties = keywords & KEYWORDS.properties ? mapOf(newKeywords, "properties") : undefined;
+  const oldProperties = oldGroups & KEYWORDS.properties ? mapOf(oldKeywords, "properties") : undefined;
+  const newProperties = newGroups & KEYWORDS.properties ? mapOf(newKeywords, "properties") : undefined;
   // Every name either side lists, the old ones first, each once.
   if (oldProperties) {
-    for (const name of Object.keys(oldProperties)) {
-      compareMember(c, old, next, name, oldProperties, newProperties, oldRequired, newRequired, at);
-    }
+    for (const name of Object.keys(oldProperties)) compareMember(c, pair, name, oldProperties, newProperties);
   }
   if (newProperties) {
     for (const name of Object.keys(newProperties)) {
-      if (listedIn(oldProperties, name)) continue;
-      compareMember(c, old, next, name, oldProperties, newProperties, oldRequired, newRequired, at);
+      if (!listedIn(oldProperties, name)) compareMember(c, pair, name, oldProperties, newProperties);
     }
   }
   // Names required on one side only without being listed (a name required on both sides is the
   // same either way); most versions require the same list.
+  const { oldRequired, newRequired } = pair;
   if (!sameNames(oldRequired, newRequired)) {
     for (const name of oldRequired) {
       if (requires(newRequired, name) || listedIn(oldProperties, name) || listedIn(newProperties, name)) continue;
-      compareRequiredness(c, old, next, name, oldRequired, newRequired, at);
+      compareRequiredness(c, pair, name);
     }
     for (const name of newRequired) {
       if (requires(oldRequired, name) || listedIn(oldProperties, name) || listedIn(newProperties, name)) continue;
-      compareRequiredness(c, old, next, name, oldRequired, newRequired, at);
+      compareRequiredness(c, pair, name);
     }
   }
   if (keywords & KEYWORDS.additionalProperties) compareAdditionalProperties(c, old, next, at);
@@ -70,24 +77,20 @@ export function compareObjects(
 /** One name listed in `properties` on either side or both. */
 function compareMember(
   c: Comparison,
-  old: Side,
-  next: Side,
+  pair: ObjectPair,
   name: string,
   oldProperties: SchemaObject | undefined,
   newProperties: SchemaObject | undefined,
-  oldRequired: RequiredNames,
-  newRequired: RequiredNames,
-  at: Location,
 ): void {
-  const before = oldProperties && entryOf(old, "properties", oldProperties, name);
-  const after = newProperties && entryOf(next, "properties", newProperties, name);
+  const before = oldProperties && entryOf(pair.old, "properties", oldProperties, name);
+  const after = newProperties && entryOf(pair.next, "properties", newProperties, name);
   if (before && after) {
-    c.compare(before, after, member(at, name));
-    compareRequiredness(c, old, next, name, oldRequired, newRequired, at);
+    c.compare(before, after, member(pair.at, name));
+    compareRequiredness(c, pair, name);
   } else if (after) {
-    compareListedOnOneSide(c, "added", after, old, name, oldRequired, newRequired, at);
+    compareListedOnOneSide(c, pair, "added", after, name);
   } else if (before) {
-    compareListedOnOneSide(c, "removed", before, next, name, oldRequired, newRequired, at);
+    compareListedOnOneSide(c, pair, "removed", before, name);
   }
 }
 
@@ -104,24 +107,16 @@ function listedIn(map: SchemaObject | undefined, name: string): boolean {
   return map !== undefined && isListed.call(map, name);
 }
 
-function compareRequiredness(
-  c: Comparison,
-  old: Side,
-  next: Side,
-  name: string,
-  oldRequired: RequiredNames,
-  newRequired: RequiredNames,
-  at: Location,
-): void {
-  const before = requires(oldRequired, name);
-  const after = requires(newRequired, name);
+function compareRequiredness(c: Comparison, pair: ObjectPair, name: string): void {
+  const before = requires(pair.oldRequired, name);
+  const after = requires(pair.newRequired, name);
   if (before === after) return;
   report(c, {
     kind: after ? "property-became-required" : "property-became-optional",
     effect: after ? "narrows" : "widens",
-    old: keywordPointer(old, "required"),
-    next: keywordPointer(next, "required"),
-    at: member(at, name),
+    old: keywordPointer(pair.old, "required"),
+    next: keywordPointer(pair.next, "required"),
+    at: member(pair.at, name),
     what: after ? `${quoted(name)} became required` : `${quoted(name)} is no longer required`,
   });
 }

@@ -92,8 +92,8 @@ function isObject(value: unknown): value is object {
  * that hold the first difference in `found.differing`.
  *
  * Written for the walk of a whole unchanged capability, the common case: scalars are compared
- * in place rather than by a call each, and two objects whose members come in the same order (as
- * two copies of one document do) are read without looking each name up in the other.
+ * in place rather than by a call each, and a member at the same place in both objects (as in two
+ * copies of one document) is read without looking its name up in the other.
  */
 function equalJson(a: unknown, b: unknown, trace: boolean): boolean {
   if (typeof a !== "object" || a === null || typeof b !== "object" || b === null) return a === b;
@@ -115,15 +115,10 @@ function equalJson(a: unknown, b: unknown, trace: boolean): boolean {
   const keys = Object.keys(a);
   const otherKeys = Object.keys(b);
   if (keys.length !== otherKeys.length) return false;
-  let sameOrder = true;
   for (let i = 0; i < keys.length; i++) {
-    if (keys[i] !== otherKeys[i]) {
-      sameOrder = false;
-      break;
-    }
-  }
-  for (const key of keys) {
-    if (!sameOrder && !Object.hasOwn(b, key)) return false;
+    const key = keys[i] as string;
+    // The same name at the same place is a member of `b`; only a name elsewhere is looked up.
+    if (otherKeys[i] !== key && !Object.hasOwn(b, key)) return false;
     const value = (a as Record<string, unknown>)[key];
     const other = (b as Record<string, unknown>)[key];
     if (typeof value === "object" && value !== null) {

@@ -191,7 +191,8 @@ export function report(of: Comparison, finding: Finding): void {
   const kind = finding.kind;
   const action = of.action;
   const breaking = verdictOf(finding.effect, of.direction);
-  const where = finding.at.path === "" ? of.direction : `${of.direction} ${finding.at.path}`;
+  const path = finding.at.path;
+  const where = path === "" ? of.direction : `${of.direction} ${path}`;
   const message = `${where}: ${finding.what}; ${consequence(finding.effect, of.direction)}`;
   const old_pointer = finding.old === undefined ? undefined : pointerOf(finding.old);
   const new_pointer = finding.next === undefined ? undefined : pointerOf(finding.next);

@@ -2,8 +2,17 @@ import { isSchemaObject, type SchemaObject } from "../validation/schema-walk.js"
 import { compareCount } from "./bounds.js";
 import { anyChild, type Comparison, type Location, member, memberNames, quoted, report } from "./comparison.js";
 import { compareListedOnOneSide, type ObjectPair } from "./members.js";
-import { NO_NAMES, requiredOf, requires, sameNames } from "./required.js";
-import { absent, entryOf, keywordPointer, keywordValue, namesOf, type Side, subschema } from "./schema-side.js";
+import { NO_NAMES, requiredNames, requires, sameNames } from "./required.js";
+import {
+  absent,
+  entryOf,
+  keywordPointer,
+  keywordValue,
+  namesOf,
+  propertyOf,
+  type Side,
+  subschema,
+} from "./schema-side.js";
 import { KEYWORDS } from "./vocabulary.js";
 
 /**
@@ -30,20 +39,28 @@ export function compareObjects(
     next,
     oldGroups,
     newGroups,
-    oldRequired: oldGroups & KEYWORDS.required ? requiredOf(oldKeywords) : NO_NAMES,
-    newRequired: newGroups & KEYWORDS.required ? requiredOf(newKeywords) : NO_NAMES,
+    // A side's bit says the keyword is one of its own members (E12): read without another lookup.
+    oldRequired: oldGroups & KEYWORDS.required ? requiredNames(oldKeywords.required) : NO_NAMES,
+    newRequired: newGroups & KEYWORDS.required ? requiredNames(newKeywords.required) : NO_NAMES,
     at,
   };
   if (keywords & KEYWORDS.patternProperties) comparePatternProperties(c, old, next, oldKeywords, newKeywords, at);
-  const oldProperties = oldGroups & KEYWORDS.properties ? mapOf(oldKeywords, "properties") : undefined;
-  const newProperties = newGroups & KEYWORDS.properties ? mapOf(newKeywords, "properties") : undefined;
-  // Every name either side lists, the old ones first, each once.
+  const oldProperties = oldGroups & KEYWORDS.properties ? mapIn(oldKeywords.properties) : undefined;
+  const newProperties = newGroups & KEYWORDS.properties ? mapIn(newKeywords.properties) : undefined;
+  // Every name either side lists, the old ones first, each once; a name is a member of the map
+  // it was listed from.
   if (oldProperties) {
-    for (const name of Object.keys(oldProperties)) compareMember(c, pair, name, oldProperties, newProperties);
+    for (const name of Object.keys(oldProperties)) {
+      const before = propertyOf(old, oldProperties, name);
+      const after = newProperties && entryOf(next, "properties", newProperties, name);
+      compareMember(c, pair, name, before, after);
+    }
   }
   if (newProperties) {
     for (const name of Object.keys(newProperties)) {
-      if (!listedIn(oldProperties, name)) compareMember(c, pair, name, oldProperties, newProperties);
+      if (listedIn(oldProperties, name)) continue;
+      const before = oldProperties && entryOf(old, "properties", oldProperties, name);
+      compareMember(c, pair, name, before, propertyOf(next, newProperties, name));
     }
   }
   // Names required on one side only without being listed (a name required on both sides is the
@@ -74,16 +91,14 @@ export function compareObjects(
   if (keywords & KEYWORDS.dependentRequired) compareDependentRequired(c, old, next, oldKeywords, newKeywords, at);
 }
 
-/** One name listed in `properties` on either side or both. */
+/** One name listed in `properties` on either side or both, with its subschema on each side. */
 function compareMember(
   c: Comparison,
   pair: ObjectPair,
   name: string,
-  oldProperties: SchemaObject | undefined,
-  newProperties: SchemaObject | undefined,
+  before: Side | undefined,
+  after: Side | undefined,
 ): void {
-  const before = oldProperties && entryOf(pair.old, "properties", oldProperties, name);
-  const after = newProperties && entryOf(pair.next, "properties", newProperties, name);
   if (before && after) {
     c.compare(before, after, member(pair.at, name));
     compareRequiredness(c, pair, name);
@@ -94,10 +109,9 @@ function compareMember(
   }
 }
 
-/** The value of a keyword that holds a map of names (`properties`), or `undefined`. */
-function mapOf(keywords: SchemaObject, keyword: string): SchemaObject | undefined {
-  const map = keywordValue(keywords, keyword);
-  return isSchemaObject(map) ? map : undefined;
+/** The value of a keyword that holds a map of names (`properties`), when it is one. */
+function mapIn(value: unknown): SchemaObject | undefined {
+  return isSchemaObject(value) ? value : undefined;
 }
 
 const isListed = Object.prototype.propertyIsEnumerable;

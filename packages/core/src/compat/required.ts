@@ -1,6 +1,3 @@
-import type { SchemaObject } from "../validation/schema-walk.js";
-import { keywordValue } from "./schema-side.js";
-
 /**
  * The names a `required` lists, each once, in order. Most objects require a few names: such a
  * list is read as it is, looked up by a scan, rather than copied into a set for every object
@@ -13,9 +10,8 @@ export const NO_NAMES: RequiredNames = Object.freeze([]);
 
 const SCANNED = 8;
 
-/** The names a subschema's `required` lists. */
-export function requiredOf(keywords: SchemaObject): RequiredNames {
-  const list = keywordValue(keywords, "required");
+/** The names a value of `required` lists. */
+export function requiredNames(list: unknown): RequiredNames {
   if (!Array.isArray(list) || list.length === 0) return NO_NAMES;
   if (list.length <= SCANNED && namesOnce(list)) return list;
   const names = new Set<string>();

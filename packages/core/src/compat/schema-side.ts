@@ -127,6 +127,14 @@ export function entryOf(parent: Side, keyword: string, map: SchemaObject, key: s
   return Object.hasOwn(map, key) ? asSubschema(map[key], parent, keyword, key) : undefined;
 }
 
+/**
+ * The subschema of `name` in `properties` (the map itself), for a name its `Object.keys` listed:
+ * {@link entryOf} without looking the name up first.
+ */
+export function propertyOf(parent: Side, properties: SchemaObject, name: string): Side | undefined {
+  return asSubschema(properties[name], parent, "properties", name);
+}
+
 function asSubschema(value: unknown, parent: Side, keyword: string, key: string | number | undefined) {
   return typeof value === "boolean" || isSchemaObject(value)
     ? new Derived(value, parent, keyword, key, undefined)

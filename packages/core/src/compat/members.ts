@@ -62,8 +62,7 @@ export function compareListedOnOneSide(
   const against = added ? "widens" : "narrows";
   const note = requirement !== against ? "" : added ? " (no longer required)" : " (and now required)";
   const subject = `${isRequired ? "required" : "optional"} property ${quoted(name)} ${change}${note}`;
-  const kind =
-    `${isRequired ? "required" : "optional"}-property-${added ? "added-to" : "removed-from"}-${MODEL_WORDS[model.model]}-object` as DifferenceKind;
+  const kind = LISTED_KINDS[change][isRequired ? "required" : "optional"][model.model];
   const old = added ? model.side : listed;
   const next = added ? listed : model.side;
   const location = member(pair.at, name);
@@ -97,7 +96,39 @@ export function compareListedOnOneSide(
   }
 }
 
-const MODEL_WORDS = { open: "open", closed: "closed", partial: "partially-open", unknown: "partially-open" } as const;
+/** The kind of each case, by change, requirement and content model (`partial` and `unknown` read as partially open). */
+const LISTED_KINDS: Readonly<
+  Record<"added" | "removed", Record<"required" | "optional", Record<ContentModel["model"], DifferenceKind>>>
+> = {
+  added: {
+    required: {
+      open: "required-property-added-to-open-object",
+      closed: "required-property-added-to-closed-object",
+      partial: "required-property-added-to-partially-open-object",
+      unknown: "required-property-added-to-partially-open-object",
+    },
+    optional: {
+      open: "optional-property-added-to-open-object",
+      closed: "optional-property-added-to-closed-object",
+      partial: "optional-property-added-to-partially-open-object",
+      unknown: "optional-property-added-to-partially-open-object",
+    },
+  },
+  removed: {
+    required: {
+      open: "required-property-removed-from-open-object",
+      closed: "required-property-removed-from-closed-object",
+      partial: "required-property-removed-from-partially-open-object",
+      unknown: "required-property-removed-from-partially-open-object",
+    },
+    optional: {
+      open: "optional-property-removed-from-open-object",
+      closed: "optional-property-removed-from-closed-object",
+      partial: "optional-property-removed-from-partially-open-object",
+      unknown: "optional-property-removed-from-partially-open-object",
+    },
+  },
+};
 
 /** The content model of `side` (with its keyword bits, `groups`) for a member `name`. */
 function contentModelOf(side: Side, groups: number, name: string): ContentModel {

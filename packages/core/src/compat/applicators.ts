@@ -20,11 +20,11 @@ function branchesOf(side: Side, keyword: "allOf" | "anyOf" | "oneOf"): Side[] | 
  * intersection of branches each compared on its own is compared as a whole; the order only
  * decides how readable the differences are.
  */
-function matchBranches(before: readonly Side[], after: readonly Side[]) {
+function matchBranches(c: Comparison, before: readonly Side[], after: readonly Side[]) {
   const taken = new Set<number>();
   const unmatched: Side[] = [];
   for (const branch of before) {
-    const index = after.findIndex((candidate, i) => !taken.has(i) && sameMeaning(branch, candidate));
+    const index = after.findIndex((candidate, i) => !taken.has(i) && sameMeaning(branch, candidate, c.call));
     if (index === -1) unmatched.push(branch);
     else taken.add(index);
   }
@@ -63,7 +63,7 @@ function compareAllOf(c: Comparison, old: Side, next: Side, at: Location): void 
   const before = branchesOf(old, "allOf") ?? [];
   const after = branchesOf(next, "allOf") ?? [];
   if (before.length === 0 && after.length === 0) return;
-  const { pairs, removed, added } = matchBranches(before, after);
+  const { pairs, removed, added } = matchBranches(c, before, after);
   for (const [was, is] of pairs) c.compare(was, is, at);
   for (const branch of added) {
     const harmless = acceptsEverything(branch.schema) || (c.direction === "input" && holds(c, old, branch, at));
@@ -121,7 +121,7 @@ function compareAnyOf(
     });
     return;
   }
-  const { pairs, removed, added } = matchBranches(before, after);
+  const { pairs, removed, added } = matchBranches(c, before, after);
   for (const [was, is] of pairs) c.compare(was, is, at);
   for (const branch of added) {
     const harmless = c.direction === "output" && before.some((was) => holds(c, was, branch, at));
@@ -175,7 +175,9 @@ function compareOneOf(c: Comparison, old: Side, next: Side, at: Location): void 
     });
     return;
   }
-  if (before.length === after.length && before.every((branch, i) => sameMeaning(branch, after[i] as Side))) return;
+  const unchanged =
+    before.length === after.length && before.every((was, i) => sameMeaning(was, after[i] as Side, c.call));
+  if (unchanged) return;
   report(c, {
     kind: "one-of-changed",
     effect: "unknown",
@@ -238,7 +240,7 @@ function compareNot(c: Comparison, old: Side, next: Side, at: Location): void {
   const before = subschema(old, "not");
   const after = subschema(next, "not");
   if (!before && !after) return;
-  if (before && after && sameMeaning(before, after)) return;
+  if (before && after && sameMeaning(before, after, c.call)) return;
   const kind = !before ? "not-added" : !after ? "not-removed" : "not-changed";
   report(c, {
     kind,
@@ -265,7 +267,7 @@ function compareConditional(c: Comparison, old: Side, next: Side, at: Location):
   else {
     const all = trio(old).map((was, i) => [was, trio(next)[i]] as const);
     const unchanged = all.every(([was, is]) =>
-      was === undefined ? is === undefined : is !== undefined && sameMeaning(was, is),
+      was === undefined ? is === undefined : is !== undefined && sameMeaning(was, is, c.call),
     );
     if (unchanged) return;
     kind = "conditional-changed";

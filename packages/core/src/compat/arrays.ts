@@ -69,7 +69,7 @@ function compareContains(
   let kind: "contains-added" | "contains-removed" | "contains-changed";
   if (!before) kind = "contains-added";
   else if (!after) kind = "contains-removed";
-  else if (!sameMeaning(before, after) || !jsonEqual(counts(old, oldKeywords), counts(next, newKeywords)))
+  else if (!sameMeaning(before, after, c.call) || !jsonEqual(counts(old, oldKeywords), counts(next, newKeywords)))
     kind = "contains-changed";
   else return;
   report(c, {

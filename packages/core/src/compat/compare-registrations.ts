@@ -1,8 +1,9 @@
 import type { RegistrationPayload } from "@rune/mrs-schema";
-import { dialectOf } from "../validation/dialect.js";
+import { type Dialect, dialectOf } from "../validation/dialect.js";
 import { isSchemaObject } from "../validation/schema-walk.js";
 import { compareSchema } from "./compare-schema.js";
-import type { Budget } from "./comparison.js";
+import type { CallState } from "./comparison.js";
+import type { RootSide } from "./schema-side.js";
 import type { CompatibilityDifference, CompatibilityReport } from "./types.js";
 import { declaresBreakingChange } from "./versions.js";
 
@@ -27,59 +28,127 @@ import { declaresBreakingChange } from "./versions.js";
  */
 export function compareRegistrations(old: RegistrationPayload, next: RegistrationPayload): CompatibilityReport {
   const differences: CompatibilityDifference[] = [];
-  const budget: Budget = { steps: 0 };
+  const call: CallState = { steps: 0 };
   const oldCapabilities = capabilitiesOf(old);
   const newCapabilities = capabilitiesOf(next);
-  const newIndex = new Map<string, number>();
-  newCapabilities.forEach((capability, index) => {
-    if (!newIndex.has(capability.action)) newIndex.set(capability.action, index);
-  });
-  const oldActions = new Set<string>();
-  oldCapabilities.forEach((capability, index) => {
-    oldActions.add(capability.action);
-    const oldPointer = `/capabilities/${index}`;
-    const newAt = newIndex.get(capability.action);
-    const counterpart = newAt === undefined ? undefined : newCapabilities[newAt];
-    if (newAt === undefined || counterpart === undefined) {
+  const oldActions = actionIndex(oldCapabilities);
+  const newActions = actionIndex(newCapabilities);
+  for (let index = 0; index < oldCapabilities.length; index++) {
+    const capability = oldCapabilities[index] as CapabilityView;
+    const action = capability.action;
+    const newAt = firstIndexOf(newCapabilities, newActions, action);
+    const counterpart = newCapabilities[newAt];
+    if (counterpart === undefined) {
       differences.push({
         kind: "action-removed",
-        action: capability.action,
+        action,
         breaking: true,
-        old_pointer: oldPointer,
-        message: `action ${JSON.stringify(capability.action)} removed; breaking: callers of it fail`,
+        old_pointer: `/capabilities/${index}`,
+        message: `action ${JSON.stringify(action)} removed; breaking: callers of it fail`,
       });
-      return;
+      continue;
     }
-    const newPointer = `/capabilities/${newAt}`;
-    const action = capability.action;
     compareSchema(
-      rootOf(capability.input_schema, `${oldPointer}/input_schema`),
-      rootOf(counterpart.input_schema, `${newPointer}/input_schema`),
-      { direction: "input", action, budget },
+      new CapabilityRoot(capability.input_schema, index, "input_schema"),
+      new CapabilityRoot(counterpart.input_schema, newAt, "input_schema"),
+      { direction: "input", action, call },
       differences,
     );
     compareSchema(
-      rootOf(capability.output_schema, `${oldPointer}/output_schema`),
-      rootOf(counterpart.output_schema, `${newPointer}/output_schema`),
-      { direction: "output", action, budget },
+      new CapabilityRoot(capability.output_schema, index, "output_schema"),
+      new CapabilityRoot(counterpart.output_schema, newAt, "output_schema"),
+      { direction: "output", action, call },
       differences,
     );
-  });
-  newCapabilities.forEach((capability, index) => {
-    if (oldActions.has(capability.action)) return;
+  }
+  for (let index = 0; index < newCapabilities.length; index++) {
+    const action = (newCapabilities[index] as CapabilityView).action;
+    if (firstIndexOf(oldCapabilities, oldActions, action) !== -1) continue;
     differences.push({
       kind: "action-added",
-      action: capability.action,
+      action,
       breaking: false,
       new_pointer: `/capabilities/${index}`,
-      message: `action ${JSON.stringify(capability.action)} added; not breaking`,
+      message: `action ${JSON.stringify(action)} added; not breaking`,
     });
-  });
+  }
+  let breaking = false;
+  for (const difference of differences) if (difference.breaking !== false) breaking = true;
   return {
-    breaking: differences.some((difference) => difference.breaking !== false),
+    breaking,
     declared: declaresBreakingChange(versionOf(old), versionOf(next)),
     differences,
   };
+}
+
+/** Up to this many capabilities, an action is looked up by a scan: cheaper than building a map. */
+const SCANNED = 16;
+
+/** Each action's first capability index, for a list too long to scan (a payload that did not validate may hold any number). */
+function actionIndex(capabilities: readonly CapabilityView[]): ReadonlyMap<string, number> | undefined {
+  if (capabilities.length <= SCANNED) return undefined;
+  const index = new Map<string, number>();
+  capabilities.forEach((capability, at) => {
+    if (!index.has(capability.action)) index.set(capability.action, at);
+  });
+  return index;
+}
+
+/** The index of the first capability with `action`, or -1. */
+function firstIndexOf(
+  capabilities: readonly CapabilityView[],
+  index: ReadonlyMap<string, number> | undefined,
+  action: string,
+): number {
+  if (index !== undefined) return index.get(action) ?? -1;
+  for (let at = 0; at < capabilities.length; at++) {
+    if ((capabilities[at] as CapabilityView).action === action) return at;
+  }
+  return -1;
+}
+
+/**
+ * A capability schema as a comparison root, and as the subschema at its top: its pointer is
+ * written out only for a difference.
+ */
+class CapabilityRoot implements RootSide {
+  declare readonly schema: unknown;
+  declare readonly dialect: Dialect;
+  declare readonly root: RootSide;
+  declare readonly variant: undefined;
+  declare private readonly index: number;
+  declare private readonly keyword: "input_schema" | "output_schema";
+  declare private written: string | undefined;
+
+  constructor(schema: unknown, index: number, keyword: "input_schema" | "output_schema") {
+    this.schema = schema;
+    this.dialect = dialectOf(schema) ?? "2020-12";
+    this.root = this;
+    this.variant = undefined;
+    this.index = index;
+    this.keyword = keyword;
+    this.written = undefined;
+  }
+
+  get pointer(): string {
+    this.written ??= rootPointer(this.index, this.keyword);
+    return this.written;
+  }
+}
+
+/** The pointers of the first capabilities' schemas, written once: every difference reported reads one. */
+const ROOT_POINTERS: string[] = [];
+const KEPT_ROOT_POINTERS = 64;
+
+function rootPointer(index: number, keyword: "input_schema" | "output_schema"): string {
+  if (index >= KEPT_ROOT_POINTERS) return `/capabilities/${index}/${keyword}`;
+  const at = keyword === "input_schema" ? 2 * index : 2 * index + 1;
+  let pointer = ROOT_POINTERS[at];
+  if (pointer === undefined) {
+    pointer = `/capabilities/${index}/${keyword}`;
+    ROOT_POINTERS[at] = pointer;
+  }
+  return pointer;
 }
 
 interface CapabilityView {
@@ -100,10 +169,6 @@ function capabilitiesOf(payload: RegistrationPayload): CapabilityView[] {
       output_schema: Object.hasOwn(fields, "output_schema") ? fields.output_schema : true,
     };
   });
-}
-
-function rootOf(schema: unknown, pointer: string) {
-  return { schema, pointer, dialect: dialectOf(schema) ?? "2020-12" };
 }
 
 function versionOf(payload: RegistrationPayload): string {

@@ -1,16 +1,17 @@
+import type { SchemaObject } from "../validation/schema-walk.js";
 import { compareApplicators } from "./applicators.js";
 import { compareArrays } from "./arrays.js";
 import { compareCount, compareNumbers, compareOpaque } from "./bounds.js";
-import { type Budget, type Comparison, type Location, newComparison, proceed, ROOT, report } from "./comparison.js";
+import { type CallState, type Comparison, type Location, newComparison, proceed, ROOT, report } from "./comparison.js";
 import type { Direction } from "./effect.js";
 import { compareObjects } from "./objects.js";
 import { type Followed, follow } from "./refs.js";
 import { sameMeaning } from "./same-meaning.js";
-import { keywordsOf, type SchemaRoot, type Side } from "./schema-side.js";
+import { keywordsOf, type RootSide, type Side } from "./schema-side.js";
 import type { CompatibilityDifference } from "./types.js";
 import { compareType, compareValues } from "./types-and-values.js";
 import { compareUnevaluated, compareUnmodelled } from "./unmodelled.js";
-import { acceptsEverything, admits, GROUPS, groupsOf, kindsOf, type ValueKind } from "./vocabulary.js";
+import { GROUPS, groupsOf, KEYWORDS, KIND_BIT, kindsIn } from "./vocabulary.js";
 
 /**
  * Compares one capability schema across versions in one direction and appends what differs
@@ -18,20 +19,18 @@ import { acceptsEverything, admits, GROUPS, groupsOf, kindsOf, type ValueKind } 
  * what allows an instance the old one did not.
  */
 export function compareSchema(
-  old: SchemaRoot,
-  next: SchemaRoot,
-  options: { readonly direction: Direction; readonly action: string; readonly budget: Budget },
+  old: RootSide,
+  next: RootSide,
+  options: { readonly direction: Direction; readonly action: string; readonly call: CallState },
   out: CompatibilityDifference[],
 ): void {
-  const before: Side = { schema: old.schema, pointer: old.pointer, root: old };
-  const after: Side = { schema: next.schema, pointer: next.pointer, root: next };
   // The common case, an unchanged schema, costs one walk and nothing else.
-  if (sameMeaning(before, after)) return;
+  if (sameMeaning(old, next, options.call)) return;
   const comparison = newComparison(
-    { direction: options.direction, action: options.action, out, budget: options.budget },
+    { direction: options.direction, action: options.action, out, call: options.call },
     compareSubschemas,
   );
-  comparison.compare(before, after, ROOT);
+  comparison.compare(old, next, ROOT);
 }
 
 function pairKey(old: Side, next: Side): string {
@@ -49,7 +48,19 @@ function compareSubschemas(c: Comparison, old: Side, next: Side, at: Location): 
   if (!proceed(c, old, next, at)) return;
   // Most subschemas of a new version are unchanged: one walk settles them (the root's was
   // walked by compareSchema already).
-  if (at !== ROOT && sameMeaning(old, next)) return;
+  if (at !== ROOT && sameMeaning(old, next, c.call)) return;
+  const oldGroups = groupsOfSide(old);
+  const newGroups = groupsOfSide(next);
+  if (((oldGroups | newGroups) & GROUPS.references) === 0) {
+    // Nothing to follow on either side (the common case): the pair cannot come back.
+    c.nesting += 1;
+    try {
+      compareResolved(c, old, next, oldGroups, newGroups, at);
+    } finally {
+      c.nesting -= 1;
+    }
+    return;
+  }
   const before = follow(old);
   const after = follow(next);
   if ("reason" in before || "reason" in after) {
@@ -108,10 +119,12 @@ type Resolved = Exclude<Followed, { reason: string }>;
 function compareFollowed(c: Comparison, before: Resolved, after: Resolved, at: Location, followed: boolean): void {
   const old = before.side;
   const next = after.side;
+  const oldGroups = groupsOfSide(old);
+  const newGroups = groupsOfSide(next);
   // Two subschemas that accept everything are the same whatever their dialects (this also ends
   // the comparison of two absent keywords across dialects); targets of references may be equal.
-  if (acceptsEverything(old.schema) && acceptsEverything(next.schema)) return;
-  if (followed && sameMeaning(old, next)) return;
+  if (oldGroups === 0 && newGroups === 0) return;
+  if (followed && sameMeaning(old, next, c.call)) return;
   if (before.target || after.target) {
     // Draft 2020-12 `$ref` beside other constraints: both apply. Compared part by part when both
     // sides have that shape; a graph reshaped around it is not followed (C3).
@@ -130,6 +143,26 @@ function compareFollowed(c: Comparison, before: Resolved, after: Resolved, at: L
     });
     return;
   }
+  compareResolved(c, old, next, oldGroups, newGroups, at);
+}
+
+/**
+ * The groups of a subschema's keywords (see {@link groupsOf}): `0` when it accepts everything
+ * (`true`, or annotations only), {@link REFUSES_EVERYTHING} for `false`.
+ */
+function groupsOfSide(side: Side): number {
+  const keywords = keywordsOf(side);
+  return keywords ? groupsOf(keywords, side.root.dialect) : REFUSES_EVERYTHING;
+}
+
+/** The groups of `false`: none of {@link GROUPS}, yet not `0` (which accepts everything). */
+const REFUSES_EVERYTHING = 1 << 30;
+
+/** Two subschemas with nothing left to follow. */
+function compareResolved(c: Comparison, old: Side, next: Side, oldGroups: number, newGroups: number, at: Location) {
+  // Two subschemas that accept everything are the same whatever their dialects (this also ends
+  // the comparison of two absent keywords across dialects).
+  if (oldGroups === 0 && newGroups === 0) return;
   const oldKeywords = keywordsOf(old);
   const newKeywords = keywordsOf(next);
   if (!oldKeywords && !newKeywords) return;
@@ -155,25 +188,44 @@ function compareFollowed(c: Comparison, before: Resolved, after: Resolved, at: L
     });
     return;
   }
-  const groups = groupsOf(oldKeywords, old.root.dialect) | groupsOf(newKeywords, next.root.dialect);
-  const oldKinds = kindsOf(oldKeywords);
-  const newKinds = kindsOf(newKeywords);
-  if (groups & GROUPS.type) compareType(c, old, next, oldKeywords, newKeywords, oldKinds, newKinds, at);
+  compareKeywords(c, old, next, oldKeywords, newKeywords, oldGroups, newGroups, at);
+}
+
+/**
+ * Two subschemas with keywords, keyword by keyword: only the {@link KEYWORDS} either side holds
+ * (from their {@link groupsOf}).
+ */
+function compareKeywords(
+  c: Comparison,
+  old: Side,
+  next: Side,
+  oldKeywords: SchemaObject,
+  newKeywords: SchemaObject,
+  oldGroups: number,
+  newGroups: number,
+  at: Location,
+): void {
+  const groups = oldGroups | newGroups;
+  const oldKinds = kindsIn(oldGroups);
+  const newKinds = kindsIn(newGroups);
+  if (groups & KEYWORDS.type) compareType(c, old, next, oldKeywords, newKeywords, oldKinds, newKinds, at);
   if (groups & GROUPS.values) compareValues(c, old, next, oldKeywords, newKeywords, at);
   // The keywords about one kind of value are compared only where both sides admit it: where one
   // side does not, the `type` difference above already reports that kind lost or gained.
-  const both = (kind: ValueKind) => admits(oldKinds, kind) && admits(newKinds, kind);
-  if (groups & GROUPS.numbers && (both("integer") || both("fraction"))) {
+  const both = oldKinds & newKinds;
+  if (groups & GROUPS.numbers && both & (KIND_BIT.integer | KIND_BIT.fraction)) {
     compareNumbers(c, old, next, oldKeywords, newKeywords, at);
   }
-  if (groups & GROUPS.strings && both("string")) {
-    compareCount(c, old, next, oldKeywords, newKeywords, at, "minLength");
-    compareCount(c, old, next, oldKeywords, newKeywords, at, "maxLength");
-    compareOpaque(c, old, next, oldKeywords, newKeywords, at, "pattern");
-    compareOpaque(c, old, next, oldKeywords, newKeywords, at, "format");
+  if (groups & GROUPS.strings && both & KIND_BIT.string) {
+    if (groups & KEYWORDS.minLength) compareCount(c, old, next, oldKeywords, newKeywords, at, "minLength");
+    if (groups & KEYWORDS.maxLength) compareCount(c, old, next, oldKeywords, newKeywords, at, "maxLength");
+    if (groups & KEYWORDS.pattern) compareOpaque(c, old, next, oldKeywords, newKeywords, at, "pattern");
+    if (groups & KEYWORDS.format) compareOpaque(c, old, next, oldKeywords, newKeywords, at, "format");
   }
-  if (groups & GROUPS.arrays && both("array")) compareArrays(c, old, next, oldKeywords, newKeywords, at);
-  if (groups & GROUPS.objects && both("object")) compareObjects(c, old, next, oldKeywords, newKeywords, at);
+  if (groups & GROUPS.arrays && both & KIND_BIT.array) compareArrays(c, old, next, oldKeywords, newKeywords, at);
+  if (groups & GROUPS.objects && both & KIND_BIT.object) {
+    compareObjects(c, old, next, oldKeywords, newKeywords, oldGroups, newGroups, at);
+  }
   if (groups & GROUPS.applicators) compareApplicators(c, old, next, oldKeywords, newKeywords, at);
   if (groups & GROUPS.unmodelled) compareUnmodelled(c, old, next, oldKeywords, newKeywords, at);
   if (groups & GROUPS.unevaluated) compareUnevaluated(c, old, next, oldKeywords, newKeywords, at);

@@ -1,5 +1,6 @@
 import { type Direction, type Effect, verdictOf } from "./effect.js";
 import type { DifferenceKind } from "./kinds.js";
+import type { EqualityMemory } from "./same-meaning.js";
 import type { Side } from "./schema-side.js";
 import type { CompatibilityDifference } from "./types.js";
 
@@ -17,25 +18,57 @@ export interface Location {
 /** The instance itself. */
 export const ROOT: Location = { path: "", depth: 0 };
 
+/**
+ * A location one member or item below another. Its path is written out when first read: every
+ * subschema compared gets a location, but only the few that are reported need their path.
+ */
+class Step implements Location {
+  declare readonly depth: number;
+  declare private readonly parent: Location;
+  declare private readonly segment: string | number;
+  /** A member name, escaped as a JSON Pointer segment when written out. */
+  declare private readonly named: boolean;
+  declare private written: string | undefined;
+
+  constructor(parent: Location, segment: string | number, named: boolean) {
+    this.depth = parent.depth + 1;
+    this.parent = parent;
+    this.segment = segment;
+    this.named = named;
+    this.written = undefined;
+  }
+
+  get path(): string {
+    if (this.written === undefined) {
+      const segment = this.named ? escapeName(this.segment as string) : this.segment;
+      this.written = `${this.parent.path}/${segment}`;
+    }
+    return this.written;
+  }
+}
+
+function escapeName(name: string): string {
+  return name.includes("~") || name.includes("/") ? name.replaceAll("~", "~0").replaceAll("/", "~1") : name;
+}
+
 /** The member `name` of an object. */
 export function member(at: Location, name: string): Location {
-  const segment = name.includes("~") || name.includes("/") ? name.replaceAll("~", "~0").replaceAll("/", "~1") : name;
-  return { path: `${at.path}/${segment}`, depth: at.depth + 1 };
+  return new Step(at, name, true);
 }
 
 /** Any member, or any item (`additionalProperties`, `items`). */
 export function anyChild(at: Location): Location {
-  return { path: `${at.path}/*`, depth: at.depth + 1 };
+  return new Step(at, "*", false);
 }
 
 /** The item at `index` of an array. */
 export function item(at: Location, index: number): Location {
-  return { path: `${at.path}/${index}`, depth: at.depth + 1 };
+  return new Step(at, index, false);
 }
 
 /** The names of an object's members (`propertyNames`). */
 export function memberNames(at: Location): Location {
-  return { path: `${at.path}/(member names)`, depth: at.depth + 1 };
+  return new Step(at, "(member names)", false);
 }
 
 /**
@@ -47,8 +80,11 @@ export const MAX_COMPARISON_STEPS = 200_000;
 /** How deep the comparison may nest (subschemas and references) before it stops, well within the call stack. */
 export const MAX_COMPARISON_NESTING = 200;
 
-/** The shared work counter of a call. */
-export interface Budget {
+/**
+ * What the comparisons of one call share: the work counter (against the bound), and what its
+ * equality walks found (see {@link EqualityMemory}).
+ */
+export interface CallState extends EqualityMemory {
   steps: number;
 }
 
@@ -60,7 +96,7 @@ export interface Comparison {
   readonly direction: Direction;
   readonly action: string;
   readonly out: CompatibilityDifference[];
-  readonly budget: Budget;
+  readonly call: CallState;
   /**
    * Pairs of subschemas reached through `$ref` (by their pointers): those being compared, with
    * the instance depth they were entered at, and those done (a definition used twice is reported
@@ -76,25 +112,49 @@ export interface Comparison {
 
 /** A new comparison, with `compare` bound to it. */
 export function newComparison(
-  init: { direction: Direction; action: string; out: CompatibilityDifference[]; budget: Budget; nesting?: number },
+  init: { direction: Direction; action: string; out: CompatibilityDifference[]; call: CallState; nesting?: number },
   run: Runner,
 ): Comparison {
-  const comparison: Comparison = {
-    direction: init.direction,
-    action: init.action,
-    out: init.out,
-    budget: init.budget,
-    nesting: init.nesting ?? 0,
-    stopped: false,
-    run,
-    compare: (old, next, at) => run(comparison, old, next, at),
-  };
-  return comparison;
+  return new Under(init.direction, init.action, init.out, init.call, init.nesting ?? 0, run);
+}
+
+/** A {@link Comparison}: `compare` is a method, not a closure made for each schema compared. */
+class Under implements Comparison {
+  declare readonly direction: Direction;
+  declare readonly action: string;
+  declare readonly out: CompatibilityDifference[];
+  declare readonly call: CallState;
+  declare pairs: { readonly open: Map<string, number>; readonly done: Set<string> } | undefined;
+  declare nesting: number;
+  declare stopped: boolean;
+  declare readonly run: Runner;
+
+  constructor(
+    direction: Direction,
+    action: string,
+    out: CompatibilityDifference[],
+    call: CallState,
+    nesting: number,
+    run: Runner,
+  ) {
+    this.direction = direction;
+    this.action = action;
+    this.out = out;
+    this.call = call;
+    this.pairs = undefined;
+    this.nesting = nesting;
+    this.stopped = false;
+    this.run = run;
+  }
+
+  compare(old: Side, next: Side, at: Location): void {
+    this.run(this, old, next, at);
+  }
 }
 
 /** A comparison of its own (own differences, own memory of pairs) that shares the work bound: for "does this branch hold that schema?". */
 export function scratch(of: Comparison, direction: Direction = of.direction): Comparison {
-  return newComparison({ direction, action: of.action, out: [], budget: of.budget, nesting: of.nesting }, of.run);
+  return newComparison({ direction, action: of.action, out: [], call: of.call, nesting: of.nesting }, of.run);
 }
 
 /**
@@ -131,7 +191,8 @@ export function report(of: Comparison, finding: Finding): void {
   const kind = finding.kind;
   const action = of.action;
   const breaking = verdictOf(finding.effect, of.direction);
-  const where = finding.at.path === "" ? of.direction : `${of.direction} ${finding.at.path}`;
+  const path = finding.at.path;
+  const where = path === "" ? of.direction : `${of.direction} ${path}`;
   const message = `${where}: ${finding.what}; ${consequence(finding.effect, of.direction)}`;
   const old_pointer = finding.old === undefined ? undefined : pointerOf(finding.old);
   const new_pointer = finding.next === undefined ? undefined : pointerOf(finding.next);
@@ -151,12 +212,23 @@ export function report(of: Comparison, finding: Finding): void {
   }
 }
 
+/**
+ * `JSON.stringify` of a name for a message, without its cost for the plain names most are
+ * (printable ASCII without `"` or `\`); any other goes through `JSON.stringify`.
+ */
+export function quoted(name: string): string {
+  for (let i = 0; i < name.length; i++) {
+    const code = name.charCodeAt(i);
+    if (code < 0x20 || code > 0x7e || code === 0x22 || code === 0x5c) return JSON.stringify(name);
+  }
+  return `"${name}"`;
+}
+
 function pointerOf(location: Side | string): string {
   return typeof location === "string" ? location : location.pointer;
 }
 
 function consequence(effect: Effect, direction: Direction): string {
-  const subject = direction === "input" ? "inputs" : "outputs";
   switch (effect) {
     case "unknown":
       return "undecidable (MRS-C3): counted as breaking";
@@ -169,11 +241,11 @@ function consequence(effect: Effect, direction: Direction): string {
     case "narrows":
       return direction === "input"
         ? "breaking: some inputs that were valid are now refused"
-        : `not breaking: ${subject} only promise more`;
+        : "not breaking: outputs only promise more";
     case "widens":
       return direction === "output"
         ? "breaking: callers may receive outputs the old version could not return"
-        : `not breaking: more ${subject} are accepted`;
+        : "not breaking: more inputs are accepted";
   }
 }
 
@@ -182,8 +254,8 @@ function consequence(effect: Effect, direction: Direction): string {
  * comparison stops and says so once, in each comparison that met the bound (C3).
  */
 export function proceed(of: Comparison, old: Side, next: Side, at: Location): boolean {
-  of.budget.steps += 1;
-  if (of.budget.steps <= MAX_COMPARISON_STEPS && of.nesting <= MAX_COMPARISON_NESTING) return true;
+  of.call.steps += 1;
+  if (of.call.steps <= MAX_COMPARISON_STEPS && of.nesting <= MAX_COMPARISON_NESTING) return true;
   if (!of.stopped) {
     of.stopped = true;
     report(of, {

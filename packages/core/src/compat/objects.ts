@@ -1,22 +1,19 @@
-import { compileSchema } from "../validation/engine.js";
 import { isSchemaObject, type SchemaObject } from "../validation/schema-walk.js";
 import { compareCount } from "./bounds.js";
-import { anyChild, type Comparison, type Location, member, memberNames, report } from "./comparison.js";
-import { combineEffects, type Effect } from "./effect.js";
-import type { DifferenceKind } from "./kinds.js";
-import { absent, keywordPointer, keywordsOf, keywordValue, type Side, subschema } from "./schema-side.js";
-import { acceptsEverything } from "./vocabulary.js";
-
-/**
- * The content model that applied to a member name a schema does not list in `properties`
- * (Confluent's terms): `open` (any value: `additionalProperties` missing or `true`), `closed`
- * (refused: `false`), `partial` (a schema: `additionalProperties` or the one `patternProperties`
- * entry whose expression matches the name), or `unknown` (several entries match, or one could
- * not be run).
- */
-type ContentModel =
-  | { readonly model: "open" | "closed" | "partial"; readonly side: Side }
-  | { readonly model: "unknown"; readonly side: Side; readonly reason: string };
+import { anyChild, type Comparison, type Location, member, memberNames, quoted, report } from "./comparison.js";
+import { compareListedOnOneSide, type ObjectPair } from "./members.js";
+import { NO_NAMES, requiredNames, requires, sameNames } from "./required.js";
+import {
+  absent,
+  entryOf,
+  keywordPointer,
+  keywordValue,
+  namesOf,
+  propertyOf,
+  type Side,
+  subschema,
+} from "./schema-side.js";
+import { KEYWORDS } from "./vocabulary.js";
 
 /**
  * Objects. Each member name is compared with the schema that applies to it on each side: both
@@ -31,263 +28,110 @@ export function compareObjects(
   next: Side,
   oldKeywords: SchemaObject,
   newKeywords: SchemaObject,
+  oldGroups: number,
+  newGroups: number,
   at: Location,
 ): void {
-  const oldRequired = requiredOf(oldKeywords);
-  const newRequired = requiredOf(newKeywords);
-  if (Object.hasOwn(oldKeywords, "patternProperties") || Object.hasOwn(newKeywords, "patternProperties")) {
-    comparePatternProperties(c, old, next, oldKeywords, newKeywords, at);
-  }
-  const oldNames = namesOf(oldKeywords, "properties");
-  const newNames = namesOf(newKeywords, "properties");
-  const listed = new Set(oldNames);
-  for (const name of newNames) listed.add(name);
-  for (const name of listed) {
-    const before = subschema(old, "properties", name);
-    const after = subschema(next, "properties", name);
-    if (before && after) {
-      c.compare(before, after, member(at, name));
-      compareRequiredness(c, old, next, name, oldRequired, newRequired, at);
-    } else if (after) {
-      propertyAdded(c, old, after, name, oldRequired, newRequired, at);
-    } else if (before) {
-      propertyRemoved(c, before, next, name, oldRequired, newRequired, at);
+  // The keyword bits of each side (KEYWORDS) spare looking up what a side does not hold.
+  const keywords = oldGroups | newGroups;
+  const pair: ObjectPair = {
+    old,
+    next,
+    oldGroups,
+    newGroups,
+    // A side's bit says the keyword is one of its own members (E12): read without another lookup.
+    oldRequired: oldGroups & KEYWORDS.required ? requiredNames(oldKeywords.required) : NO_NAMES,
+    newRequired: newGroups & KEYWORDS.required ? requiredNames(newKeywords.required) : NO_NAMES,
+    at,
+  };
+  if (keywords & KEYWORDS.patternProperties) comparePatternProperties(c, old, next, oldKeywords, newKeywords, at);
+  const oldProperties = oldGroups & KEYWORDS.properties ? mapIn(oldKeywords.properties) : undefined;
+  const newProperties = newGroups & KEYWORDS.properties ? mapIn(newKeywords.properties) : undefined;
+  // Every name either side lists, the old ones first, each once; a name is a member of the map
+  // it was listed from.
+  if (oldProperties) {
+    for (const name of Object.keys(oldProperties)) {
+      const before = propertyOf(old, oldProperties, name);
+      const after = newProperties && entryOf(next, "properties", newProperties, name);
+      compareMember(c, pair, name, before, after);
     }
   }
-  for (const required of [oldRequired, newRequired]) {
-    for (const name of required) {
-      // A name required on both sides is the same either way: compared once, from the old side.
-      if (listed.has(name) || (required === newRequired && oldRequired.has(name))) continue;
-      compareRequiredness(c, old, next, name, oldRequired, newRequired, at);
+  if (newProperties) {
+    for (const name of Object.keys(newProperties)) {
+      if (listedIn(oldProperties, name)) continue;
+      const before = oldProperties && entryOf(old, "properties", oldProperties, name);
+      compareMember(c, pair, name, before, propertyOf(next, newProperties, name));
     }
   }
-  const either = (keyword: string) => Object.hasOwn(oldKeywords, keyword) || Object.hasOwn(newKeywords, keyword);
-  if (either("additionalProperties")) compareAdditionalProperties(c, old, next, at);
-  compareCount(c, old, next, oldKeywords, newKeywords, at, "minProperties");
-  compareCount(c, old, next, oldKeywords, newKeywords, at, "maxProperties");
-  if (either("propertyNames")) {
+  // Names required on one side only without being listed (a name required on both sides is the
+  // same either way); most versions require the same list.
+  const { oldRequired, newRequired } = pair;
+  if (!sameNames(oldRequired, newRequired)) {
+    for (const name of oldRequired) {
+      if (requires(newRequired, name) || listedIn(oldProperties, name) || listedIn(newProperties, name)) continue;
+      compareRequiredness(c, pair, name);
+    }
+    for (const name of newRequired) {
+      if (requires(oldRequired, name) || listedIn(oldProperties, name) || listedIn(newProperties, name)) continue;
+      compareRequiredness(c, pair, name);
+    }
+  }
+  if (keywords & KEYWORDS.additionalProperties) compareAdditionalProperties(c, old, next, at);
+  if (keywords & KEYWORDS.propertyCounts) {
+    compareCount(c, old, next, oldKeywords, newKeywords, at, "minProperties");
+    compareCount(c, old, next, oldKeywords, newKeywords, at, "maxProperties");
+  }
+  if (keywords & KEYWORDS.propertyNames) {
     c.compare(
       subschema(old, "propertyNames") ?? absent(old, "propertyNames"),
       subschema(next, "propertyNames") ?? absent(next, "propertyNames"),
       memberNames(at),
     );
   }
-  compareDependentRequired(c, old, next, oldKeywords, newKeywords, at);
+  if (keywords & KEYWORDS.dependentRequired) compareDependentRequired(c, old, next, oldKeywords, newKeywords, at);
 }
 
-function namesOf(keywords: SchemaObject, keyword: string): string[] {
-  const map = keywordValue(keywords, keyword);
-  return isSchemaObject(map) ? Object.keys(map) : [];
-}
-
-const NONE: ReadonlySet<string> = new Set();
-
-function requiredOf(keywords: SchemaObject): ReadonlySet<string> {
-  const list = keywordValue(keywords, "required");
-  if (!Array.isArray(list) || list.length === 0) return NONE;
-  const names = new Set<string>();
-  for (const name of list) if (typeof name === "string") names.add(name);
-  return names;
-}
-
-function contentModelOf(side: Side, name: string): ContentModel {
-  const matching: Side[] = [];
-  for (const expression of namesOf(keywordsOf(side) ?? {}, "patternProperties")) {
-    const matches = patternMatches(expression, name);
-    const entry = subschema(side, "patternProperties", expression);
-    if (matches === undefined || !entry) {
-      return {
-        model: "unknown",
-        side,
-        reason: `the patternProperties expression ${JSON.stringify(expression)} could not be run`,
-      };
-    }
-    if (matches) matching.push(entry);
-  }
-  if (matching.length > 1)
-    return { model: "unknown", side, reason: "several patternProperties entries match this name" };
-  const applies = matching[0] ?? subschema(side, "additionalProperties");
-  if (!applies || acceptsEverything(applies.schema)) return { model: "open", side: applies ?? side };
-  if (applies.schema === false) return { model: "closed", side: applies };
-  return { model: "partial", side: applies };
-}
-
-/** Whether a `patternProperties` expression matches a name, run by the validation engine itself (E11-safe). */
-function patternMatches(expression: string, name: string): boolean | undefined {
-  try {
-    return compileSchema({ type: "string", pattern: expression }).check(name, "INPUT_INVALID").valid;
-  } catch {
-    return undefined;
-  }
-}
-
-const MODEL_WORDS = { open: "open", closed: "closed", partial: "partially-open", unknown: "partially-open" } as const;
-
-/**
- * A property listed in the new `properties` only. Against a closed object the everyday case,
- * which widens; against an open one a narrowing (C4: a member of that name with another value
- * was valid); against a schema, a comparison with that schema. Required as well narrows.
- */
-function propertyAdded(
+/** One name listed in `properties` on either side or both, with its subschema on each side. */
+function compareMember(
   c: Comparison,
-  old: Side,
-  after: Side,
+  pair: ObjectPair,
   name: string,
-  oldRequired: ReadonlySet<string>,
-  newRequired: ReadonlySet<string>,
-  at: Location,
+  before: Side | undefined,
+  after: Side | undefined,
 ): void {
-  const model = contentModelOf(old, name);
-  const required = newRequired.has(name);
-  const requirement = requirementEffect(name, oldRequired, newRequired);
-  const newlyRequired = requirement === "narrows";
-  const kind =
-    `${required ? "required" : "optional"}-property-added-to-${MODEL_WORDS[model.model]}-object` as DifferenceKind;
-  const subject = `${required ? "required" : "optional"} property ${JSON.stringify(name)} added${requirement === "widens" ? " (no longer required)" : ""}`;
-  const location = member(at, name);
-  switch (model.model) {
-    case "open": {
-      const value: Effect = acceptsEverything(after.schema) ? "none" : "narrows";
-      report(c, {
-        kind,
-        effect: combineEffects(requirement, value),
-        old: model.side,
-        next: after,
-        at: location,
-        what: `${subject} to an open object${value === "none" ? " (with a schema that accepts any value)" : ": a member of that name with another value was valid before"}${newlyRequired ? "; inputs without it are refused" : ""}`,
-      });
-      return;
-    }
-    case "closed":
-      report(c, {
-        kind,
-        effect: combineEffects(requirement, after.schema === false ? "none" : "widens"),
-        old: model.side,
-        next: after,
-        at: location,
-        what: `${subject} to a closed object (additionalProperties: false): a member of that name was refused before${newlyRequired ? ", and is now required" : ""}`,
-      });
-      return;
-    case "partial":
-      report(c, {
-        kind,
-        effect: requirement,
-        old: model.side,
-        next: after,
-        at: location,
-        what: `${subject} where ${describeModel(model.side)} applied; its schema is compared with that one`,
-      });
-      c.compare(model.side, after, location);
-      return;
-    case "unknown":
-      report(c, {
-        kind,
-        effect: "unknown",
-        old: model.side,
-        next: after,
-        at: location,
-        what: `${subject}: ${model.reason}`,
-      });
+  if (before && after) {
+    c.compare(before, after, member(pair.at, name));
+    compareRequiredness(c, pair, name);
+  } else if (after) {
+    compareListedOnOneSide(c, pair, "added", after, name);
+  } else if (before) {
+    compareListedOnOneSide(c, pair, "removed", before, name);
   }
 }
 
-/**
- * A property listed in the old `properties` only: the member falls to the new content model. A
- * closed one refuses it (a real removal); an open one lets it hold any value; a schema is
- * compared with the old property's. No longer required as well widens.
- */
-function propertyRemoved(
-  c: Comparison,
-  before: Side,
-  next: Side,
-  name: string,
-  oldRequired: ReadonlySet<string>,
-  newRequired: ReadonlySet<string>,
-  at: Location,
-): void {
-  const model = contentModelOf(next, name);
-  const required = oldRequired.has(name);
-  const requirement = requirementEffect(name, oldRequired, newRequired);
-  const releasedRequirement = requirement === "widens";
-  const kind =
-    `${required ? "required" : "optional"}-property-removed-from-${MODEL_WORDS[model.model]}-object` as DifferenceKind;
-  const subject = `${required ? "required" : "optional"} property ${JSON.stringify(name)} removed${requirement === "narrows" ? " (and now required)" : ""}`;
-  const location = member(at, name);
-  switch (model.model) {
-    case "open": {
-      const value: Effect = acceptsEverything(before.schema) ? "none" : "widens";
-      report(c, {
-        kind,
-        effect: combineEffects(requirement, value),
-        old: before,
-        next: model.side,
-        at: location,
-        what: `${subject} from an open object: the member may now hold any value${releasedRequirement ? " or be missing" : ""}`,
-      });
-      return;
-    }
-    case "closed":
-      report(c, {
-        kind,
-        effect: combineEffects(requirement, before.schema === false ? "none" : "narrows"),
-        old: before,
-        next: model.side,
-        at: location,
-        what: `${subject} from a closed object (additionalProperties: false): a member of that name is now refused`,
-      });
-      return;
-    case "partial":
-      report(c, {
-        kind,
-        effect: requirement,
-        old: before,
-        next: model.side,
-        at: location,
-        what: `${subject}; ${describeModel(model.side)} now applies to it and is compared with its old schema${releasedRequirement ? "; it may now be missing" : ""}`,
-      });
-      c.compare(before, model.side, location);
-      return;
-    case "unknown":
-      report(c, {
-        kind,
-        effect: "unknown",
-        old: before,
-        next: model.side,
-        at: location,
-        what: `${subject}: ${model.reason}`,
-      });
-  }
+/** The value of a keyword that holds a map of names (`properties`), when it is one. */
+function mapIn(value: unknown): SchemaObject | undefined {
+  return isSchemaObject(value) ? value : undefined;
 }
 
-/** A name added to `required` narrows, one dropped from it widens, whatever happens to its schema. */
-function requirementEffect(name: string, oldRequired: ReadonlySet<string>, newRequired: ReadonlySet<string>): Effect {
-  if (newRequired.has(name) === oldRequired.has(name)) return "none";
-  return newRequired.has(name) ? "narrows" : "widens";
+const isListed = Object.prototype.propertyIsEnumerable;
+
+/** Whether `name` is among the names of `map` (`Object.keys`: its own enumerable members). */
+function listedIn(map: SchemaObject | undefined, name: string): boolean {
+  return map !== undefined && isListed.call(map, name);
 }
 
-function describeModel(side: Side): string {
-  return side.pointer.endsWith("/additionalProperties") ? "additionalProperties" : "a patternProperties entry";
-}
-
-function compareRequiredness(
-  c: Comparison,
-  old: Side,
-  next: Side,
-  name: string,
-  oldRequired: ReadonlySet<string>,
-  newRequired: ReadonlySet<string>,
-  at: Location,
-): void {
-  const before = oldRequired.has(name);
-  const after = newRequired.has(name);
+function compareRequiredness(c: Comparison, pair: ObjectPair, name: string): void {
+  const before = requires(pair.oldRequired, name);
+  const after = requires(pair.newRequired, name);
   if (before === after) return;
   report(c, {
     kind: after ? "property-became-required" : "property-became-optional",
     effect: after ? "narrows" : "widens",
-    old: keywordPointer(old, "required"),
-    next: keywordPointer(next, "required"),
-    at: member(at, name),
-    what: after ? `${JSON.stringify(name)} became required` : `${JSON.stringify(name)} is no longer required`,
+    old: keywordPointer(pair.old, "required"),
+    next: keywordPointer(pair.next, "required"),
+    at: member(pair.at, name),
+    what: after ? `${quoted(name)} became required` : `${quoted(name)} is no longer required`,
   });
 }
 

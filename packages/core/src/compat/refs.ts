@@ -1,6 +1,6 @@
 import { resolvePointer } from "../validation/pointer.js";
 import { isSchemaObject, own, walkSchema } from "../validation/schema-walk.js";
-import type { SchemaRoot, Side } from "./schema-side.js";
+import { atPointer, type SchemaRoot, type Side } from "./schema-side.js";
 import { isAnnotation } from "./vocabulary.js";
 
 /** Where a root's plain-name fragments (`#name`) point, and whether its references can be followed at all. */
@@ -67,7 +67,7 @@ export function resolveRef(root: SchemaRoot, ref: string): Resolved {
   if (!found.found || !(typeof found.value === "boolean" || isSchemaObject(found.value))) {
     return { reason: `"$ref": ${JSON.stringify(ref)} does not point at a subschema` };
   }
-  return { side: { schema: found.value, pointer: root.pointer + pointer, root } };
+  return { side: atPointer(found.value, root, pointer) };
 }
 
 /**
@@ -87,7 +87,8 @@ const DYNAMIC_REFERENCES = ["$dynamicRef", "$recursiveRef"] as const;
 /** Follows the `$ref`s of a subschema; see {@link Followed}. Draft-07 ignores the siblings of `$ref`. */
 export function follow(side: Side): Followed {
   let current = side;
-  const seen = new Set<string>();
+  // Made at the first reference: most subschemas hold none.
+  let seen: Set<string> | undefined;
   for (;;) {
     const keywords = current.schema;
     if (!isSchemaObject(keywords)) return { side: current };
@@ -106,6 +107,7 @@ export function follow(side: Side): Followed {
         rest: { schema: rest, pointer: current.pointer, root: current.root, variant: "without $ref" },
       };
     }
+    seen ??= new Set();
     if (seen.has(resolved.side.pointer)) return { reason: `"$ref": ${JSON.stringify(ref)} is a cycle of references` };
     seen.add(resolved.side.pointer);
     current = resolved.side;

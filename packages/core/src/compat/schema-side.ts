@@ -31,42 +31,120 @@ export function keywordsOf(side: Side): SchemaObject | undefined {
   return isSchemaObject(side.schema) ? side.schema : undefined;
 }
 
+/** A root that is also the subschema at its top, as the comparison of a capability schema starts. */
+export interface RootSide extends SchemaRoot, Side {
+  readonly root: RootSide;
+}
+
+/** The subschema at `pointer` from a root (a reference's target): its full pointer written out only for a difference. */
+export function atPointer(schema: unknown, root: SchemaRoot, pointer: string): Side {
+  return new Target(schema, root, pointer);
+}
+
+class Target implements Side {
+  declare readonly schema: unknown;
+  declare readonly root: SchemaRoot;
+  declare readonly variant: string | undefined;
+  declare private readonly fromRoot: string;
+
+  constructor(schema: unknown, root: SchemaRoot, fromRoot: string) {
+    this.schema = schema;
+    this.root = root;
+    this.variant = undefined;
+    this.fromRoot = fromRoot;
+  }
+
+  get pointer(): string {
+    return this.root.pointer + this.fromRoot;
+  }
+}
+
 /** A subschema standing for an absent keyword (`additionalProperties` left out is `true`), located at its parent. */
 export function absent(parent: Side, keyword: string): Side {
-  return { schema: true, pointer: parent.pointer, root: parent.root, variant: `no ${keyword}` };
+  return new Derived(true, parent, undefined, undefined, `no ${keyword}`);
+}
+
+/**
+ * A subschema reached from its parent. Its pointer is written out when first read: the
+ * comparison visits every subschema but reads the pointers of the few it reports. (Fields here
+ * and in the other small classes of the comparison are `declare`d and set by the constructor
+ * alone, without the defining pass that class fields otherwise add to every construction.)
+ */
+class Derived implements Side {
+  declare readonly schema: unknown;
+  declare readonly root: SchemaRoot;
+  declare readonly variant: string | undefined;
+  declare private readonly parent: Side;
+  /** The keyword (and map key or list index) below the parent; none for a view of the parent itself. */
+  declare private readonly keyword: string | undefined;
+  declare private readonly key: string | number | undefined;
+  declare private written: string | undefined;
+
+  constructor(
+    schema: unknown,
+    parent: Side,
+    keyword: string | undefined,
+    key: string | number | undefined,
+    variant: string | undefined,
+  ) {
+    this.schema = schema;
+    this.root = parent.root;
+    this.variant = variant;
+    this.parent = parent;
+    this.keyword = keyword;
+    this.key = key;
+    this.written = undefined;
+  }
+
+  get pointer(): string {
+    if (this.written === undefined) {
+      // Keywords the comparison names need no escaping; member names may.
+      if (this.keyword === undefined) this.written = this.parent.pointer;
+      else if (this.key === undefined) this.written = `${this.parent.pointer}/${this.keyword}`;
+      else this.written = `${this.parent.pointer}/${this.keyword}/${segment(this.key)}`;
+    }
+    return this.written;
+  }
 }
 
 /** The subschema under `keyword` (and `key` of a map, or `index` of a list), or `undefined`. */
 export function subschema(parent: Side, keyword: string, key?: string | number): Side | undefined {
   const keywords = keywordsOf(parent);
   if (!keywords || !Object.hasOwn(keywords, keyword)) return undefined;
-  let value: unknown = keywords[keyword];
-  const path: (string | number)[] = [keyword];
-  if (key !== undefined) {
-    if (typeof key === "number") {
-      if (!Array.isArray(value) || key >= value.length) return undefined;
-      value = value[key];
-    } else {
-      if (!isSchemaObject(value) || !Object.hasOwn(value, key)) return undefined;
-      value = value[key];
-    }
-    path.push(key);
+  const value: unknown = keywords[keyword];
+  if (key === undefined) return asSubschema(value, parent, keyword, undefined);
+  if (typeof key === "number") {
+    return Array.isArray(value) && key < value.length ? asSubschema(value[key], parent, keyword, key) : undefined;
   }
-  if (typeof value !== "boolean" && !isSchemaObject(value)) return undefined;
-  return { schema: value, pointer: appendPointer(parent.pointer, path), root: parent.root };
+  return isSchemaObject(value) ? entryOf(parent, keyword, value, key) : undefined;
 }
 
 /**
- * `child` with a fast path: most segments (keywords, plain member names, indexes) need no
- * escaping, and every subschema the comparison visits gets a pointer.
+ * The subschema at `key` of `map`, the value of `keyword` in `parent` (`properties`), or
+ * `undefined`: {@link subschema} for a caller that holds the map already.
  */
-function appendPointer(pointer: string, path: readonly (string | number)[]): string {
-  let result = pointer;
-  for (const segment of path) {
-    const text = String(segment);
-    result += text.includes("~") || text.includes("/") ? child("", text) : `/${text}`;
-  }
-  return result;
+export function entryOf(parent: Side, keyword: string, map: SchemaObject, key: string): Side | undefined {
+  return Object.hasOwn(map, key) ? asSubschema(map[key], parent, keyword, key) : undefined;
+}
+
+/**
+ * The subschema of `name` in `properties` (the map itself), for a name its `Object.keys` listed:
+ * {@link entryOf} without looking the name up first.
+ */
+export function propertyOf(parent: Side, properties: SchemaObject, name: string): Side | undefined {
+  return asSubschema(properties[name], parent, "properties", name);
+}
+
+function asSubschema(value: unknown, parent: Side, keyword: string, key: string | number | undefined) {
+  return typeof value === "boolean" || isSchemaObject(value)
+    ? new Derived(value, parent, keyword, key, undefined)
+    : undefined;
+}
+
+/** A map key or list index as a JSON Pointer segment (without its "/"): most need no escaping. */
+function segment(key: string | number): string | number {
+  if (typeof key === "number" || !(key.includes("~") || key.includes("/"))) return key;
+  return child("", key).slice(1);
 }
 
 /** The pointer of `keyword` in a subschema when it is there, else of the subschema (where it is missing). */
@@ -74,6 +152,12 @@ export function keywordPointer(side: Side, keyword: string): string {
   const keywords = keywordsOf(side);
   // Keywords the comparison names hold no "~" or "/": no escaping needed.
   return keywords && Object.hasOwn(keywords, keyword) ? `${side.pointer}/${keyword}` : side.pointer;
+}
+
+/** The member names of a keyword that holds a map (`properties`, `patternProperties`), or none. */
+export function namesOf(keywords: SchemaObject, keyword: string): string[] {
+  const map = keywordValue(keywords, keyword);
+  return isSchemaObject(map) ? Object.keys(map) : [];
 }
 
 /** The value of a keyword, own properties only (E12). */

@@ -51,6 +51,7 @@ function compareKeyword(
     sameMeaning(
       { schema: oldKeywords[keyword], pointer: child(old.pointer, keyword), root: old.root },
       { schema: newKeywords[keyword], pointer: child(next.pointer, keyword), root: next.root },
+      c.call,
     )
   ) {
     return;

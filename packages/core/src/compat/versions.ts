@@ -17,8 +17,8 @@ import semver, { type SemVer } from "semver";
 export function declaresBreakingChange(oldVersion: string, newVersion: string): boolean {
   const before = parsed(oldVersion);
   const after = parsed(newVersion);
-  if (!before || !after || semver.compare(after, before) <= 0) return false;
-  return compatibilityRange(before) !== compatibilityRange(after);
+  if (!before || !after || after.compare(before) <= 0) return false;
+  return !sameCompatibilityRange(before, after);
 }
 
 /**
@@ -53,9 +53,14 @@ function parsed(version: string): SemVer | null {
   return result;
 }
 
-/** Cargo's reading of a caret range: the leftmost non-zero of major, minor and patch names the range. */
-function compatibilityRange(version: SemVer): string {
-  if (version.major > 0) return `${version.major}`;
-  if (version.minor > 0) return `0.${version.minor}`;
-  return `0.0.${version.patch}`;
+/**
+ * Cargo's reading of a caret range: the leftmost non-zero of major, minor and patch names the
+ * range (`1.y.z` is range 1, `0.3.z` range 0.3, `0.0.5` range 0.0.5).
+ */
+function sameCompatibilityRange(first: SemVer, second: SemVer): boolean {
+  if (first.major !== second.major) return false;
+  if (first.major > 0) return true;
+  if (first.minor !== second.minor) return false;
+  if (first.minor > 0) return true;
+  return first.patch === second.patch;
 }

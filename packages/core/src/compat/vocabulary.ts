@@ -109,7 +109,7 @@ export const VALUE_KINDS: readonly ValueKind[] = [
 ];
 
 /** Value kinds as bits: sets of kinds are numbers, tested without allocating. */
-const KIND_BIT: Readonly<Record<ValueKind, number>> = {
+export const KIND_BIT: Readonly<Record<ValueKind, number>> = {
   null: 1,
   boolean: 2,
   object: 4,
@@ -135,8 +135,14 @@ const KINDS_OF_TYPE: ReadonlyMap<unknown, number> = new Map<unknown, number>([
 /** The value kinds a subschema's `type` admits, or `undefined` when it has no `type` (every kind). */
 export function kindsOf(keywords: SchemaObject): Kinds {
   const type = Object.hasOwn(keywords, "type") ? keywords.type : undefined;
+  if (typeof type !== "string" && !Array.isArray(type)) return undefined;
+  return kindsOfType(type);
+}
+
+/** The kinds a value of `type` admits: a name or a list of names (anything else: every kind). */
+function kindsOfType(type: unknown): number {
   if (typeof type === "string") return KINDS_OF_TYPE.get(type) ?? 0;
-  if (!Array.isArray(type)) return undefined;
+  if (!Array.isArray(type)) return EVERY_KIND;
   let kinds = 0;
   for (const name of type) kinds |= KINDS_OF_TYPE.get(name) ?? 0;
   return kinds;
@@ -146,6 +152,8 @@ export function kindsOf(keywords: SchemaObject): Kinds {
 export function admits(kinds: Kinds, kind: ValueKind): boolean {
   return kinds === undefined || (kinds & KIND_BIT[kind]) !== 0;
 }
+
+const EVERY_KIND = 127;
 
 /** True when no kind is admitted by both. */
 export function disjointKinds(first: number, second: number): boolean {
@@ -173,26 +181,73 @@ export function kindOfValue(value: unknown): ValueKind {
   }
 }
 
-/** Which groups of keywords a subschema holds, as bits: the comparison skips the groups neither side has. */
-export const GROUPS = {
-  type: 1,
-  values: 2,
-  numbers: 4,
-  strings: 8,
-  arrays: 16,
-  objects: 32,
-  applicators: 64,
-  unmodelled: 128,
-  unevaluated: 256,
+/**
+ * The keywords a subschema holds, as bits (see {@link groupsOf}): the comparison skips what
+ * neither side holds without looking each keyword up. Keywords compared together share a bit;
+ * those of strings and objects, which are compared one by one, have one each.
+ */
+export const KEYWORDS = {
+  type: 1 << 0,
+  /** `enum`, `const`. */
+  values: 1 << 1,
+  /** `minimum`, `maximum`, `exclusiveMinimum`, `exclusiveMaximum`, `multipleOf`. */
+  numbers: 1 << 2,
+  minLength: 1 << 3,
+  maxLength: 1 << 4,
+  pattern: 1 << 5,
+  format: 1 << 6,
+  /** The keywords of arrays. */
+  arrays: 1 << 7,
+  properties: 1 << 8,
+  required: 1 << 9,
+  patternProperties: 1 << 10,
+  additionalProperties: 1 << 11,
+  /** `minProperties`, `maxProperties`. */
+  propertyCounts: 1 << 12,
+  propertyNames: 1 << 13,
+  dependentRequired: 1 << 14,
+  /** `allOf`, `anyOf`, `oneOf`, `not`, `if`, `then`, `else`. */
+  applicators: 1 << 15,
+  /** Keywords the dialect does not model (compared as values, or undecidable). */
+  unmodelled: 1 << 16,
+  unevaluated: 1 << 17,
+  /** `$ref`, `$dynamicRef`, `$recursiveRef` (besides `unmodelled`): a subschema without it has nothing to follow. */
+  references: 1 << 18,
 } as const;
 
+/** Groups of {@link KEYWORDS}, each compared by one module. */
+export const GROUPS = {
+  type: KEYWORDS.type,
+  values: KEYWORDS.values,
+  numbers: KEYWORDS.numbers,
+  strings: KEYWORDS.minLength | KEYWORDS.maxLength | KEYWORDS.pattern | KEYWORDS.format,
+  arrays: KEYWORDS.arrays,
+  objects:
+    KEYWORDS.properties |
+    KEYWORDS.required |
+    KEYWORDS.patternProperties |
+    KEYWORDS.additionalProperties |
+    KEYWORDS.propertyCounts |
+    KEYWORDS.propertyNames |
+    KEYWORDS.dependentRequired,
+  applicators: KEYWORDS.applicators,
+  unmodelled: KEYWORDS.unmodelled,
+  unevaluated: KEYWORDS.unevaluated,
+  references: KEYWORDS.references,
+} as const;
+
+const REFERENCE_KEYWORDS = ["$ref", "$dynamicRef", "$recursiveRef"];
+
 const GROUP_OF: ReadonlyMap<string, number> = new Map([
-  ["type", GROUPS.type],
-  ...["enum", "const"].map((k) => [k, GROUPS.values] as const),
+  ["type", KEYWORDS.type],
+  ...["enum", "const"].map((k) => [k, KEYWORDS.values] as const),
   ...["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"].map(
-    (k) => [k, GROUPS.numbers] as const,
+    (k) => [k, KEYWORDS.numbers] as const,
   ),
-  ...["minLength", "maxLength", "pattern", "format"].map((k) => [k, GROUPS.strings] as const),
+  ["minLength", KEYWORDS.minLength],
+  ["maxLength", KEYWORDS.maxLength],
+  ["pattern", KEYWORDS.pattern],
+  ["format", KEYWORDS.format],
   ...[
     "items",
     "prefixItems",
@@ -203,30 +258,64 @@ const GROUP_OF: ReadonlyMap<string, number> = new Map([
     "contains",
     "minContains",
     "maxContains",
-  ].map((k) => [k, GROUPS.arrays] as const),
-  ...[
-    "properties",
-    "patternProperties",
-    "additionalProperties",
-    "required",
-    "minProperties",
-    "maxProperties",
-    "propertyNames",
-    "dependentRequired",
-  ].map((k) => [k, GROUPS.objects] as const),
-  ...["allOf", "anyOf", "oneOf", "not", "if", "then", "else"].map((k) => [k, GROUPS.applicators] as const),
-  ...["unevaluatedProperties", "unevaluatedItems"].map((k) => [k, GROUPS.unevaluated] as const),
+  ].map((k) => [k, KEYWORDS.arrays] as const),
+  ["properties", KEYWORDS.properties],
+  ["patternProperties", KEYWORDS.patternProperties],
+  ["additionalProperties", KEYWORDS.additionalProperties],
+  ["required", KEYWORDS.required],
+  ["minProperties", KEYWORDS.propertyCounts],
+  ["maxProperties", KEYWORDS.propertyCounts],
+  ["propertyNames", KEYWORDS.propertyNames],
+  ["dependentRequired", KEYWORDS.dependentRequired],
+  ...["allOf", "anyOf", "oneOf", "not", "if", "then", "else"].map((k) => [k, KEYWORDS.applicators] as const),
+  ...["unevaluatedProperties", "unevaluatedItems"].map((k) => [k, KEYWORDS.unevaluated] as const),
 ]);
 
-/** The {@link GROUPS} a subschema's keywords belong to, read in its dialect (a keyword it does not model is `unmodelled`). */
+/**
+ * Each keyword's bit as read in each dialect, worked out once from the sets above: `0` for an
+ * annotation, its bit for a keyword the dialect models, `unevaluated` in both dialects,
+ * `unmodelled` for the rest (the other dialect's keywords), and for references `unmodelled` and
+ * `references`. One lookup a keyword, as every subschema compared is classified.
+ */
+const GROUP_IN: Readonly<Record<Dialect, ReadonlyMap<string, number>>> = {
+  "2020-12": groupTable("2020-12"),
+  "draft-07": groupTable("draft-07"),
+};
+
+function groupTable(dialect: Dialect): ReadonlyMap<string, number> {
+  const table = new Map<string, number>();
+  for (const keyword of [...ANNOTATIONS, ...MODELLED[dialect], ...GROUP_OF.keys()]) {
+    const group = GROUP_OF.get(keyword);
+    if (isAnnotation(keyword)) table.set(keyword, 0);
+    else if (group === KEYWORDS.unevaluated) table.set(keyword, group);
+    else if (group !== undefined && isModelled(keyword, dialect)) table.set(keyword, group);
+    else table.set(keyword, KEYWORDS.unmodelled);
+  }
+  for (const keyword of REFERENCE_KEYWORDS) table.set(keyword, KEYWORDS.unmodelled | KEYWORDS.references);
+  return table;
+}
+
+/**
+ * The {@link KEYWORDS} a subschema holds, read in its dialect (a keyword it does not model is
+ * `unmodelled`), and with `type`, the kinds it admits above them (read with {@link kindsIn}):
+ * everything the comparison of one subschema needs to know first, in one pass over its keywords.
+ */
 export function groupsOf(keywords: SchemaObject, dialect: Dialect): number {
+  const table = GROUP_IN[dialect];
   let groups = 0;
   for (const keyword of Object.keys(keywords)) {
-    if (isAnnotation(keyword)) continue;
-    const group = GROUP_OF.get(keyword);
-    if (group === GROUPS.unevaluated) groups |= group;
-    else if (group !== undefined && isModelled(keyword, dialect)) groups |= group;
-    else groups |= GROUPS.unmodelled;
+    const group = table.get(keyword);
+    if (group === KEYWORDS.type) groups |= group | (kindsOfType(keywords[keyword]) << KINDS_SHIFT);
+    else if (group !== undefined) groups |= group;
+    else if (!keyword.startsWith("x-")) groups |= KEYWORDS.unmodelled;
   }
   return groups;
+}
+
+/** Where {@link groupsOf} puts the kinds `type` admits: above every bit of {@link KEYWORDS}. */
+const KINDS_SHIFT = 20;
+
+/** The kinds a subschema admits, as bits of {@link KIND_BIT}, from its {@link groupsOf} (without `type`: every kind). */
+export function kindsIn(groups: number): number {
+  return groups & KEYWORDS.type ? (groups >>> KINDS_SHIFT) & EVERY_KIND : EVERY_KIND;
 }

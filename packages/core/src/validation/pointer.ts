@@ -9,6 +9,8 @@ export function child(pointer: string, ...segments: readonly (string | number)[]
 export function segmentsOf(pointer: string): string[] | undefined {
   if (pointer === "") return [];
   if (!pointer.startsWith("/")) return undefined;
+  // Most pointers escape nothing: no segment to unescape.
+  if (!pointer.includes("~")) return pointer.slice(1).split("/");
   return pointer
     .slice(1)
     .split("/")

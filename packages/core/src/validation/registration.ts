@@ -52,6 +52,10 @@ function collect(payload: unknown): { errors: MrsError[]; warnings: MrsWarning[]
     }
     const capabilities = own(payload, "capabilities");
     if (Array.isArray(capabilities)) {
+      const roles = [
+        { requireObjectRoot: true, label: "input_schema", deadline },
+        { requireObjectRoot: true, label: "output_schema", deadline },
+      ] as const;
       const firstByAction = new Map<string, number>();
       capabilities.forEach((capability: unknown, index) => {
         if (!isSchemaObject(capability)) return;
@@ -80,20 +84,19 @@ function collect(payload: unknown): { errors: MrsError[]; warnings: MrsWarning[]
         if (Object.hasOwn(capability, "description")) {
           push(precise, checkDescription(capability.description, `${base}/description`));
         }
-        for (const role of ["input_schema", "output_schema"] as const) {
-          const report = checkSchemaOnce(own(capability, role), `${base}/${role}`, {
-            requireObjectRoot: true,
-            label: role,
-            deadline,
-          });
-          precise.push(...report.errors);
-          warnings.push(...report.warnings);
+        for (const options of roles) {
+          const report = checkSchemaOnce(own(capability, options.label), `${base}/${options.label}`, options);
+          if (report.errors.length > 0) precise.push(...report.errors);
+          if (report.warnings.length > 0) warnings.push(...report.warnings);
         }
       });
     }
   }
+  const envelope = envelopeErrors(payload);
+  // The common case, a valid payload: nothing to merge.
+  if (precise.length === 0 && envelope.length === 0) return { errors: [], warnings };
   const claimed = new Set(precise.map((error) => error.pointer));
-  const general = envelopeErrors(payload).filter((error) => !claimed.has(error.pointer));
+  const general = envelope.filter((error) => !claimed.has(error.pointer));
   return { errors: unique([...precise, ...general]), warnings };
 }
 

@@ -617,12 +617,17 @@ function toChecked(input: RegistrationInput, source: string): CheckedRegistratio
  * A valid payload handed over as a value, as the registry will hold it: its own copy, so that the
  * caller changing its object later cannot change the catalog behind the rules' back (stores may
  * keep what is committed as it is, and the memory store freezes it). A frozen value is already
- * nobody's to change (a source's own copy, `memorySource`'s): it is held as it is. Text the
- * registry parsed itself is its own already.
+ * nobody's to change (what `memorySource` hands out): it is held as it is. Text the registry
+ * parsed itself is its own already.
  */
 function ownCopy(result: ValidationResult<RegistrationPayload>): ValidationResult<RegistrationPayload> {
   if (!result.ok || Object.isFrozen(result.value)) return result;
-  return { ...result, value: structuredClone(result.value) };
+  try {
+    return { ...result, value: structuredClone(result.value) };
+  } catch {
+    // A value that validates but cannot be cloned (a Proxy, say) is held as it was handed over.
+    return result;
+  }
 }
 
 /** The name or version of a rejected payload when it has one that is a plain string (of 256 characters at most). */

@@ -299,6 +299,10 @@ describe("the catalog", () => {
     const held = registry.module("echo");
     expect(held?.payload.registration_metadata.module_version).toBe("1.0.0");
     expect(held?.payload.capabilities[0]?.description).toBe("Does echo");
+    // A value that validates but cannot be cloned (a Proxy) gets an answer, not a throw: the
+    // registry holds it as handed over, and what the store makes of it is the store's to say.
+    const proxied = new Proxy(payload("proxied", "1.0.0"), {});
+    await expect(registry.register({ payload: proxied }, "t")).resolves.toMatchObject({ module: "proxied" });
   });
 
   it("MRS-I1 MRS-S8 a reference checked before answers for the catalog as it is now, after each change", async () => {

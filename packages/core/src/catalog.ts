@@ -47,7 +47,6 @@ export class CatalogIndex {
    * Successes only, so that unknown references sent by a client cannot grow it.
    */
   private readonly resolved = new Map<string, ValidationResult<CapabilityEntry>>();
-  private changes = 0;
 
   constructor(data: CatalogData | null) {
     if (data === null) return;
@@ -79,11 +78,6 @@ export class CatalogIndex {
       .sort(byKey)
       .map((address) => this.entry(this.byAddress.get(address) as Declared));
     return this.sortedCapabilities;
-  }
-
-  /** Grows with every change to the index: what a reader caches from it holds while this is the same. */
-  get generation(): number {
-    return this.changes;
   }
 
   get moduleCount(): number {
@@ -230,7 +224,6 @@ export class CatalogIndex {
     this.sortedModules = null;
     this.sortedCapabilities = null;
     this.resolved.clear();
-    this.changes += 1;
   }
 }
 

@@ -24,13 +24,7 @@ import type {
 } from "./registry-types.js";
 import type { Discovery, RegistrationInput } from "./source.js";
 import type { ChangesPage } from "./store.js";
-import {
-  checkRegistration,
-  compileSchema,
-  declaredMetadata,
-  parseRegistration,
-  type SchemaValidator,
-} from "./validate.js";
+import { checkRegistration, compileSchema, declaredMetadata, parseRegistration } from "./validate.js";
 import type { InstanceCheck, ValidationResult } from "./validation-types.js";
 
 /** How often a writer catches up and decides again after losing a compare-and-set race before giving up. */
@@ -76,15 +70,6 @@ class RegistryImpl implements Registry {
   private held = 0;
   private loaded = false;
   private index = new CatalogIndex(null);
-  /**
-   * Validators by the reference they were resolved from, for the index (and its generation) they
-   * were resolved in: an action called again costs one lookup before its check.
-   */
-  private readonly validators = {
-    input: new Map<string, SchemaValidator>(),
-    output: new Map<string, SchemaValidator>(),
-  };
-  private validatorsOf: { index: CatalogIndex | null; generation: number } = { index: null, generation: -1 };
   private storeOk = false;
   private readonly listeners = new Set<(event: RegistryEvent) => void>();
   /** Store work from this process goes one task at a time: commits, catch-ups, starts. */
@@ -283,29 +268,19 @@ class RegistryImpl implements Registry {
   // ---- internals ----
 
   private validateInstance(ref: string, value: unknown, which: "input" | "output"): InstanceCheck {
-    const index = this.catalog();
-    if (this.validatorsOf.index !== index || this.validatorsOf.generation !== index.generation) {
-      this.validators.input.clear();
-      this.validators.output.clear();
-      this.validatorsOf = { index, generation: index.generation };
-    }
-    const code = which === "input" ? "INPUT_INVALID" : "OUTPUT_INVALID";
-    const known = this.validators[which].get(ref);
-    if (known !== undefined) return known.check(value, code);
-    const resolved = index.resolveAction(ref);
+    // Both steps are remembered where they live: the resolution by the catalog index until its
+    // next change, the compiled validator by compileSchema for the schema object itself.
+    const resolved = this.resolveAction(ref);
     if (!resolved.ok) return { valid: false, errors: resolved.errors };
     const { capability } = resolved.value;
     const schema = which === "input" ? capability.input_schema : capability.output_schema;
-    let validator: SchemaValidator;
     try {
-      validator = compileSchema(schema);
+      return compileSchema(schema).check(value, which === "input" ? "INPUT_INVALID" : "OUTPUT_INVALID");
     } catch (error) {
       // Only a schema that skipped validation (a store written by hand) gets here: answer, don't throw.
       if (error instanceof MrsFailure) return { valid: false, errors: error.errors };
       throw error;
     }
-    this.validators[which].set(ref, validator);
-    return validator.check(value, code);
   }
 
   /** Resume (or open) the session and run discovery into it; `fresh` builds a new session aside (S10). */

@@ -237,5 +237,10 @@ export class MrsFailure extends Error {
 
 /** JSON Pointer (RFC 6901) of a path: `["capabilities", 0, "action"]` -> `/capabilities/0/action`. */
 export function toPointer(path: readonly (string | number)[]): string {
-  return path.map((part) => `/${String(part).replaceAll("~", "~0").replaceAll("/", "~1")}`).join("");
+  return path.map((part) => `/${escapeSegment(String(part))}`).join("");
+}
+
+/** One JSON Pointer segment (RFC 6901): `~` as `~0`, `/` as `~1`; most names need neither. */
+export function escapeSegment(name: string): string {
+  return name.includes("~") || name.includes("/") ? name.replaceAll("~", "~0").replaceAll("/", "~1") : name;
 }

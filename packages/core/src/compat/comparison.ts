@@ -1,3 +1,4 @@
+import { escapeSegment } from "../errors.js";
 import { type Direction, type Effect, verdictOf } from "./effect.js";
 import type { DifferenceKind } from "./kinds.js";
 import type { EqualityMemory } from "./same-meaning.js";
@@ -40,15 +41,11 @@ class Step implements Location {
 
   get path(): string {
     if (this.written === undefined) {
-      const segment = this.named ? escapeName(this.segment as string) : this.segment;
+      const segment = this.named ? escapeSegment(this.segment as string) : this.segment;
       this.written = `${this.parent.path}/${segment}`;
     }
     return this.written;
   }
-}
-
-function escapeName(name: string): string {
-  return name.includes("~") || name.includes("/") ? name.replaceAll("~", "~0").replaceAll("/", "~1") : name;
 }
 
 /** The member `name` of an object. */

@@ -1,5 +1,5 @@
+import { escapeSegment } from "../errors.js";
 import type { Dialect } from "../validation/dialect.js";
-import { child } from "../validation/pointer.js";
 import { isSchemaObject, type SchemaObject } from "../validation/schema-walk.js";
 
 /** One capability schema as the comparison reads it: its value, where it is in its payload, and its dialect. */
@@ -101,7 +101,8 @@ class Derived implements Side {
       // Keywords the comparison names need no escaping; member names may.
       if (this.keyword === undefined) this.written = this.parent.pointer;
       else if (this.key === undefined) this.written = `${this.parent.pointer}/${this.keyword}`;
-      else this.written = `${this.parent.pointer}/${this.keyword}/${segment(this.key)}`;
+      else
+        this.written = `${this.parent.pointer}/${this.keyword}/${typeof this.key === "number" ? this.key : escapeSegment(this.key)}`;
     }
     return this.written;
   }
@@ -139,12 +140,6 @@ function asSubschema(value: unknown, parent: Side, keyword: string, key: string 
   return typeof value === "boolean" || isSchemaObject(value)
     ? new Derived(value, parent, keyword, key, undefined)
     : undefined;
-}
-
-/** A map key or list index as a JSON Pointer segment (without its "/"): most need no escaping. */
-function segment(key: string | number): string | number {
-  if (typeof key === "number" || !(key.includes("~") || key.includes("/"))) return key;
-  return child("", key).slice(1);
 }
 
 /** The pointer of `keyword` in a subschema when it is there, else of the subschema (where it is missing). */

@@ -1,4 +1,5 @@
 import Schema from "typebox/schema";
+import { escapeSegment } from "../errors.js";
 import type { Dialect } from "./dialect.js";
 import { isLinearMatcher, LinearRegExp, linearMatcher } from "./linear-regex.js";
 import { child, segmentsOf } from "./pointer.js";
@@ -327,7 +328,7 @@ class EngineCopy {
     let validator = this.validators.get(pointer);
     if (!validator) {
       const fragment = (segmentsOf(pointer) ?? [])
-        .map((segment) => `/${encodeURIComponent(segment.replaceAll("~", "~0").replaceAll("/", "~1"))}`)
+        .map((segment) => `/${encodeURIComponent(escapeSegment(segment))}`)
         .join("");
       const context = { [ROOT_URI]: this.root } as unknown as Parameters<typeof Schema.Compile>[0];
       validator = Schema.Compile(context, { $ref: `${ROOT_URI}#${fragment}` } as Parameters<typeof Schema.Compile>[1]);
@@ -386,7 +387,7 @@ class EngineCopy {
       return segment;
     });
     if (!changed) return reference;
-    return `#${result.map((segment) => `/${encodeURIComponent(segment.replaceAll("~", "~0").replaceAll("/", "~1"))}`).join("")}`;
+    return `#${result.map((segment) => `/${encodeURIComponent(escapeSegment(segment))}`).join("")}`;
   }
 }
 

@@ -131,24 +131,9 @@ class CapabilityRoot implements RootSide {
   }
 
   get pointer(): string {
-    this.written ??= rootPointer(this.index, this.keyword);
+    this.written ??= `/capabilities/${this.index}/${this.keyword}`;
     return this.written;
   }
-}
-
-/** The pointers of the first capabilities' schemas, written once: every difference reported reads one. */
-const ROOT_POINTERS: string[] = [];
-const KEPT_ROOT_POINTERS = 64;
-
-function rootPointer(index: number, keyword: "input_schema" | "output_schema"): string {
-  if (index >= KEPT_ROOT_POINTERS) return `/capabilities/${index}/${keyword}`;
-  const at = keyword === "input_schema" ? 2 * index : 2 * index + 1;
-  let pointer = ROOT_POINTERS[at];
-  if (pointer === undefined) {
-    pointer = `/capabilities/${index}/${keyword}`;
-    ROOT_POINTERS[at] = pointer;
-  }
-  return pointer;
 }
 
 interface CapabilityView {

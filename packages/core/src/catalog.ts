@@ -47,6 +47,8 @@ export class CatalogIndex {
    * Successes only, so that unknown references sent by a client cannot grow it.
    */
   private readonly resolved = new Map<string, ValidationResult<CapabilityEntry>>();
+  /** Counts the changes applied, so that a reader's memo of an answer knows when it is stale. */
+  generation = 0;
 
   constructor(data: CatalogData | null) {
     if (data === null) return;
@@ -221,6 +223,7 @@ export class CatalogIndex {
   }
 
   private changed(): void {
+    this.generation += 1;
     this.sortedModules = null;
     this.sortedCapabilities = null;
     this.resolved.clear();

@@ -24,7 +24,13 @@ import type {
 } from "./registry-types.js";
 import type { Discovery, RegistrationInput } from "./source.js";
 import type { ChangesPage } from "./store.js";
-import { checkRegistration, compileSchema, declaredMetadata, parseRegistration } from "./validate.js";
+import {
+  checkRegistration,
+  compileSchema,
+  declaredMetadata,
+  parseRegistration,
+  type SchemaValidator,
+} from "./validate.js";
 import type { InstanceCheck, ValidationResult } from "./validation-types.js";
 
 /** How often a writer catches up and decides again after losing a compare-and-set race before giving up. */
@@ -52,6 +58,15 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export function createRegistry(options: RegistryOptions): Registry {
   return new RegistryImpl(options);
+}
+
+/** The validator of the last action checked, and the index (at which change) it was found in. */
+interface LastChecked {
+  readonly ref: string;
+  readonly which: "input" | "output";
+  readonly index: CatalogIndex;
+  readonly generation: number;
+  readonly validator: SchemaValidator;
 }
 
 /** A registration waiting for the next group commit. */
@@ -86,6 +101,12 @@ class RegistryImpl implements Registry {
   private lastSweep: number | null = null;
   private closed = false;
   private readonly compatibility: CompatibilityPolicy;
+  /**
+   * The validator of the last action checked. Calls come in runs to one action (a host checking
+   * each call it dispatches), and there the lookups by reference would cost more than the check
+   * itself; any change to the index, or another index, makes it stale.
+   */
+  private lastChecked: LastChecked | undefined;
 
   constructor(options: RegistryOptions) {
     this.store = options.store;
@@ -268,19 +289,33 @@ class RegistryImpl implements Registry {
   // ---- internals ----
 
   private validateInstance(ref: string, value: unknown, which: "input" | "output"): InstanceCheck {
+    const code = which === "input" ? "INPUT_INVALID" : "OUTPUT_INVALID";
+    const index = this.catalog();
+    const last = this.lastChecked;
+    if (
+      last !== undefined &&
+      last.ref === ref &&
+      last.which === which &&
+      last.index === index &&
+      last.generation === index.generation
+    ) {
+      return last.validator.check(value, code);
+    }
     // Both steps are remembered where they live: the resolution by the catalog index until its
     // next change, the compiled validator by compileSchema for the schema object itself.
-    const resolved = this.resolveAction(ref);
+    const resolved = index.resolveAction(ref);
     if (!resolved.ok) return { valid: false, errors: resolved.errors };
     const { capability } = resolved.value;
-    const schema = which === "input" ? capability.input_schema : capability.output_schema;
+    let validator: SchemaValidator;
     try {
-      return compileSchema(schema).check(value, which === "input" ? "INPUT_INVALID" : "OUTPUT_INVALID");
+      validator = compileSchema(which === "input" ? capability.input_schema : capability.output_schema);
     } catch (error) {
       // Only a schema that skipped validation (a store written by hand) gets here: answer, don't throw.
       if (error instanceof MrsFailure) return { valid: false, errors: error.errors };
       throw error;
     }
+    this.lastChecked = { ref, which, index, generation: index.generation, validator };
+    return validator.check(value, code);
   }
 
   /** Resume (or open) the session and run discovery into it; `fresh` builds a new session aside (S10). */

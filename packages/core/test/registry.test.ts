@@ -286,6 +286,11 @@ describe("the catalog", () => {
     expect(bad.valid ? [] : bad.errors.map((e) => [e.code, e.rule])).toContainEqual(["INPUT_INVALID", "I1"]);
     const out = registry.validateOutput("echo/echo", {});
     expect(out.valid ? [] : out.errors.map((e) => e.code)).toContain("OUTPUT_INVALID");
+    // The same reference, checked just before for its input, checks an output against the output schema.
+    expect(registry.validateInput("echo", {})).toMatchObject({ valid: false });
+    expect(registry.validateInput("echo", { msg: "hi" })).toEqual({ valid: true });
+    const sameRef = registry.validateOutput("echo", { msg: "hi" });
+    expect(sameRef.valid ? [] : sameRef.errors.map((e) => e.code)).toContain("OUTPUT_INVALID");
     const unknown = registry.validateInput("nope", {});
     expect(unknown.valid ? [] : unknown.errors.map((e) => e.code)).toEqual(["UNKNOWN_ACTION"]);
   });

@@ -2,6 +2,7 @@ import Schema from "typebox/schema";
 import { MAX_SCHEMA_ERRORS, withErrorLimit } from "./error-limit.js";
 import { child, segmentsOf } from "./pointer.js";
 import { isSchemaObject, own } from "./schema-walk.js";
+import { surelyWellFormed } from "./well-formed.js";
 
 /** The JSON Schema drafts a capability schema may be written in (RULES.md E9). */
 export type Dialect = "2020-12" | "draft-07";
@@ -60,6 +61,7 @@ export interface MetaSchemaFault {
  * Callers must have bounded the schema's depth first (E11): the meta-schema validator recurses.
  */
 export function metaSchemaFaults(schema: unknown, dialect: Dialect, base: string, deadline: number): MetaSchemaFault[] {
+  if (surelyWellFormed(schema, dialect)) return [];
   const validator = metaValidator(dialect);
   if (validator.Check(schema)) return [];
   // Explaining a fault walks the meta-schema again, slowly (milliseconds per fault): past the

@@ -287,18 +287,19 @@ function patternErrors(facts: SchemaFacts, dialect: Dialect | undefined, deadlin
 }
 
 function formatWarnings(facts: SchemaFacts): MrsWarning[] {
+  const unknown = facts.formats.filter(({ name }) => !Format.Has(name));
+  if (unknown.length === 0) return [];
+  // The list of names is only read to suggest one: most schemas have no unknown format at all.
   const known = knownFormats();
-  return facts.formats
-    .filter(({ name }) => !Format.Has(name))
-    .map(({ pointer, name }) => {
-      const closest = suggest(name, known);
-      return mrsWarning(
-        "UNKNOWN_FORMAT",
-        pointer,
-        `format "${name}" is not known to the validator: values are not checked against it`,
-        closest === undefined ? "use a standard format, or a pattern" : `did you mean "${closest}"?`,
-      );
-    });
+  return unknown.map(({ pointer, name }) => {
+    const closest = suggest(name, known);
+    return mrsWarning(
+      "UNKNOWN_FORMAT",
+      pointer,
+      `format "${name}" is not known to the validator: values are not checked against it`,
+      closest === undefined ? "use a standard format, or a pattern" : `did you mean "${closest}"?`,
+    );
+  });
 }
 
 /** The `format` names the engine checks (RULES.md I2); any other is reported by E9b. */

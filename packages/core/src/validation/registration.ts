@@ -4,10 +4,10 @@ import type { ValidationResult } from "../validation-types.js";
 import { checkDescription } from "./description.js";
 import { envelopeErrors } from "./envelope.js";
 import { findTooDeep } from "./json-depth.js";
-import { ANALYSIS_BUDGET_MS, MAX_JSON_DEPTH } from "./limits.js";
+import { MAX_JSON_DEPTH } from "./limits.js";
 import { checkName } from "./names.js";
 import { child } from "./pointer.js";
-import { checkSchemaOnce } from "./schema-verdicts.js";
+import { type AnalysisBudget, checkSchemaOnce, rebase, type SchemaRole } from "./schema-verdicts.js";
 import { isSchemaObject, own } from "./schema-walk.js";
 import { checkTimestamp } from "./timestamp.js";
 import { checkVersion } from "./version.js";
@@ -32,13 +32,16 @@ export function validatePayload(payload: unknown): ValidationResult<Registration
   }
 }
 
+const ROLES: readonly SchemaRole[] = [
+  { requireObjectRoot: true, label: "input_schema" },
+  { requireObjectRoot: true, label: "output_schema" },
+];
+
 function collect(payload: unknown): { errors: MrsError[]; warnings: MrsWarning[] } {
   // Field checks come first: their messages are the precise ones, and they win over the
   // envelope's generic message at the same pointer.
   const precise: MrsError[] = [...depthErrors(payload)];
-  // One time bound for the slow parts (pattern analysis, explaining meta-schema faults) of the
-  // whole payload, whatever the number of schemas and patterns in it (E11).
-  const deadline = performance.now() + ANALYSIS_BUDGET_MS;
+  const budget: AnalysisBudget = {};
   const warnings: MrsWarning[] = [];
   if (isSchemaObject(payload)) {
     const metadata = own(payload, "registration_metadata");
@@ -52,44 +55,32 @@ function collect(payload: unknown): { errors: MrsError[]; warnings: MrsWarning[]
     }
     const capabilities = own(payload, "capabilities");
     if (Array.isArray(capabilities)) {
-      const roles = [
-        { requireObjectRoot: true, label: "input_schema", deadline },
-        { requireObjectRoot: true, label: "output_schema", deadline },
-      ] as const;
       const firstByAction = new Map<string, number>();
-      capabilities.forEach((capability: unknown, index) => {
-        if (!isSchemaObject(capability)) return;
-        const base = `/capabilities/${index}`; // an index needs no escaping
+      for (let index = 0; index < capabilities.length; index++) {
+        const capability: unknown = capabilities[index];
+        if (!isSchemaObject(capability)) continue;
         if (Object.hasOwn(capability, "action")) {
           const action = capability.action;
-          const invalid = checkName(action, `${base}/action`, "INVALID_ACTION_NAME", "action");
+          const invalid = checkName(action, `/capabilities/${index}/action`, "INVALID_ACTION_NAME", "action");
           push(precise, invalid);
           if (!invalid && typeof action === "string") {
             const first = firstByAction.get(action);
             if (first === undefined) firstByAction.set(action, index);
-            else {
-              precise.push(
-                mrsError(
-                  "DUPLICATE_ACTION",
-                  `${base}/action`,
-                  `action "${action}" is already declared by /capabilities/${first}`,
-                  {
-                    hint: "give each capability its own action name, or merge the two",
-                  },
-                ),
-              );
-            }
+            else precise.push(duplicateAction(action, index, first));
           }
         }
         if (Object.hasOwn(capability, "description")) {
-          push(precise, checkDescription(capability.description, `${base}/description`));
+          push(precise, checkDescription(capability.description, `/capabilities/${index}/description`));
         }
-        for (const options of roles) {
-          const report = checkSchemaOnce(own(capability, options.label), `${base}/${options.label}`, options);
-          if (report.errors.length > 0) precise.push(...report.errors);
-          if (report.warnings.length > 0) warnings.push(...report.warnings);
+        for (const role of ROLES) {
+          // Checked where it stands, rebased only when it has something to say.
+          const report = checkSchemaOnce(own(capability, role.label), role, budget);
+          if (report.errors.length === 0 && report.warnings.length === 0) continue;
+          const at = rebase(report, `/capabilities/${index}/${role.label}`);
+          precise.push(...at.errors);
+          warnings.push(...at.warnings);
         }
-      });
+      }
     }
   }
   const envelope = envelopeErrors(payload);
@@ -106,42 +97,52 @@ function collect(payload: unknown): { errors: MrsError[]; warnings: MrsWarning[]
  * readable by any recursive code that handles them later.
  */
 function depthErrors(payload: unknown): MrsError[] {
-  const regions: { value: unknown; path: (string | number)[] }[] = [];
-  if (isSchemaObject(payload)) {
-    for (const [key, value] of Object.entries(payload)) {
-      // Strings and numbers nest nothing: only objects and arrays are walked.
-      if (typeof value !== "object" || value === null) continue;
-      if (key !== "capabilities" || !Array.isArray(value)) regions.push({ value, path: [key] });
-    }
-    const capabilities = own(payload, "capabilities");
-    if (Array.isArray(capabilities)) {
-      capabilities.forEach((capability: unknown, index) => {
-        if (!isSchemaObject(capability)) return;
-        for (const [key, value] of Object.entries(capability)) {
-          if (typeof value !== "object" || value === null) continue;
-          if (key !== "input_schema" && key !== "output_schema")
-            regions.push({ value, path: ["capabilities", index, key] });
-        }
-      });
-    }
-  } else {
-    regions.push({ value: payload, path: [] });
-  }
   const errors: MrsError[] = [];
-  for (const { value, path } of regions) {
-    const deep = findTooDeep(value, MAX_JSON_DEPTH - path.length);
-    if (deep) {
-      errors.push(
-        mrsError(
-          "INVALID_PAYLOAD",
-          child("", ...path, ...deep),
-          `payload nests JSON more than ${MAX_JSON_DEPTH} levels deep`,
-          String(path.at(-1)).startsWith("x-") ? { hint: "flatten the vendor extension" } : {},
-        ),
-      );
+  if (!isSchemaObject(payload)) {
+    tooDeep(errors, payload, []);
+    return errors;
+  }
+  // Strings and numbers nest nothing: only objects and arrays are walked, and a path is only
+  // written out for a fault (a valid payload allocates none).
+  for (const key of Object.keys(payload)) {
+    const value = payload[key];
+    if (typeof value !== "object" || value === null) continue;
+    if (key !== "capabilities" || !Array.isArray(value)) tooDeep(errors, value, [key]);
+  }
+  const capabilities = own(payload, "capabilities");
+  if (!Array.isArray(capabilities)) return errors;
+  for (let index = 0; index < capabilities.length; index++) {
+    const capability: unknown = capabilities[index];
+    if (!isSchemaObject(capability)) continue;
+    for (const key of Object.keys(capability)) {
+      const value = capability[key];
+      if (typeof value !== "object" || value === null) continue;
+      if (key !== "input_schema" && key !== "output_schema") tooDeep(errors, value, ["capabilities", index, key]);
     }
   }
   return errors;
+}
+
+function tooDeep(errors: MrsError[], value: unknown, path: (string | number)[]): void {
+  const deep = findTooDeep(value, MAX_JSON_DEPTH - path.length);
+  if (!deep) return;
+  errors.push(
+    mrsError(
+      "INVALID_PAYLOAD",
+      child("", ...path, ...deep),
+      `payload nests JSON more than ${MAX_JSON_DEPTH} levels deep`,
+      String(path.at(-1)).startsWith("x-") ? { hint: "flatten the vendor extension" } : {},
+    ),
+  );
+}
+
+function duplicateAction(action: string, index: number, first: number): MrsError {
+  return mrsError(
+    "DUPLICATE_ACTION",
+    `/capabilities/${index}/action`,
+    `action "${action}" is already declared by /capabilities/${first}`,
+    { hint: "give each capability its own action name, or merge the two" },
+  );
 }
 
 function push(errors: MrsError[], error: MrsError | undefined): void {

@@ -1,13 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { checkSchemaOnce } from "./schema-verdicts.js";
+import { checkSchemaOnce as checkOnce, rebase } from "./schema-verdicts.js";
 
-const options = { requireObjectRoot: true, label: "input_schema", deadline: Number.POSITIVE_INFINITY } as const;
+const role = { requireObjectRoot: true, label: "input_schema" } as const;
+/** The report of a schema checked (or remembered) as an input schema, with pointers under `base`. */
+const checkSchemaOnce = (schema: unknown, base: string) => rebase(checkOnce(schema, role, {}), base);
 
 describe("schema verdicts remembered by content", () => {
   it("MRS-E9b a remembered verdict points under the schema's own place each time", () => {
     const schema = { type: "object", properties: { when: { type: "string", format: "stardate" } } };
-    const first = checkSchemaOnce(schema, "/capabilities/0/input_schema", options);
-    const again = checkSchemaOnce(structuredClone(schema), "/capabilities/3/input_schema", options);
+    const first = checkSchemaOnce(schema, "/capabilities/0/input_schema");
+    const again = checkSchemaOnce(structuredClone(schema), "/capabilities/3/input_schema");
     expect(first.warnings.map((w) => w.pointer)).toEqual(["/capabilities/0/input_schema/properties/when/format"]);
     expect(again.warnings.map((w) => w.pointer)).toEqual(["/capabilities/3/input_schema/properties/when/format"]);
   });
@@ -15,7 +17,7 @@ describe("schema verdicts remembered by content", () => {
   it("MRS-E11 a rejection is decided afresh and keeps its pointer", () => {
     const schema = { type: "object", properties: { a: { type: "string", pattern: "^(?=(a+)+$)" } } };
     for (const index of [0, 1]) {
-      const report = checkSchemaOnce(schema, `/capabilities/${index}/output_schema`, options);
+      const report = checkSchemaOnce(schema, `/capabilities/${index}/output_schema`);
       expect(report.errors.map((e) => [e.code, e.pointer])).toEqual([
         ["UNSAFE_PATTERN", `/capabilities/${index}/output_schema/properties/a/pattern`],
       ]);
@@ -28,7 +30,7 @@ describe("schema verdicts remembered by content", () => {
     const reordered = { properties: { b: { minimum: 1 }, a: { format: "order-one", type: "string" } }, type: "object" };
     expect(JSON.stringify(ordered)).not.toBe(JSON.stringify(reordered));
     for (const schema of [ordered, reordered, ordered, reordered]) {
-      const report = checkSchemaOnce(schema, "", options);
+      const report = checkSchemaOnce(schema, "");
       expect(report.errors).toEqual([]);
       expect(report.warnings.map((w) => w.pointer)).toEqual(["/properties/a/format"]);
     }
@@ -43,21 +45,21 @@ describe("schema verdicts remembered by content", () => {
       [literal, parsed],
     ]) {
       for (const schema of schemas) {
-        const report = checkSchemaOnce(structuredClone(schema), "", options);
+        const report = checkSchemaOnce(structuredClone(schema), "");
         const expected = schema === parsed ? ["/properties/__proto__/format"] : [];
         expect(report.warnings.map((w) => w.pointer)).toEqual(expected);
       }
     }
     const hostile = JSON.parse('{"type":"object","properties":{"__proto__":{"type":"strnig"}}}');
-    expect(checkSchemaOnce({ type: "object", properties: {} }, "", options).errors).toEqual([]);
-    expect(checkSchemaOnce(hostile, "", options).errors.map((e) => e.pointer)).toEqual(["/properties/__proto__/type"]);
+    expect(checkSchemaOnce({ type: "object", properties: {} }, "").errors).toEqual([]);
+    expect(checkSchemaOnce(hostile, "").errors.map((e) => e.pointer)).toEqual(["/properties/__proto__/type"]);
   });
 
   it("MRS-E9 a value JSON.stringify would rewrite never shares a verdict with what it writes", () => {
     const plain = { type: "object", properties: { a: { type: "string" } } };
-    expect(checkSchemaOnce(plain, "", options).errors).toEqual([]);
+    expect(checkSchemaOnce(plain, "").errors).toEqual([]);
     const disguised = { type: "object", properties: { a: { type: "strnig" } }, toJSON: () => plain };
     expect(JSON.stringify(disguised)).toBe(JSON.stringify(plain));
-    expect(checkSchemaOnce(disguised, "", options).errors.map((e) => e.pointer)).toContain("/properties/a/type");
+    expect(checkSchemaOnce(disguised, "").errors.map((e) => e.pointer)).toContain("/properties/a/type");
   });
 });

@@ -1,10 +1,37 @@
 import type { MrsWarning } from "../errors.js";
 import { jsonKey } from "./json-key.js";
+import { ANALYSIS_BUDGET_MS } from "./limits.js";
 import { checkSchema, type SchemaCheckOptions, type SchemaReport } from "./schema-rules.js";
 
 /** How many schema verdicts are kept; past it the cache starts over (a bound, not an LRU). */
 const MAX_VERDICTS = 2_000;
-const verdicts = new Map<string, SchemaReport>();
+/**
+ * Verdicts by the check's options, then by the schema's text: the text is looked up as it comes
+ * from `JSON.stringify`, never joined to a prefix (a joined key is a copy and a fresh hash, about
+ * a sixth of validating the spec's small payload).
+ */
+const verdicts = {
+  root: new Map<string, Map<string, SchemaReport>>(),
+  any: new Map<string, Map<string, SchemaReport>>(),
+};
+let held = 0;
+
+/** What a schema is checked as: the options of {@link checkSchema} but its time bound. */
+export type SchemaRole = Omit<SchemaCheckOptions, "deadline" | "key">;
+
+/**
+ * One time bound for the slow parts (pattern analysis, explaining meta-schema faults) of a whole
+ * payload, whatever the number of schemas in it (E11). It starts with the first schema that is
+ * not already known: a payload whose schemas all are never reads the clock.
+ */
+export interface AnalysisBudget {
+  deadline?: number;
+}
+
+function startBudget(budget: AnalysisBudget): number {
+  budget.deadline ??= performance.now() + ANALYSIS_BUDGET_MS;
+  return budget.deadline;
+}
 
 /**
  * {@link checkSchema}, remembered by content for schemas that passed every rule: a module that
@@ -13,22 +40,33 @@ const verdicts = new Map<string, SchemaReport>();
  * (E11), which depends on the machine's load, and must be decided afresh. The key is the
  * schema's JSON text ({@link jsonKey}): a verdict is only ever returned for the same content.
  */
-export function checkSchemaOnce(schema: unknown, base: string, options: SchemaCheckOptions): SchemaReport {
+export function checkSchemaOnce(schema: unknown, role: SchemaRole, budget: AnalysisBudget): SchemaReport {
   const text = typeof schema === "object" && schema !== null ? jsonKey(schema) : undefined;
-  if (text === undefined) return checkSchema(schema, base, options);
-  const key = `${options.requireObjectRoot ? "root" : "any"}:${options.label}:${text}`;
-  const known = verdicts.get(key);
-  if (known !== undefined) return rebase(known, base);
-  const report = checkSchema(schema, "", options);
+  if (text === undefined) return checkSchema(schema, "", { ...role, deadline: startBudget(budget) });
+  const byLabel = role.requireObjectRoot ? verdicts.root : verdicts.any;
+  let byText = byLabel.get(role.label);
+  const known = byText?.get(text);
+  if (known !== undefined) return known;
+  const report = checkSchema(schema, "", { ...role, deadline: startBudget(budget) });
   if (report.errors.length === 0) {
-    if (verdicts.size >= MAX_VERDICTS) verdicts.clear();
-    verdicts.set(key, report);
+    if (held >= MAX_VERDICTS) {
+      verdicts.root.clear();
+      verdicts.any.clear();
+      held = 0;
+      byText = undefined;
+    }
+    if (byText === undefined) {
+      byText = new Map();
+      byLabel.set(role.label, byText);
+    }
+    byText.set(text, report);
+    held += 1;
   }
-  return rebase(report, base);
+  return report;
 }
 
 /** The same report with its pointers under `base` (they were computed relative to the schema). */
-function rebase(report: SchemaReport, base: string): SchemaReport {
+export function rebase(report: SchemaReport, base: string): SchemaReport {
   // Nothing to point at (the common case, a clean schema): the report is the same wherever it is.
   if (base === "" || (report.errors.length === 0 && report.warnings.length === 0)) return report;
   return {

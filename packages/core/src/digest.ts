@@ -21,6 +21,15 @@ export function registrationDigest(
       return null;
     }
   }
+  return digestOf(bytes);
+}
+
+/** The digest of a payload's JSON text already written (`undefined`: none, as above). */
+export function jsonDigest(json: string | undefined): string | null {
+  return json === undefined ? null : digestOf(json);
+}
+
+function digestOf(bytes: string | Uint8Array): string {
   // One-shot: no Hash object per registration.
   return hash("sha256", bytes, "hex");
 }

@@ -3,7 +3,7 @@ import { CatalogIndex } from "./catalog.js";
 import type { Change } from "./changes.js";
 import { applyChanges, eventOf } from "./changes.js";
 import { type CheckedRegistration, type CompatibilityPolicy, type Decided, decideRegistrations } from "./decide.js";
-import { registrationDigest } from "./digest.js";
+import { jsonDigest, registrationDigest } from "./digest.js";
 import { type MrsError, MrsFailure, mrsError } from "./errors.js";
 import { DEFAULT_LEASE_BOUNDS, LeaseBook } from "./leases.js";
 import { deregistrationChanges, heldModule, revivalChanges, sweepChanges } from "./liveness.js";
@@ -31,6 +31,8 @@ import {
   parseRegistration,
   type SchemaValidator,
 } from "./validate.js";
+import { payloadJson } from "./validation/payload-json.js";
+import { validatePayload } from "./validation/registration.js";
 import type { InstanceCheck, ValidationResult } from "./validation-types.js";
 
 /** How often a writer catches up and decides again after losing a compare-and-set race before giving up. */
@@ -605,8 +607,17 @@ function toChecked(input: RegistrationInput, source: string): CheckedRegistratio
   // stays at hand: `lom why NAME` must find the rejection of NAME's broken manifest.
   const parsed = "text" in input ? parseRegistration(input.text) : null;
   const value = parsed === null ? input : parsed.ok ? { payload: parsed.value } : { errors: parsed.errors };
-  const result = checkRegistration(value);
-  const digest = registrationDigest("payload" in value ? value : "text" in input ? input : null);
+  let result: ValidationResult<RegistrationPayload>;
+  let digest: string | null;
+  if ("payload" in value) {
+    // The digest's text reuses the schemas' text that validation writes anyway.
+    const schemaTexts = new Map<unknown, string>();
+    result = validatePayload(value.payload, schemaTexts);
+    digest = jsonDigest(payloadJson(value.payload, schemaTexts));
+  } else {
+    result = checkRegistration(value);
+    digest = registrationDigest("text" in input ? input : null);
+  }
   if (result.ok) {
     const meta = result.value.registration_metadata;
     const owned = parsed === null ? ownCopy(result) : result;

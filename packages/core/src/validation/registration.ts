@@ -18,11 +18,15 @@ export const INTERNAL_FAULT = "internal error while validating";
 /**
  * Validates a registration payload against every envelope rule of RULES.md (E1-E12) and
  * reports every fault at once. Never throws: a fault of the validator itself becomes an
- * `INVALID_PAYLOAD` whose message starts with {@link INTERNAL_FAULT}.
+ * `INVALID_PAYLOAD` whose message starts with {@link INTERNAL_FAULT}. `schemaTexts`, when given,
+ * gets the JSON text of each capability schema written on the way (see `payloadJson`).
  */
-export function validatePayload(payload: unknown): ValidationResult<RegistrationPayload> {
+export function validatePayload(
+  payload: unknown,
+  schemaTexts?: Map<unknown, string>,
+): ValidationResult<RegistrationPayload> {
   try {
-    const { errors, warnings } = collect(payload);
+    const { errors, warnings } = collect(payload, schemaTexts);
     return errors.length === 0
       ? { ok: true, value: payload as RegistrationPayload, errors: [], warnings }
       : { ok: false, errors, warnings };
@@ -37,7 +41,7 @@ const ROLES: readonly SchemaRole[] = [
   { requireObjectRoot: true, label: "output_schema" },
 ];
 
-function collect(payload: unknown): { errors: MrsError[]; warnings: MrsWarning[] } {
+function collect(payload: unknown, schemaTexts?: Map<unknown, string>): { errors: MrsError[]; warnings: MrsWarning[] } {
   // Field checks come first: their messages are the precise ones, and they win over the
   // envelope's generic message at the same pointer.
   const precise: MrsError[] = [...depthErrors(payload)];
@@ -74,7 +78,7 @@ function collect(payload: unknown): { errors: MrsError[]; warnings: MrsWarning[]
         }
         for (const role of ROLES) {
           // Checked where it stands, rebased only when it has something to say.
-          const report = checkSchemaOnce(own(capability, role.label), role, budget);
+          const report = checkSchemaOnce(own(capability, role.label), role, budget, schemaTexts);
           if (report.errors.length === 0 && report.warnings.length === 0) continue;
           const at = rebase(report, `/capabilities/${index}/${role.label}`);
           precise.push(...at.errors);

@@ -39,10 +39,17 @@ function startBudget(budget: AnalysisBudget): number {
  * checks once. Only passing verdicts are kept: a rejection may depend on the analysis budget
  * (E11), which depends on the machine's load, and must be decided afresh. The key is the
  * schema's JSON text ({@link jsonKey}): a verdict is only ever returned for the same content.
+ * `texts`, when given, gets that text by schema, for a caller that writes the payload next.
  */
-export function checkSchemaOnce(schema: unknown, role: SchemaRole, budget: AnalysisBudget): SchemaReport {
+export function checkSchemaOnce(
+  schema: unknown,
+  role: SchemaRole,
+  budget: AnalysisBudget,
+  texts?: Map<unknown, string>,
+): SchemaReport {
   const text = typeof schema === "object" && schema !== null ? jsonKey(schema) : undefined;
   if (text === undefined) return checkSchema(schema, "", { ...role, deadline: startBudget(budget) });
+  texts?.set(schema, text);
   const byLabel = role.requireObjectRoot ? verdicts.root : verdicts.any;
   let byText = byLabel.get(role.label);
   const known = byText?.get(text);

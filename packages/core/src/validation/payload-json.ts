@@ -1,0 +1,73 @@
+/**
+ * `JSON.stringify(payload)`, with the text of each capability schema taken from `known` when
+ * validation already wrote it (the verdict cache's key, {@link jsonKey}): the schemas are most
+ * of a payload, and writing them twice was about a sixth of a registry session. The text is the
+ * same, member for member, as `JSON.stringify` gives; `undefined` where `JSON.stringify` gives
+ * that, or throws.
+ *
+ * Only the plain objects and arrays that hold the schemas are walked here (own keys in order,
+ * members that write as nothing left out, as `JSON.stringify` does); anything else, a value with
+ * its own `toJSON` among them (it would be called with another key), is written whole by
+ * `JSON.stringify`.
+ */
+export function payloadJson(payload: unknown, known: ReadonlyMap<unknown, string>): string | undefined {
+  try {
+    if (known.size > 0 && isPlainRecord(payload)) {
+      try {
+        return record(payload, (key, value) => (key === "capabilities" ? capabilities(value, known) : undefined));
+      } catch (error) {
+        if (error !== WHOLE) throw error;
+      }
+    }
+    return JSON.stringify(payload);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Thrown where only `JSON.stringify` of the whole payload writes a member as it would. */
+const WHOLE = Symbol("write the payload whole");
+
+type Writer = (key: string, value: unknown) => string | undefined;
+
+/** A plain object's JSON; `special` may write a member itself (else `JSON.stringify` does). */
+function record(value: Readonly<Record<string, unknown>>, special: Writer): string {
+  let text = "";
+  for (const key of Object.keys(value)) {
+    const member = value[key];
+    const written = special(key, member) ?? alone(member);
+    if (written === undefined) continue;
+    text += `${text === "" ? "" : ","}${JSON.stringify(key)}:${written}`;
+  }
+  return `{${text}}`;
+}
+
+function capabilities(value: unknown, known: ReadonlyMap<unknown, string>): string | undefined {
+  if (!Array.isArray(value) || Object.getPrototypeOf(value) !== Array.prototype || hasToJson(value)) return undefined;
+  const schemaText: Writer = (key, member) =>
+    key === "input_schema" || key === "output_schema" ? known.get(member) : undefined;
+  let text = "";
+  for (let index = 0; index < value.length; index++) {
+    const capability: unknown = value[index];
+    const written = isPlainRecord(capability) ? record(capability, schemaText) : alone(capability);
+    text += `${index === 0 ? "" : ","}${written ?? "null"}`;
+  }
+  return `[${text}]`;
+}
+
+/** A member written by itself, as `JSON.stringify` writes it in place. */
+function alone(member: unknown): string | undefined {
+  // `toJSON` is called with the member's key, which a member written alone would not pass.
+  if (typeof member === "bigint" || (typeof member === "object" && member !== null && hasToJson(member))) throw WHOLE;
+  return JSON.stringify(member);
+}
+
+function isPlainRecord(value: unknown): value is Readonly<Record<string, unknown>> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const prototype = Object.getPrototypeOf(value);
+  return (prototype === Object.prototype || prototype === null) && !hasToJson(value);
+}
+
+function hasToJson(value: object): boolean {
+  return typeof (value as { toJSON?: unknown }).toJSON === "function";
+}

@@ -328,6 +328,52 @@ export function groupsOf(keywords: SchemaObject, dialect: Dialect): number {
   return groups;
 }
 
+/**
+ * The {@link groupsOf} of two subschemas compared with each other: the old side's is returned,
+ * the new side's left in {@link pairGroups}. Most pairs list the same names in the same order (a
+ * subschema kept across versions, some value changed): a name at the same place is looked up
+ * once for both sides.
+ */
+export function groupsOfPair(
+  oldKeywords: SchemaObject,
+  oldDialect: Dialect,
+  newKeywords: SchemaObject,
+  newDialect: Dialect,
+): number {
+  const oldTable = GROUP_IN[oldDialect];
+  const newTable = GROUP_IN[newDialect];
+  const oldNames = Object.keys(oldKeywords);
+  const newNames = Object.keys(newKeywords);
+  const shared = oldTable === newTable;
+  let before = 0;
+  let after = 0;
+  for (let i = 0; i < oldNames.length; i++) {
+    const name = oldNames[i] as string;
+    const group = groupOfName(oldTable, name);
+    before |= group;
+    if (i >= newNames.length) continue;
+    const other = newNames[i] as string;
+    after |= shared && other === name ? group : groupOfName(newTable, other);
+  }
+  for (let i = oldNames.length; i < newNames.length; i++) after |= groupOfName(newTable, newNames[i] as string);
+  pairGroups.next = withKinds(after, newKeywords);
+  return withKinds(before, oldKeywords);
+}
+
+/** The new side's groups from the last {@link groupsOfPair}. */
+export const pairGroups = { next: 0 };
+
+function groupOfName(table: ReadonlyMap<string, number>, name: string): number {
+  const group = table.get(name);
+  if (group !== undefined) return group;
+  return name.startsWith("x-") ? 0 : KEYWORDS.unmodelled;
+}
+
+/** Groups with the kinds `type` admits above them; `type` is one of the subschema's own names when its bit is set. */
+function withKinds(groups: number, keywords: SchemaObject): number {
+  return groups & KEYWORDS.type ? groups | (kindsOfType(keywords.type) << KINDS_SHIFT) : groups;
+}
+
 /** Where {@link groupsOf} puts the kinds `type` admits: above every bit of {@link KEYWORDS}. */
 const KINDS_SHIFT = 20;
 

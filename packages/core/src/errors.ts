@@ -242,5 +242,13 @@ export function toPointer(path: readonly (string | number)[]): string {
 
 /** One JSON Pointer segment (RFC 6901): `~` as `~0`, `/` as `~1`; most names need neither. */
 export function escapeSegment(name: string): string {
-  return name.includes("~") || name.includes("/") ? name.replaceAll("~", "~0").replaceAll("/", "~1") : name;
+  // A name is often escaped twice in a row (a difference's location, then its pointer): the
+  // last answer is kept, for that same text only.
+  if (name === lastEscaped.name) return lastEscaped.segment;
+  const segment = name.includes("~") || name.includes("/") ? name.replaceAll("~", "~0").replaceAll("/", "~1") : name;
+  lastEscaped.name = name;
+  lastEscaped.segment = segment;
+  return segment;
 }
+
+const lastEscaped = { name: "", segment: "" };

@@ -27,6 +27,21 @@ const KIND_PREFIX: Readonly<Record<string, string>> = {
   maxProperties: "max-properties",
 };
 
+type Change = "added" | "removed" | "increased" | "decreased";
+
+/** Each bound keyword's kinds, written out once rather than joined for every difference. */
+const BOUND_KINDS: Readonly<Record<string, Readonly<Record<Change, DifferenceKind>>>> = Object.fromEntries(
+  Object.entries(KIND_PREFIX).map(([keyword, prefix]) => [
+    keyword,
+    {
+      added: `${prefix}-added` as DifferenceKind,
+      removed: `${prefix}-removed` as DifferenceKind,
+      increased: `${prefix}-increased` as DifferenceKind,
+      decreased: `${prefix}-decreased` as DifferenceKind,
+    },
+  ]),
+);
+
 /**
  * `minimum`, `maximum`, `exclusiveMinimum`, `exclusiveMaximum` and `multipleOf`. A side's two
  * keywords are read together as one effective bound, so that `minimum: 0` replaced by
@@ -48,7 +63,7 @@ export function compareNumbers(
       const after = numberOf(newKeywords, keyword);
       if (before === after) continue;
       report(c, {
-        kind: `${KIND_PREFIX[keyword]}-${verb(before, after)}` as DifferenceKind,
+        kind: (BOUND_KINDS[keyword] as Readonly<Record<Change, DifferenceKind>>)[verb(before, after)],
         effect,
         old: keywordPointer(old, keyword),
         next: keywordPointer(next, keyword),
@@ -115,7 +130,7 @@ export function compareCount(
   const is = after ?? missing;
   if (was === is) return;
   report(c, {
-    kind: `${KIND_PREFIX[keyword]}-${verb(before, after)}` as DifferenceKind,
+    kind: (BOUND_KINDS[keyword] as Readonly<Record<Change, DifferenceKind>>)[verb(before, after)],
     effect: (isMin ? is > was : is < was) ? "narrows" : "widens",
     old: keywordPointer(old, keyword),
     next: keywordPointer(next, keyword),
@@ -180,7 +195,7 @@ function numberOf(keywords: SchemaObject, keyword: string): number | undefined {
   return typeof value === "number" && Number.isFinite(value) ? value : undefined;
 }
 
-function verb(before: number | undefined, after: number | undefined): "added" | "removed" | "increased" | "decreased" {
+function verb(before: number | undefined, after: number | undefined): Change {
   if (before === undefined) return "added";
   if (after === undefined) return "removed";
   return after > before ? "increased" : "decreased";

@@ -11,7 +11,7 @@ import { keywordsOf, type RootSide, type Side } from "./schema-side.js";
 import type { CompatibilityDifference } from "./types.js";
 import { compareType, compareValues } from "./types-and-values.js";
 import { compareUnevaluated, compareUnmodelled } from "./unmodelled.js";
-import { GROUPS, groupsOf, KEYWORDS, KIND_BIT, kindsIn } from "./vocabulary.js";
+import { GROUPS, groupsOf, groupsOfPair, KEYWORDS, KIND_BIT, kindsIn, pairGroups } from "./vocabulary.js";
 
 /**
  * Compares one capability schema across versions in one direction and appends what differs
@@ -49,8 +49,17 @@ function compareSubschemas(c: Comparison, old: Side, next: Side, at: Location): 
   // Most subschemas of a new version are unchanged: one walk settles them (the root's was
   // walked by compareSchema already).
   if (at !== ROOT && sameMeaning(old, next, c.call)) return;
-  const oldGroups = groupsOfSide(old);
-  const newGroups = groupsOfSide(next);
+  const oldKeywords = keywordsOf(old);
+  const newKeywords = keywordsOf(next);
+  let oldGroups: number;
+  let newGroups: number;
+  if (oldKeywords && newKeywords) {
+    oldGroups = groupsOfPair(oldKeywords, old.root.dialect, newKeywords, next.root.dialect);
+    newGroups = pairGroups.next;
+  } else {
+    oldGroups = groupsOfSide(old);
+    newGroups = groupsOfSide(next);
+  }
   if (((oldGroups | newGroups) & GROUPS.references) === 0) {
     // Nothing to follow on either side (the common case): the pair cannot come back.
     c.nesting += 1;

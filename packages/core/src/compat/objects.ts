@@ -49,16 +49,19 @@ export function compareObjects(
   const newProperties = newGroups & KEYWORDS.properties ? mapIn(newKeywords.properties) : undefined;
   // Every name either side lists, the old ones first, each once; a name is a member of the map
   // it was listed from.
-  if (oldProperties) {
-    for (const name of Object.keys(oldProperties)) {
-      const before = propertyOf(old, oldProperties, name);
-      const after = newProperties && entryOf(next, "properties", newProperties, name);
-      compareMember(c, pair, name, before, after);
-    }
+  const oldNames = oldProperties ? Object.keys(oldProperties) : NOT_LISTED;
+  for (const name of oldNames) {
+    const before = propertyOf(old, oldProperties as SchemaObject, name);
+    const after = newProperties && entryOf(next, "properties", newProperties, name);
+    compareMember(c, pair, name, before, after);
   }
   if (newProperties) {
-    for (const name of Object.keys(newProperties)) {
-      if (listedIn(oldProperties, name)) continue;
+    const newNames = Object.keys(newProperties);
+    for (let index = 0; index < newNames.length; index++) {
+      const name = newNames[index] as string;
+      // A name at the same place in the old list was listed there (versions mostly keep the
+      // order): only a name elsewhere is looked up.
+      if (oldNames[index] === name || listedIn(oldProperties, name)) continue;
       const before = oldProperties && entryOf(old, "properties", oldProperties, name);
       compareMember(c, pair, name, before, propertyOf(next, newProperties, name));
     }
@@ -116,9 +119,12 @@ function mapIn(value: unknown): SchemaObject | undefined {
 
 const isListed = Object.prototype.propertyIsEnumerable;
 
+const NOT_LISTED: readonly string[] = Object.freeze([]);
+
 /** Whether `name` is among the names of `map` (`Object.keys`: its own enumerable members). */
 function listedIn(map: SchemaObject | undefined, name: string): boolean {
-  return map !== undefined && isListed.call(map, name);
+  // `propertyIsEnumerable` is a call into the runtime; `hasOwn` answers most names (absent) first.
+  return map !== undefined && Object.hasOwn(map, name) && isListed.call(map, name);
 }
 
 function compareRequiredness(c: Comparison, pair: ObjectPair, name: string): void {

@@ -11,6 +11,12 @@ const REFERENCE_KEYWORDS: ReadonlySet<string> = new Set(["$ref", "$dynamicRef", 
  */
 export interface EqualityMemory {
   unequal?: Map<object, unknown>;
+  /**
+   * The innermost pair of objects the last failed walk found different (a member's schema that
+   * changed): the comparison asks about it next, one level down, and need not walk it again.
+   */
+  lastUnequal?: object;
+  lastUnequalNext?: unknown;
 }
 
 /**
@@ -33,13 +39,24 @@ function sameWithin(
 ): boolean {
   if (old.root.dialect !== next.root.dialect) return false;
   if (old.schema === next.schema && old.root.schema === next.root.schema) return true;
+  const last = memory?.lastUnequal;
+  if (last !== undefined && old.schema === last && next.schema === memory?.lastUnequalNext) return false;
   const unequal = memory?.unequal;
   if (unequal !== undefined && isObject(old.schema) && unequal.get(old.schema) === next.schema) return false;
   const start = found.refs.length;
   found.visited = 0;
+  found.innermost = undefined;
   if (!equalJson(old.schema, next.schema, memory !== undefined)) {
     if (found.refs.length !== start) found.refs.length = start;
-    if (memory !== undefined && found.visited > WORTH_REMEMBERING) remember(memory, old.schema, next.schema);
+    if (memory !== undefined) {
+      if (found.innermost !== undefined) {
+        memory.lastUnequal = found.innermost;
+        memory.lastUnequalNext = found.innermostNext;
+        // Nothing of a payload is held past its call.
+        found.innermost = found.innermostNext = undefined;
+      }
+      if (found.visited > WORTH_REMEMBERING) remember(memory, old.schema, next.schema);
+    }
     return false;
   }
   if (found.refs.length === start) return true;
@@ -65,7 +82,13 @@ function sameWithin(
  * innermost first (taken at once by {@link remember}). Walks never interleave: JavaScript runs
  * one at a time, and a walk calls nothing that walks.
  */
-const found = { refs: [] as string[], visited: 0, differing: [] as unknown[] };
+const found = {
+  refs: [] as string[],
+  visited: 0,
+  differing: [] as unknown[],
+  innermost: undefined as object | undefined,
+  innermostNext: undefined as unknown,
+};
 
 /**
  * A failed walk shorter than this (in objects visited) is walked again rather than remembered:
@@ -140,7 +163,13 @@ const DOLLAR = 36;
  * is long enough to be remembered (its count is final by then); always `false`.
  */
 function differs(a: unknown, b: unknown, trace: boolean): false {
-  if (trace && found.visited > WORTH_REMEMBERING && isObject(a)) found.differing.push(a, b);
+  if (trace && isObject(a)) {
+    if (found.innermost === undefined) {
+      found.innermost = a;
+      found.innermostNext = b;
+    }
+    if (found.visited > WORTH_REMEMBERING) found.differing.push(a, b);
+  }
   return false;
 }
 

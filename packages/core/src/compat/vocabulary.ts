@@ -122,15 +122,31 @@ export const KIND_BIT: Readonly<Record<ValueKind, number>> = {
 /** A set of {@link ValueKind}s as bits (see {@link kindsOf}); `undefined` stands for every kind. */
 export type Kinds = number | undefined;
 
-const KINDS_OF_TYPE: ReadonlyMap<unknown, number> = new Map<unknown, number>([
-  ["null", KIND_BIT.null],
-  ["boolean", KIND_BIT.boolean],
-  ["object", KIND_BIT.object],
-  ["array", KIND_BIT.array],
-  ["string", KIND_BIT.string],
-  ["integer", KIND_BIT.integer],
-  ["number", KIND_BIT.integer | KIND_BIT.fraction],
-]);
+/**
+ * The kinds a type name admits (`0` for a name that is not one). A `switch` over the seven names:
+ * every subschema compared reads its `type`, and comparing a name with each costs less than a
+ * hash lookup.
+ */
+function kindsOfName(name: unknown): number {
+  switch (name) {
+    case "object":
+      return KIND_BIT.object;
+    case "string":
+      return KIND_BIT.string;
+    case "array":
+      return KIND_BIT.array;
+    case "integer":
+      return KIND_BIT.integer;
+    case "number":
+      return KIND_BIT.integer | KIND_BIT.fraction;
+    case "boolean":
+      return KIND_BIT.boolean;
+    case "null":
+      return KIND_BIT.null;
+    default:
+      return 0;
+  }
+}
 
 /** The value kinds a subschema's `type` admits, or `undefined` when it has no `type` (every kind). */
 export function kindsOf(keywords: SchemaObject): Kinds {
@@ -141,10 +157,10 @@ export function kindsOf(keywords: SchemaObject): Kinds {
 
 /** The kinds a value of `type` admits: a name or a list of names (anything else: every kind). */
 function kindsOfType(type: unknown): number {
-  if (typeof type === "string") return KINDS_OF_TYPE.get(type) ?? 0;
+  if (typeof type === "string") return kindsOfName(type);
   if (!Array.isArray(type)) return EVERY_KIND;
   let kinds = 0;
-  for (const name of type) kinds |= KINDS_OF_TYPE.get(name) ?? 0;
+  for (const name of type) kinds |= kindsOfName(name);
   return kinds;
 }
 
@@ -310,6 +326,52 @@ export function groupsOf(keywords: SchemaObject, dialect: Dialect): number {
     else if (!keyword.startsWith("x-")) groups |= KEYWORDS.unmodelled;
   }
   return groups;
+}
+
+/**
+ * The {@link groupsOf} of two subschemas compared with each other: the old side's is returned,
+ * the new side's left in {@link pairGroups}. Most pairs list the same names in the same order (a
+ * subschema kept across versions, some value changed): a name at the same place is looked up
+ * once for both sides.
+ */
+export function groupsOfPair(
+  oldKeywords: SchemaObject,
+  oldDialect: Dialect,
+  newKeywords: SchemaObject,
+  newDialect: Dialect,
+): number {
+  const oldTable = GROUP_IN[oldDialect];
+  const newTable = GROUP_IN[newDialect];
+  const oldNames = Object.keys(oldKeywords);
+  const newNames = Object.keys(newKeywords);
+  const shared = oldTable === newTable;
+  let before = 0;
+  let after = 0;
+  for (let i = 0; i < oldNames.length; i++) {
+    const name = oldNames[i] as string;
+    const group = groupOfName(oldTable, name);
+    before |= group;
+    if (i >= newNames.length) continue;
+    const other = newNames[i] as string;
+    after |= shared && other === name ? group : groupOfName(newTable, other);
+  }
+  for (let i = oldNames.length; i < newNames.length; i++) after |= groupOfName(newTable, newNames[i] as string);
+  pairGroups.next = withKinds(after, newKeywords);
+  return withKinds(before, oldKeywords);
+}
+
+/** The new side's groups from the last {@link groupsOfPair}. */
+export const pairGroups = { next: 0 };
+
+function groupOfName(table: ReadonlyMap<string, number>, name: string): number {
+  const group = table.get(name);
+  if (group !== undefined) return group;
+  return name.startsWith("x-") ? 0 : KEYWORDS.unmodelled;
+}
+
+/** Groups with the kinds `type` admits above them; `type` is one of the subschema's own names when its bit is set. */
+function withKinds(groups: number, keywords: SchemaObject): number {
+  return groups & KEYWORDS.type ? groups | (kindsOfType(keywords.type) << KINDS_SHIFT) : groups;
 }
 
 /** Where {@link groupsOf} puts the kinds `type` admits: above every bit of {@link KEYWORDS}. */

@@ -27,12 +27,21 @@ const compiled = new Map<string, EngineValidator>();
  * have bounded the depth (E11).
  */
 export function contentKey(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(contentKey).join(",")}]`;
+  // Written by concatenation, not arrays joined: a compile computes one key per new schema, and
+  // the arrays were garbage the moment they were joined.
+  if (Array.isArray(value)) {
+    let text = "[";
+    for (let index = 0; index < value.length; index++) text += `${index === 0 ? "" : ","}${contentKey(value[index])}`;
+    return `${text}]`;
+  }
   if (isSchemaObject(value)) {
-    const members = Object.keys(value)
-      .sort()
-      .map((key) => `${JSON.stringify(key)}:${contentKey(value[key])}`);
-    return `{${members.join(",")}}`;
+    const keys = Object.keys(value).sort();
+    let text = "{";
+    for (let index = 0; index < keys.length; index++) {
+      const key = keys[index] as string;
+      text += `${index === 0 ? "" : ","}${JSON.stringify(key)}:${contentKey(value[key])}`;
+    }
+    return `${text}}`;
   }
   return JSON.stringify(value) ?? "null";
 }
@@ -42,7 +51,16 @@ export function contentKey(value: unknown): string {
  * are ever compiled, so a hit needs no new check.
  */
 export function compiledFor(dialect: Dialect, key: string): EngineValidator | undefined {
-  return compiled.get(`${dialect}:${key}`);
+  return compiled.get(cacheKeyOf(dialect, key));
+}
+
+/**
+ * The cache's key: the content's, marked for draft-07 only. A content key is JSON text, which
+ * never starts with `d`, so the draft-07 mark cannot collide with it; the common dialect needs
+ * no copy of a long key with a prefix.
+ */
+function cacheKeyOf(dialect: Dialect, key: string): string {
+  return dialect === "2020-12" ? key : `${dialect}:${key}`;
 }
 
 /**
@@ -55,7 +73,7 @@ export function compileAccepted(
   key = contentKey(schema),
   facts?: SchemaFacts,
 ): EngineValidator {
-  const cacheKey = `${dialect}:${key}`;
+  const cacheKey = cacheKeyOf(dialect, key);
   const hit = compiled.get(cacheKey);
   if (hit) {
     compiled.delete(cacheKey);

@@ -5,6 +5,7 @@ import { isLinearMatcher, LinearRegExp, linearMatcher } from "./linear-regex.js"
 import { child, segmentsOf } from "./pointer.js";
 import {
   isSchemaObject,
+  own,
   REFERENCE_KEYWORDS,
   SCHEMA_ARRAY_KEYWORDS,
   SCHEMA_MAP_KEYWORDS,
@@ -126,6 +127,16 @@ const MOVED_ADDITIONAL_PATH = new RegExp(`/${MOVED_ADDITIONAL_PROPERTIES}(?:-\\d
 /** Marks the message of a custom check that carries the errors of its members, as JSON. */
 const NESTED_ERRORS = "\u0000mrs-nested-errors:";
 
+/**
+ * Sets a member of a new object as data, `__proto__` included (E12): an assignment would set the
+ * object's prototype instead.
+ */
+function define(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === "__proto__")
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
+}
+
 /** Names chosen for the moved members of one object schema. */
 interface Moved {
   readonly patternProperties: string;
@@ -184,8 +195,8 @@ export interface EngineError {
  *   mapped back to the members' pointers by {@link expandNestedErrors}.
  *
  * Only patterns the rules judged safe on the backtracking engine (lookarounds, backreferences,
- * and `patternProperties` where {@link patternPropertiesOnEngine}) are left to V8. New objects are
- * built with `Object.fromEntries`, which defines `__proto__` as a plain member (E12).
+ * and `patternProperties` where {@link patternPropertiesOnEngine}) are left to V8. New objects get
+ * `__proto__` as a plain member (E12), never as their prototype.
  */
 class EngineCopy {
   readonly root: unknown;
@@ -209,28 +220,32 @@ class EngineCopy {
   private copy(schema: unknown, path: Path): unknown {
     if (!isSchemaObject(schema)) return schema;
     const hasRef = this.dialect === "draft-07" && Object.hasOwn(schema, "$ref");
-    const kept = Object.entries(schema).filter(
-      ([keyword]) => !this.dropped.has(keyword) && (!hasRef || KEPT_BESIDE_DRAFT_07_REF.has(keyword)),
-    );
-    const moves =
-      !this.onEngine && kept.some(([keyword, value]) => keyword === "patternProperties" && isSchemaObject(value));
-    const names = moves ? this.movedNames(schema) : undefined;
-    const placed = (keyword: string): string =>
-      names && keyword === "patternProperties"
-        ? names.patternProperties
-        : names && keyword === "additionalProperties"
-          ? names.additionalProperties
-          : keyword;
-    const entries = kept.map(([keyword, value]): [string, unknown] => [
-      placed(keyword),
-      this.subschemas(keyword, value, { parent: path, segment: placed(keyword) }),
-    ]);
-    const copy = Object.fromEntries(entries) as Record<string, unknown>;
+    const names =
+      !this.onEngine && isSchemaObject(own(schema, "patternProperties")) && this.keeps("patternProperties", hasRef)
+        ? this.movedNames(schema)
+        : undefined;
+    // Built member by member (a copy per new schema compiled: no arrays of entries to throw away).
+    const copy: Record<string, unknown> = {};
+    for (const keyword of Object.keys(schema)) {
+      if (!this.keeps(keyword, hasRef)) continue;
+      const placed =
+        names && keyword === "patternProperties"
+          ? names.patternProperties
+          : names && keyword === "additionalProperties"
+            ? names.additionalProperties
+            : keyword;
+      define(copy, placed, this.subschemas(keyword, schema[keyword], { parent: path, segment: placed }));
+    }
     if (typeof copy.pattern === "string" && Object.hasOwn(copy, "pattern")) copy.pattern = linearPattern(copy.pattern);
     if (!names) return copy;
     this.moved.set(schema, names);
     copy["~refine"] = [this.patternPropertiesCheck(copy, pointerOf(path), names)];
     return copy;
+  }
+
+  /** Whether the engine reads this keyword here: the dialect defines it, and in draft-07 no `$ref` beside it hides it. */
+  private keeps(keyword: string, hasRef: boolean): boolean {
+    return !this.dropped.has(keyword) && (!hasRef || KEPT_BESIDE_DRAFT_07_REF.has(keyword));
   }
 
   private subschemas(keyword: string, value: unknown, path: Path): unknown {
@@ -241,9 +256,9 @@ class EngineCopy {
       return value.map((item, index) => this.copy(item, { parent: path, segment: index }));
     }
     if ((SCHEMA_MAP_KEYWORDS as readonly string[]).includes(keyword) && isSchemaObject(value)) {
-      return Object.fromEntries(
-        Object.entries(value).map(([name, item]) => [name, this.copy(item, { parent: path, segment: name })]),
-      );
+      const map: Record<string, unknown> = {};
+      for (const name of Object.keys(value)) define(map, name, this.copy(value[name], { parent: path, segment: name }));
+      return map;
     }
     return value;
   }

@@ -172,6 +172,17 @@ describe("compileSchema and SchemaValidator.check", () => {
     expect(performance.now() - started).toBeLessThan(HANG_GUARD_MS);
   });
 
+  it("MRS-E12 a __proto__ member of a schema read from JSON stays a member the engine checks", () => {
+    const schema = JSON.parse(
+      '{"type":"object","properties":{"__proto__":{"type":"string"}},"required":["__proto__"],"$defs":{"__proto__":{"type":"integer"}}}',
+    );
+    const validator = compileSchema(schema);
+    expect(validator.check(JSON.parse('{"__proto__":"text"}'), "INPUT_INVALID")).toEqual({ valid: true });
+    const wrong = validator.check(JSON.parse('{"__proto__":5}'), "INPUT_INVALID");
+    expect(wrong.valid ? [] : wrong.errors.map((e) => e.pointer)).toEqual(["/__proto__"]);
+    expect(validator.check({}, "INPUT_INVALID").valid).toBe(false);
+  });
+
   describe("MRS-E11 no string from a schema reaches generated code unescaped", () => {
     const HOSTILE = [
       "'];globalThis.__pwned=1;//",

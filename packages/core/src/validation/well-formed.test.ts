@@ -7,6 +7,7 @@ import fc from "fast-check";
 import Schema from "typebox/schema";
 import { describe, expect, it } from "vitest";
 import type { Dialect } from "./dialect.js";
+import { SCHEMA_ARRAY_KEYWORDS, SCHEMA_MAP_KEYWORDS, SINGLE_SCHEMA_KEYWORDS } from "./schema-walk.js";
 import { constrainedKeywords, surelyWellFormed } from "./well-formed.js";
 
 const META_URI: Record<Dialect, string> = {
@@ -60,29 +61,9 @@ const scalar = fc.oneof(
 
 // What each family of keywords usually holds, valid or nearly so: one near miss among valid
 // neighbours is what tells a careful reading from a careless one.
-const SCHEMA_VALUED = new Set([
-  "additionalItems",
-  "additionalProperties",
-  "contains",
-  "contentSchema",
-  "else",
-  "if",
-  "items",
-  "not",
-  "propertyNames",
-  "then",
-  "unevaluatedItems",
-  "unevaluatedProperties",
-]);
-const SCHEMA_LISTS = new Set(["allOf", "anyOf", "oneOf", "prefixItems", "items"]);
-const SCHEMA_MAPS = new Set([
-  "$defs",
-  "definitions",
-  "dependentSchemas",
-  "patternProperties",
-  "properties",
-  "dependencies",
-]);
+const SCHEMA_VALUED = new Set<string>(SINGLE_SCHEMA_KEYWORDS);
+const SCHEMA_LISTS = new Set<string>(SCHEMA_ARRAY_KEYWORDS);
+const SCHEMA_MAPS = new Set<string>(SCHEMA_MAP_KEYWORDS);
 const COUNTS = new Set([
   "maxLength",
   "minLength",

@@ -47,8 +47,7 @@ export class CatalogIndex {
    * Successes only, so that unknown references sent by a client cannot grow it.
    */
   private readonly resolved = new Map<string, ValidationResult<CapabilityEntry>>();
-  /** Counts the changes applied, so that a reader's memo of an answer knows when it is stale. */
-  generation = 0;
+  private changes = 0;
 
   constructor(data: CatalogData | null) {
     if (data === null) return;
@@ -80,6 +79,11 @@ export class CatalogIndex {
       .sort(byKey)
       .map((address) => this.entry(this.byAddress.get(address) as Declared));
     return this.sortedCapabilities;
+  }
+
+  /** Counts the changes applied, so that a reader's memo of an answer knows when it is stale. */
+  get generation(): number {
+    return this.changes;
   }
 
   get moduleCount(): number {
@@ -223,7 +227,7 @@ export class CatalogIndex {
   }
 
   private changed(): void {
-    this.generation += 1;
+    this.changes += 1;
     this.sortedModules = null;
     this.sortedCapabilities = null;
     this.resolved.clear();

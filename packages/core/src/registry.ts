@@ -3,7 +3,7 @@ import { CatalogIndex } from "./catalog.js";
 import type { Change } from "./changes.js";
 import { applyChanges, eventOf } from "./changes.js";
 import { type CheckedRegistration, type CompatibilityPolicy, type Decided, decideRegistrations } from "./decide.js";
-import { jsonDigest, registrationDigest } from "./digest.js";
+import { registrationDigest } from "./digest.js";
 import { type MrsError, MrsFailure, mrsError } from "./errors.js";
 import { DEFAULT_LEASE_BOUNDS, LeaseBook } from "./leases.js";
 import { deregistrationChanges, heldModule, revivalChanges, sweepChanges } from "./liveness.js";
@@ -613,10 +613,10 @@ function toChecked(input: RegistrationInput, source: string): CheckedRegistratio
     // The digest's text reuses the schemas' text that validation writes anyway.
     const schemaTexts = new Map<unknown, string>();
     result = validatePayload(value.payload, schemaTexts);
-    digest = jsonDigest(payloadJson(value.payload, schemaTexts));
+    digest = registrationDigest(payloadJson(value.payload, schemaTexts));
   } else {
     result = checkRegistration(value);
-    digest = registrationDigest("text" in input ? input : null);
+    digest = registrationDigest("text" in input ? input.text : null);
   }
   if (result.ok) {
     const meta = result.value.registration_metadata;

@@ -30,7 +30,7 @@ function checked(value: unknown, source = "test"): CheckedRegistration {
     source,
     module: typeof meta?.module_name === "string" ? meta.module_name : null,
     version: typeof meta?.module_version === "string" ? meta.module_version : null,
-    digest: registrationDigest({ payload: value }),
+    digest: registrationDigest(JSON.stringify(value)),
   };
 }
 

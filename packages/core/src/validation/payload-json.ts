@@ -1,6 +1,6 @@
 /**
  * `JSON.stringify(payload)`, with the text of each capability schema taken from `known` when
- * validation already wrote it (the verdict cache's key, {@link jsonKey}): the schemas are most
+ * validation already wrote it (the verdict cache's key, `jsonKey`): the schemas are most
  * of a payload, and writing them twice was about a sixth of a registry session. The text is the
  * same, member for member, as `JSON.stringify` gives; `undefined` where `JSON.stringify` gives
  * that, or throws.

@@ -47,8 +47,10 @@ const ok = <T>(value: T): Answer<T> => ({ ok: true, value });
  */
 export async function localReader(options: { config?: string | undefined }): Promise<CatalogReader> {
   const configFile = options.config ?? (existsSync(resolve("lom.config.json")) ? "lom.config.json" : undefined);
-  const config = loadConfig(configFile, { examples: shippedExamples(), ignoreTokens: true });
-  const store = openStore(config);
+  // The shipped examples are looked up only when they are used: with no config file.
+  const examples = configFile === undefined ? shippedExamples() : [];
+  const config = loadConfig(configFile, { examples, ignoreTokens: true });
+  const store = await openStore(config);
   const registry = createRegistry({ store });
   await registry.reload();
   try {

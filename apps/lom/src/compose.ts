@@ -5,7 +5,6 @@ import { fileStore, folderSource } from "@rune/mrs-adapter-file";
 import { httpStore } from "@rune/mrs-adapter-http/store";
 import { urlSource } from "@rune/mrs-adapter-http/url-source";
 import { memoryStore } from "@rune/mrs-adapter-memory";
-import { postgresStore } from "@rune/mrs-adapter-postgres";
 import type { RegistrationSource, RegistryStore } from "@rune/mrs-core";
 import { ConfigError, type LomConfig } from "./config.js";
 
@@ -21,8 +20,11 @@ export function shippedExamples(): string[] {
   return [appExamples, schemaExamples];
 }
 
-/** The store a config names. */
-export function openStore(config: Pick<LomConfig, "store" | "file" | "tokens">): RegistryStore {
+/**
+ * The store a config names. The PostgreSQL adapter (and its client) is imported only when a
+ * config names a database: loading `pg` costs every other start about 10% of `lom --version`.
+ */
+export async function openStore(config: Pick<LomConfig, "store" | "file" | "tokens">): Promise<RegistryStore> {
   const spec = config.store;
   if (spec === "memory") return memoryStore();
   if (spec.startsWith("file:")) return fileStore({ path: spec.slice("file:".length) });
@@ -33,6 +35,7 @@ export function openStore(config: Pick<LomConfig, "store" | "file" | "tokens">):
   }
   if (spec.startsWith("postgres://") || spec.startsWith("postgresql://")) {
     // Several LOMs on one database share one session and catalog (see the adapter's README).
+    const { postgresStore } = await import("@rune/mrs-adapter-postgres");
     return postgresStore({ connectionString: spec });
   }
   throw new ConfigError(config.file ?? "lom", [

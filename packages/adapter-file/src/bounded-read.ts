@@ -16,8 +16,8 @@ export type BoundedRead =
  * file larger than `limit` is refused by its size (`stat`, the handle's), unread, and anything
  * else (a file that grew since its `stat`, a pipe, `/dev/zero`) is read to one byte past the
  * limit at the most, never whole. The bytes come in a buffer of exactly their size, not one of
- * the limit's (a caller may keep them a long time); a regular file is usually read in one call
- * of its size, plus one that finds the end. What reading throws is thrown.
+ * the limit's (a caller may keep them a long time); a regular file is read in one call of its
+ * size plus one byte, unless it grew since its `stat`. What reading throws is thrown.
  *
  * @example
  * const handle = await open("manifest.json");
@@ -26,9 +26,12 @@ export type BoundedRead =
  */
 export async function readBounded(handle: FileHandle, stat: Stats, limit = MAX_PAYLOAD_BYTES): Promise<BoundedRead> {
   if (stat.isFile() && stat.size > limit) return { ok: false, size: stat.size };
+  const regular = stat.isFile();
   const chunks: Buffer[] = [];
   let total = 0;
-  let chunkSize = stat.isFile() ? Math.max(stat.size, 1) : READ_CHUNK;
+  // One byte more than the stat's size: a regular file that has not grown fills all but that
+  // byte, and that short read is its end, so it takes one read call, not a second one to find it.
+  let chunkSize = regular ? stat.size + 1 : READ_CHUNK;
   while (total <= limit) {
     const chunk = Buffer.allocUnsafe(Math.min(chunkSize, limit + 1 - total));
     // From where the last read ended (position null): a pipe or a device has no positions.
@@ -36,6 +39,8 @@ export async function readBounded(handle: FileHandle, stat: Stats, limit = MAX_P
     if (bytesRead === 0) break;
     chunks.push(chunk.subarray(0, bytesRead));
     total += bytesRead;
+    // A pipe may return less than asked and still have more; a regular file only at its end.
+    if (regular && bytesRead < chunk.length) break;
     chunkSize = READ_CHUNK;
   }
   return total > limit ? { ok: false, size: total } : { ok: true, bytes: Buffer.concat(chunks, total) };

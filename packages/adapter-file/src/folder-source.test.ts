@@ -61,6 +61,21 @@ describe("folderSource: which files, in which order, under which origin", () => 
     for (const discovery of found) expect("text" in discovery).toBe(true);
   });
 
+  it("keeps the name order with many more files than it reads at once, each file's bytes whole", async () => {
+    const names = Array.from({ length: 70 }, (_, i) => `m${String(i).padStart(2, "0")}`);
+    // Sizes from 1 byte to ~70 KiB, so that some reads finish long before others started earlier.
+    const files = Object.fromEntries(
+      names.map((name, i) => [`${name}.json`, i % 7 === 0 ? " ".repeat(i * 1000) + manifest(name) : manifest(name)]),
+    );
+    const folder = await folderWith(files);
+    const found = await folderSource({ folder }).discover();
+    expect(found.map((d) => d.origin)).toEqual(names.map((name) => `folder:${folder}/${name}.json`));
+    for (const [i, discovery] of found.entries()) {
+      const text = "text" in discovery ? discovery.text : undefined;
+      expect(Buffer.isBuffer(text) && text.toString("utf8")).toBe(files[`${names[i]}.json`]);
+    }
+  });
+
   it("MRS-S9 a registry records one decision per file, the bad ones rejected with their file name", async () => {
     const folder = await folderWith({
       "good.json": manifest("good"),

@@ -25,7 +25,9 @@ export interface StartOptions {
  */
 export async function startCommand(options: StartOptions): Promise<void> {
   surviveFileSizeLimit();
-  const loaded = loadConfig(options.config, { examples: shippedExamples() });
+  // The shipped examples are looked up only when they are used: with no config file.
+  const examples = options.config === undefined ? shippedExamples() : [];
+  const loaded = loadConfig(options.config, { examples });
   const config = options.listen === undefined ? loaded : { ...loaded, ...parseListen(options.listen) };
   const json = (options.log ?? (process.stdout.isTTY ? "pretty" : "json")) === "json";
   const logger = pino(
@@ -38,7 +40,7 @@ export async function startCommand(options: StartOptions): Promise<void> {
   const sources = progress.track(openSources(config));
   // GET /metrics: this process's series, with the store's commits timed (the core knows nothing of it).
   const metrics = mrsMetrics({ process: true });
-  const store = metrics.timeStore(openStore(config));
+  const store = metrics.timeStore(await openStore(config));
   const registry = createRegistry({
     store,
     sources,

@@ -78,9 +78,17 @@ export function applyChanges(data: CatalogData | null, changes: readonly Change[
   return state;
 }
 
-/** The event a stored change is to readers (the registry's subscribers, `GET /v1/events`): one per change. */
-export function eventOf(change: RevisionedChange): RegistryEvent {
-  const { revision } = change;
+/**
+ * The event a stored change is to readers (the registry's subscribers, `GET /v1/events`): one per
+ * change. Its revision is the change's own, or `revision` for a change as committed (a
+ * {@link Change}), so that no revisioned copy is made only to be read here.
+ */
+export function eventOf(change: RevisionedChange): RegistryEvent;
+export function eventOf(change: Change, revision: number): RegistryEvent;
+export function eventOf(
+  change: Change | RevisionedChange,
+  revision = (change as RevisionedChange).revision,
+): RegistryEvent {
   switch (change.type) {
     case "session.opened":
       return { type: "session", revision, session: change.session };

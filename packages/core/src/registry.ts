@@ -462,8 +462,9 @@ class RegistryImpl implements Registry {
     this.index.apply(changes, this.state);
     this.held = first + changes.length - 1;
     for (const change of changes) this.trackLease(change);
+    if (this.listeners.size === 0) return;
     changes.forEach((change, i) => {
-      this.emit(eventOf({ ...change, revision: first + i }));
+      this.emit(eventOf(change, first + i));
     });
   }
 

@@ -78,17 +78,16 @@ export function applyChanges(data: CatalogData | null, changes: readonly Change[
   return state;
 }
 
+/** The event a stored change is to readers (the registry's subscribers, `GET /v1/events`): one per change. */
+export function eventOf(change: RevisionedChange): RegistryEvent {
+  return eventAt(change, change.revision);
+}
+
 /**
- * The event a stored change is to readers (the registry's subscribers, `GET /v1/events`): one per
- * change. Its revision is the change's own, or `revision` for a change as committed (a
- * {@link Change}), so that no revisioned copy is made only to be read here.
+ * {@link eventOf} for a change as committed, its revision beside it: the registry emits its own
+ * commits without making a revisioned copy of each change only to read its revision here.
  */
-export function eventOf(change: RevisionedChange): RegistryEvent;
-export function eventOf(change: Change, revision: number): RegistryEvent;
-export function eventOf(
-  change: Change | RevisionedChange,
-  revision = (change as RevisionedChange).revision,
-): RegistryEvent {
+export function eventAt(change: Change, revision: number): RegistryEvent {
   switch (change.type) {
     case "session.opened":
       return { type: "session", revision, session: change.session };

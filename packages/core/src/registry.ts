@@ -1,7 +1,7 @@
 import type { RegistrationPayload } from "@rune/mrs-schema";
 import { CatalogIndex } from "./catalog.js";
 import type { Change } from "./changes.js";
-import { applyChanges, eventOf } from "./changes.js";
+import { applyChanges, eventAt } from "./changes.js";
 import { type CheckedRegistration, type CompatibilityPolicy, type Decided, decideRegistrations } from "./decide.js";
 import { registrationDigest } from "./digest.js";
 import { type MrsError, MrsFailure, mrsError } from "./errors.js";
@@ -464,7 +464,7 @@ class RegistryImpl implements Registry {
     for (const change of changes) this.trackLease(change);
     if (this.listeners.size === 0) return;
     changes.forEach((change, i) => {
-      this.emit(eventOf(change, first + i));
+      this.emit(eventAt(change, first + i));
     });
   }
 

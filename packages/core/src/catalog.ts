@@ -33,9 +33,14 @@ const byKey = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  */
 export class CatalogIndex {
   private readonly byModule = new Map<string, ModuleRecord>();
-  private readonly byAddress = new Map<string, Declared>();
-  /** bare action -> module -> what it declares (S8). Live modules only: an expired one resolves nothing (L3). */
+  /**
+   * bare action -> module -> what it declares (S8). Live modules only: an expired one resolves
+   * nothing (L3). An address `module/action` is found here too, so there is no map by address: a
+   * session of 10,000 modules spent ~3% of its time filling one (issue #16's profile).
+   */
   private readonly byAction = new Map<string, Map<string, Declared>>();
+  /** How many capabilities `byAction` holds, all modules together. */
+  private declaredCount = 0;
   /** bare action -> the expired modules that declare it, so that resolving it names the reason (L3). */
   private readonly expiredByAction = new Map<string, Set<string>>();
   private sortedModules: readonly ModuleRecord[] | null = null;
@@ -75,9 +80,11 @@ export class CatalogIndex {
 
   /** Every capability of the live modules with its address and shortest name, sorted by address. */
   get capabilities(): readonly CapabilityEntry[] {
-    this.sortedCapabilities ??= [...this.byAddress.keys()]
-      .sort(byKey)
-      .map((address) => this.entry(this.byAddress.get(address) as Declared));
+    if (this.sortedCapabilities === null) {
+      const all: Declared[] = [];
+      for (const declaring of this.byAction.values()) for (const declared of declaring.values()) all.push(declared);
+      this.sortedCapabilities = all.sort((a, b) => byKey(a.address, b.address)).map((declared) => this.entry(declared));
+    }
     return this.sortedCapabilities;
   }
 
@@ -96,7 +103,7 @@ export class CatalogIndex {
   }
 
   get capabilityCount(): number {
-    return this.byAddress.size;
+    return this.declaredCount;
   }
 
   /** The module held under `name`. */
@@ -119,9 +126,9 @@ export class CatalogIndex {
   private resolve(ref: string): ValidationResult<CapabilityEntry> {
     const slash = ref.indexOf("/");
     if (slash >= 0) {
-      const declared = this.byAddress.get(ref);
-      if (declared) return { ok: true, value: this.entry(declared), errors: [], warnings: [] };
       const module = ref.slice(0, slash);
+      const declared = this.byAction.get(ref.slice(slash + 1))?.get(module);
+      if (declared) return { ok: true, value: this.entry(declared), errors: [], warnings: [] };
       const held = this.byModule.get(module);
       if (held?.state === "expired" && held.payload.capabilities.some((c) => c.action === ref.slice(slash + 1))) {
         return expired(ref, [module]);
@@ -189,13 +196,14 @@ export class CatalogIndex {
     }
     for (const capability of record.payload.capabilities) {
       const declared: Declared = { address: `${module}/${capability.action}`, module, version, capability };
-      this.byAddress.set(declared.address, declared);
       let declaring = this.byAction.get(capability.action);
       if (declaring === undefined) {
         declaring = new Map();
         this.byAction.set(capability.action, declaring);
       }
+      const before = declaring.size;
       declaring.set(module, declared);
+      this.declaredCount += declaring.size - before;
     }
     this.changed();
   }
@@ -209,9 +217,8 @@ export class CatalogIndex {
       const gone = this.expiredByAction.get(action);
       gone?.delete(module);
       if (gone?.size === 0) this.expiredByAction.delete(action);
-      this.byAddress.delete(`${module}/${action}`);
       const declaring = this.byAction.get(action);
-      declaring?.delete(module);
+      if (declaring?.delete(module)) this.declaredCount -= 1;
       if (declaring?.size === 0) this.byAction.delete(action);
     }
     this.changed();
@@ -219,8 +226,8 @@ export class CatalogIndex {
 
   private clear(): void {
     this.byModule.clear();
-    this.byAddress.clear();
     this.byAction.clear();
+    this.declaredCount = 0;
     this.expiredByAction.clear();
     this.expiredCount = 0;
     this.changed();

@@ -1,6 +1,6 @@
 import type { RegistrationPayload } from "@rune/mrs-schema";
 import { type Dialect, dialectOf } from "../validation/dialect.js";
-import { isSchemaObject } from "../validation/schema-walk.js";
+import { isSchemaObject, type SchemaObject } from "../validation/schema-walk.js";
 import { compareSchema } from "./compare-schema.js";
 import type { CallState } from "./comparison.js";
 import type { RootSide } from "./schema-side.js";
@@ -29,16 +29,16 @@ import { declaresBreakingChange } from "./versions.js";
 export function compareRegistrations(old: RegistrationPayload, next: RegistrationPayload): CompatibilityReport {
   const differences: CompatibilityDifference[] = [];
   const call: CallState = { steps: 0 };
+  // The capabilities are read where they are, without a copy of each.
   const oldCapabilities = capabilitiesOf(old);
   const newCapabilities = capabilitiesOf(next);
-  const oldActions = actionIndex(oldCapabilities);
-  const newActions = actionIndex(newCapabilities);
+  const oldIndex = actionIndex(oldCapabilities);
+  const newIndex = actionIndex(newCapabilities);
   for (let index = 0; index < oldCapabilities.length; index++) {
-    const capability = oldCapabilities[index] as CapabilityView;
-    const action = capability.action;
-    const newAt = firstIndexOf(newCapabilities, newActions, action);
-    const counterpart = newCapabilities[newAt];
-    if (counterpart === undefined) {
+    const capability = fieldsOf(oldCapabilities[index]);
+    const action = actionOf(capability);
+    const newAt = firstIndexOf(newCapabilities, newIndex, action);
+    if (newAt === -1) {
       differences.push({
         kind: "action-removed",
         action,
@@ -48,22 +48,27 @@ export function compareRegistrations(old: RegistrationPayload, next: Registratio
       });
       continue;
     }
+    const counterpart = fieldsOf(newCapabilities[newAt]);
     compareSchema(
-      new CapabilityRoot(capability.input_schema, index, "input_schema"),
-      new CapabilityRoot(counterpart.input_schema, newAt, "input_schema"),
-      { direction: "input", action, call },
+      capabilityRoot(inputOf(capability), index, true),
+      capabilityRoot(inputOf(counterpart), newAt, true),
+      "input",
+      action,
+      call,
       differences,
     );
     compareSchema(
-      new CapabilityRoot(capability.output_schema, index, "output_schema"),
-      new CapabilityRoot(counterpart.output_schema, newAt, "output_schema"),
-      { direction: "output", action, call },
+      capabilityRoot(outputOf(capability), index, false),
+      capabilityRoot(outputOf(counterpart), newAt, false),
+      "output",
+      action,
+      call,
       differences,
     );
   }
   for (let index = 0; index < newCapabilities.length; index++) {
-    const action = (newCapabilities[index] as CapabilityView).action;
-    if (firstIndexOf(oldCapabilities, oldActions, action) !== -1) continue;
+    const action = actionOf(fieldsOf(newCapabilities[index]));
+    if (firstIndexOf(oldCapabilities, oldIndex, action) !== -1) continue;
     differences.push({
       kind: "action-added",
       action,
@@ -85,75 +90,103 @@ export function compareRegistrations(old: RegistrationPayload, next: Registratio
 const SCANNED = 16;
 
 /** Each action's first capability index, for a list too long to scan (a payload that did not validate may hold any number). */
-function actionIndex(capabilities: readonly CapabilityView[]): ReadonlyMap<string, number> | undefined {
+function actionIndex(capabilities: readonly unknown[]): ReadonlyMap<string, number> | undefined {
   if (capabilities.length <= SCANNED) return undefined;
   const index = new Map<string, number>();
-  capabilities.forEach((capability, at) => {
-    if (!index.has(capability.action)) index.set(capability.action, at);
-  });
+  for (let at = 0; at < capabilities.length; at++) {
+    const action = actionOf(fieldsOf(capabilities[at]));
+    if (!index.has(action)) index.set(action, at);
+  }
   return index;
 }
 
 /** The index of the first capability with `action`, or -1. */
 function firstIndexOf(
-  capabilities: readonly CapabilityView[],
+  capabilities: readonly unknown[],
   index: ReadonlyMap<string, number> | undefined,
   action: string,
 ): number {
   if (index !== undefined) return index.get(action) ?? -1;
-  for (let at = 0; at < capabilities.length; at++) {
-    if ((capabilities[at] as CapabilityView).action === action) return at;
-  }
+  for (let at = 0; at < capabilities.length; at++) if (actionOf(fieldsOf(capabilities[at])) === action) return at;
   return -1;
 }
 
 /**
- * A capability schema as a comparison root, and as the subschema at its top: its pointer is
- * written out only for a difference.
+ * A capability schema as a comparison root, and as the subschema at its top. A plain object (its
+ * pointer's text is kept per index, see {@link rootPointer}): four are made per capability.
  */
-class CapabilityRoot implements RootSide {
-  declare readonly schema: unknown;
-  declare readonly dialect: Dialect;
-  declare readonly root: RootSide;
-  declare readonly variant: undefined;
-  declare private readonly index: number;
-  declare private readonly keyword: "input_schema" | "output_schema";
-  declare private written: string | undefined;
-
-  constructor(schema: unknown, index: number, keyword: "input_schema" | "output_schema") {
-    this.schema = schema;
-    this.dialect = dialectOf(schema) ?? "2020-12";
-    this.root = this;
-    this.variant = undefined;
-    this.index = index;
-    this.keyword = keyword;
-    this.written = undefined;
-  }
-
-  get pointer(): string {
-    this.written ??= `/capabilities/${this.index}/${this.keyword}`;
-    return this.written;
-  }
+function capabilityRoot(schema: unknown, index: number, input: boolean): RootSide {
+  const root = {
+    schema,
+    pointer: rootPointer(index, input),
+    dialect: rootDialect(schema),
+    root: NO_ROOT,
+    variant: undefined,
+  };
+  root.root = root;
+  return root;
 }
 
-interface CapabilityView {
-  readonly action: string;
-  readonly input_schema: unknown;
-  readonly output_schema: unknown;
+/** Stands for the root itself until it is made. */
+const NO_ROOT = undefined as unknown as RootSide;
+
+/**
+ * The dialect of a capability schema. Most name no `$schema`: a plain read settles those without
+ * the own-member lookup of dialectOf (an inherited or undefined `$schema`, which goes there too,
+ * reads as draft 2020-12 either way).
+ */
+function rootDialect(schema: unknown): Dialect {
+  if (!isSchemaObject(schema) || schema.$schema === undefined) return "2020-12";
+  return dialectOf(schema) ?? "2020-12";
+}
+
+/**
+ * The pointers of the first capabilities' schemas, written once per process: the text depends on
+ * the index alone, and most payloads hold a few capabilities.
+ */
+const INPUT_POINTERS: string[] = [];
+const OUTPUT_POINTERS: string[] = [];
+const POINTERS_KEPT = 64;
+
+function rootPointer(index: number, input: boolean): string {
+  const kept = input ? INPUT_POINTERS : OUTPUT_POINTERS;
+  let pointer = kept[index];
+  if (pointer === undefined) {
+    pointer = `/capabilities/${index}/${input ? "input_schema" : "output_schema"}`;
+    if (index < POINTERS_KEPT) kept[index] = pointer;
+  }
+  return pointer;
 }
 
 /** The capabilities of a payload, read defensively: the function never throws, even on a payload that did not validate. */
-function capabilitiesOf(payload: RegistrationPayload): CapabilityView[] {
+function capabilitiesOf(payload: RegistrationPayload): readonly unknown[] {
   const list: unknown = isSchemaObject(payload) ? payload.capabilities : undefined;
-  if (!Array.isArray(list)) return [];
-  return list.map((capability: unknown) => {
-    const fields = isSchemaObject(capability) ? capability : {};
-    return {
-      action: typeof fields.action === "string" ? fields.action : "",
-      input_schema: Object.hasOwn(fields, "input_schema") ? fields.input_schema : true,
-      output_schema: Object.hasOwn(fields, "output_schema") ? fields.output_schema : true,
-    };
-  });
+  return Array.isArray(list) ? list : NONE;
+}
+
+const NONE: readonly unknown[] = Object.freeze([]);
+
+/** What a capability that is not an object reads as: no member of its own. */
+const NO_FIELDS: SchemaObject = Object.freeze({});
+
+function fieldsOf(capability: unknown): SchemaObject {
+  return isSchemaObject(capability) ? capability : NO_FIELDS;
+}
+
+/** A capability's `action`, `""` when it has none. */
+function actionOf(fields: SchemaObject): string {
+  const action = fields.action;
+  return typeof action === "string" ? action : "";
+}
+
+/** A capability's `input_schema`; a missing one accepts everything. */
+function inputOf(fields: SchemaObject): unknown {
+  return Object.hasOwn(fields, "input_schema") ? fields.input_schema : true;
+}
+
+/** A capability's `output_schema`; a missing one accepts everything. */
+function outputOf(fields: SchemaObject): unknown {
+  return Object.hasOwn(fields, "output_schema") ? fields.output_schema : true;
 }
 
 function versionOf(payload: RegistrationPayload): string {

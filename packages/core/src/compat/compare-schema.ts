@@ -21,16 +21,14 @@ import { GROUPS, groupsOf, groupsOfPair, KEYWORDS, KIND_BIT, kindsIn, pairGroups
 export function compareSchema(
   old: RootSide,
   next: RootSide,
-  options: { readonly direction: Direction; readonly action: string; readonly call: CallState },
+  direction: Direction,
+  action: string,
+  call: CallState,
   out: CompatibilityDifference[],
 ): void {
   // The common case, an unchanged schema, costs one walk and nothing else.
-  if (sameMeaning(old, next, options.call)) return;
-  const comparison = newComparison(
-    { direction: options.direction, action: options.action, out, call: options.call },
-    compareSubschemas,
-  );
-  comparison.compare(old, next, ROOT);
+  if (sameMeaning(old, next, call)) return;
+  compareSubschemas(newComparison({ direction, action, out, call }, compareSubschemas), old, next, ROOT);
 }
 
 function pairKey(old: Side, next: Side): string {

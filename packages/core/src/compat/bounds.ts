@@ -1,3 +1,4 @@
+// biome-ignore-all lint/style/useTemplate: texts on the hot path of a comparison are joined with `+` on purpose: a template converts each part to a string again, a call per part
 import type { SchemaObject } from "../validation/schema-walk.js";
 import { type Comparison, type Location, report } from "./comparison.js";
 import type { Effect } from "./effect.js";
@@ -30,7 +31,9 @@ const KIND_PREFIX: Readonly<Record<string, string>> = {
 type Change = "added" | "removed" | "increased" | "decreased";
 
 /** Each bound keyword's kinds, written out once rather than joined for every difference. */
-const BOUND_KINDS: Readonly<Record<string, Readonly<Record<Change, DifferenceKind>>>> = Object.fromEntries(
+type BoundKinds = Readonly<Record<Change, DifferenceKind>>;
+
+const BOUND_KINDS: Readonly<Record<string, BoundKinds>> = Object.fromEntries(
   Object.entries(KIND_PREFIX).map(([keyword, prefix]) => [
     keyword,
     {
@@ -63,7 +66,7 @@ export function compareNumbers(
       const after = numberOf(newKeywords, keyword);
       if (before === after) continue;
       report(c, {
-        kind: (BOUND_KINDS[keyword] as Readonly<Record<Change, DifferenceKind>>)[verb(before, after)],
+        kind: boundKind(keyword, verb(before, after)),
         effect,
         old: keywordPointer(old, keyword),
         next: keywordPointer(next, keyword),
@@ -130,12 +133,18 @@ export function compareCount(
   const is = after ?? missing;
   if (was === is) return;
   report(c, {
-    kind: (BOUND_KINDS[keyword] as Readonly<Record<Change, DifferenceKind>>)[verb(before, after)],
+    kind: boundKind(keyword, verb(before, after)),
     effect: (isMin ? is > was : is < was) ? "narrows" : "widens",
-    old: keywordPointer(old, keyword),
-    next: keywordPointer(next, keyword),
+    // A number read is the keyword's own member: its pointer needs no lookup.
+    old: before === undefined ? keywordPointer(old, keyword) : old.pointer + "/" + keyword,
+    next: after === undefined ? keywordPointer(next, keyword) : next.pointer + "/" + keyword,
     at,
-    what: `${keyword} ${before ?? "(none)"} became ${after ?? "(none)"}`,
+    // `${keyword} ${before ?? "(none)"} became ${after ?? "(none)"}`, joined with `+`: a template
+    // converts each part again, a call each.
+    what:
+      keyword +
+      (before === undefined ? " (none)" : " " + String(before)) +
+      (after === undefined ? " became (none)" : " became " + String(after)),
   });
 }
 
@@ -191,8 +200,24 @@ export function compareOpaque(
 }
 
 function numberOf(keywords: SchemaObject, keyword: string): number | undefined {
-  const value = keywordValue(keywords, keyword);
-  return typeof value === "number" && Number.isFinite(value) ? value : undefined;
+  const value = keywords[keyword];
+  // Most bounds are absent: only a number read is checked to be the keyword's own member (E12).
+  return typeof value === "number" && Number.isFinite(value) && Object.hasOwn(keywords, keyword) ? value : undefined;
+}
+
+/** The kind of a bound keyword's change, read by a named member (not a lookup by a name that varies). */
+function boundKind(keyword: string, change: Change): DifferenceKind {
+  const kinds = BOUND_KINDS[keyword] as BoundKinds;
+  switch (change) {
+    case "added":
+      return kinds.added;
+    case "removed":
+      return kinds.removed;
+    case "increased":
+      return kinds.increased;
+    case "decreased":
+      return kinds.decreased;
+  }
 }
 
 function verb(before: number | undefined, after: number | undefined): Change {

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/style/useTemplate: texts on the hot path of a comparison are joined with `+` on purpose: a template converts each part to a string again, a call per part
 import { escapeSegment } from "../errors.js";
 import { type Direction, type Effect, verdictOf } from "./effect.js";
 import type { DifferenceKind } from "./kinds.js";
@@ -41,8 +42,11 @@ class Step implements Location {
 
   get path(): string {
     if (this.written === undefined) {
-      const segment = this.named ? escapeSegment(this.segment as string) : this.segment;
-      this.written = `${this.parent.path}/${segment}`;
+      // Joined with `+`, not a template: the parts are strings already, and a template would
+      // convert each again (a call per part, as a member read is not known to be a string).
+      const segment = this.named ? escapeSegment(this.segment as string) : String(this.segment);
+      const parent = this.parent.path;
+      this.written = parent.length === 0 ? "/" + segment : parent + "/" + segment;
     }
     return this.written;
   }
@@ -187,10 +191,12 @@ export interface Finding {
 export function report(of: Comparison, finding: Finding): void {
   const kind = finding.kind;
   const action = of.action;
+  const input = of.direction === "input";
   const breaking = verdictOf(finding.effect, of.direction);
   const path = finding.at.path;
-  const where = path === "" ? of.direction : `${of.direction} ${path}`;
-  const message = `${where}: ${finding.what}; ${consequence(finding.effect, of.direction)}`;
+  // `${where}: ${what}; ${consequence}`, joined from as few parts as the text allows (see Step).
+  const where = path.length === 0 ? (input ? "input: " : "output: ") : (input ? "input " : "output ") + path + ": ";
+  const message = where + finding.what + consequence(finding.effect, input);
   const old_pointer = finding.old === undefined ? undefined : pointerOf(finding.old);
   const new_pointer = finding.next === undefined ? undefined : pointerOf(finding.next);
   // Members in the order INTERFACES.md lists them, the pointers only when there are some.
@@ -218,31 +224,32 @@ export function quoted(name: string): string {
     const code = name.charCodeAt(i);
     if (code < 0x20 || code > 0x7e || code === 0x22 || code === 0x5c) return JSON.stringify(name);
   }
-  return `"${name}"`;
+  return '"' + name + '"';
 }
 
 function pointerOf(location: Side | string): string {
   return typeof location === "string" ? location : location.pointer;
 }
 
-function consequence(effect: Effect, direction: Direction): string {
+/** What an effect does to callers in a direction, with the `; ` that leads it in a message. */
+function consequence(effect: Effect, input: boolean): string {
   switch (effect) {
     case "unknown":
-      return "undecidable (MRS-C3): counted as breaking";
+      return "; undecidable (MRS-C3): counted as breaking";
     case "none":
-      return "no instance changes validity";
+      return "; no instance changes validity";
     case "incomparable":
-      return direction === "input"
-        ? "breaking: some inputs that were valid are now refused"
-        : "breaking: callers may receive outputs the old version could not return";
+      return input
+        ? "; breaking: some inputs that were valid are now refused"
+        : "; breaking: callers may receive outputs the old version could not return";
     case "narrows":
-      return direction === "input"
-        ? "breaking: some inputs that were valid are now refused"
-        : "not breaking: outputs only promise more";
+      return input
+        ? "; breaking: some inputs that were valid are now refused"
+        : "; not breaking: outputs only promise more";
     case "widens":
-      return direction === "output"
-        ? "breaking: callers may receive outputs the old version could not return"
-        : "not breaking: more inputs are accepted";
+      return input
+        ? "; not breaking: more inputs are accepted"
+        : "; breaking: callers may receive outputs the old version could not return";
   }
 }
 

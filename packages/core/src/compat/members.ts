@@ -1,3 +1,4 @@
+// biome-ignore-all lint/style/useTemplate: texts on the hot path of a comparison are joined with `+` on purpose: a template converts each part to a string again, a call per part
 import { compileSchema } from "../validation/engine.js";
 import { type Comparison, type Location, member, quoted, report } from "./comparison.js";
 import { combineEffects, type Effect } from "./effect.js";
@@ -61,17 +62,30 @@ export function compareListedOnOneSide(
   // removed one that is now required.
   const against = added ? "widens" : "narrows";
   const note = requirement !== against ? "" : added ? " (no longer required)" : " (and now required)";
-  const subject = `${isRequired ? "required" : "optional"} property ${quoted(name)} ${change}${note}`;
-  const kind = LISTED_KINDS[change][isRequired ? "required" : "optional"][model.model];
+  // The texts are joined with `+` rather than templates: each part is a string already, and a
+  // template converts every part again, a call each (these run for every property added).
+  const stated =
+    (isRequired ? "required property " : "optional property ") + quoted(name) + (added ? " added" : " removed");
+  const subject = note === "" ? stated : stated + note;
+  const kind = listedKind(added, isRequired, model.model);
   const old = added ? model.side : listed;
   const next = added ? listed : model.side;
   const location = member(pair.at, name);
   switch (model.model) {
     case "open": {
       const value: Effect = acceptsEverything(listed.schema) ? "none" : added ? "narrows" : "widens";
-      const what = added
-        ? `${subject} to an open object${value === "none" ? " (with a schema that accepts any value)" : ": a member of that name with another value was valid before"}${requirement === "narrows" ? "; inputs without it are refused" : ""}`
-        : `${subject} from an open object: the member may now hold any value${requirement === "widens" ? " or be missing" : ""}`;
+      let what: string;
+      if (added) {
+        what =
+          subject +
+          (value === "none"
+            ? " to an open object (with a schema that accepts any value)"
+            : " to an open object: a member of that name with another value was valid before");
+        if (requirement === "narrows") what += "; inputs without it are refused";
+      } else {
+        what = subject + " from an open object: the member may now hold any value";
+        if (requirement === "widens") what += " or be missing";
+      }
       report(c, { kind, effect: combineEffects(requirement, value), old, next, at: location, what });
       return;
     }
@@ -96,39 +110,31 @@ export function compareListedOnOneSide(
   }
 }
 
-/** The kind of each case, by change, requirement and content model (`partial` and `unknown` read as partially open). */
-const LISTED_KINDS: Readonly<
-  Record<"added" | "removed", Record<"required" | "optional", Record<ContentModel["model"], DifferenceKind>>>
-> = {
-  added: {
-    required: {
-      open: "required-property-added-to-open-object",
-      closed: "required-property-added-to-closed-object",
-      partial: "required-property-added-to-partially-open-object",
-      unknown: "required-property-added-to-partially-open-object",
-    },
-    optional: {
-      open: "optional-property-added-to-open-object",
-      closed: "optional-property-added-to-closed-object",
-      partial: "optional-property-added-to-partially-open-object",
-      unknown: "optional-property-added-to-partially-open-object",
-    },
-  },
-  removed: {
-    required: {
-      open: "required-property-removed-from-open-object",
-      closed: "required-property-removed-from-closed-object",
-      partial: "required-property-removed-from-partially-open-object",
-      unknown: "required-property-removed-from-partially-open-object",
-    },
-    optional: {
-      open: "optional-property-removed-from-open-object",
-      closed: "optional-property-removed-from-closed-object",
-      partial: "optional-property-removed-from-partially-open-object",
-      unknown: "optional-property-removed-from-partially-open-object",
-    },
-  },
-};
+/**
+ * The kind of each case, by change, requirement and content model (`partial` and `unknown` read
+ * as partially open). Chosen by branches, not read from a table keyed by names: a lookup by a
+ * name that varies is a generic one.
+ */
+function listedKind(added: boolean, required: boolean, model: ContentModel["model"]): DifferenceKind {
+  switch (model) {
+    case "open":
+      if (added) return required ? "required-property-added-to-open-object" : "optional-property-added-to-open-object";
+      return required ? "required-property-removed-from-open-object" : "optional-property-removed-from-open-object";
+    case "closed":
+      if (added)
+        return required ? "required-property-added-to-closed-object" : "optional-property-added-to-closed-object";
+      return required ? "required-property-removed-from-closed-object" : "optional-property-removed-from-closed-object";
+    default:
+      if (added) {
+        return required
+          ? "required-property-added-to-partially-open-object"
+          : "optional-property-added-to-partially-open-object";
+      }
+      return required
+        ? "required-property-removed-from-partially-open-object"
+        : "optional-property-removed-from-partially-open-object";
+  }
+}
 
 /** The content model of `side` (with its keyword bits, `groups`) for a member `name`. */
 function contentModelOf(side: Side, groups: number, name: string): ContentModel {

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/style/useTemplate: texts on the hot path of a comparison are joined with `+` on purpose: a template converts each part to a string again, a call per part
 import { escapeSegment } from "../errors.js";
 import type { Dialect } from "../validation/dialect.js";
 import { isSchemaObject, type SchemaObject } from "../validation/schema-walk.js";
@@ -98,11 +99,16 @@ class Derived implements Side {
 
   get pointer(): string {
     if (this.written === undefined) {
-      // Keywords the comparison names need no escaping; member names may.
-      if (this.keyword === undefined) this.written = this.parent.pointer;
-      else if (this.key === undefined) this.written = `${this.parent.pointer}/${this.keyword}`;
+      // Keywords the comparison names need no escaping; member names may. Joined with `+` (see
+      // Step in comparison.ts), the keyword of a map with both its slashes.
+      const parent = this.parent.pointer;
+      const keyword = this.keyword;
+      const key = this.key;
+      if (keyword === undefined) this.written = parent;
+      else if (key === undefined) this.written = parent + "/" + keyword;
+      else if (typeof key === "number") this.written = parent + "/" + keyword + "/" + String(key);
       else
-        this.written = `${this.parent.pointer}/${this.keyword}/${typeof this.key === "number" ? this.key : escapeSegment(this.key)}`;
+        this.written = parent + (keyword === "properties" ? "/properties/" : "/" + keyword + "/") + escapeSegment(key);
     }
     return this.written;
   }
@@ -146,7 +152,7 @@ function asSubschema(value: unknown, parent: Side, keyword: string, key: string 
 export function keywordPointer(side: Side, keyword: string): string {
   const keywords = keywordsOf(side);
   // Keywords the comparison names hold no "~" or "/": no escaping needed.
-  return keywords && Object.hasOwn(keywords, keyword) ? `${side.pointer}/${keyword}` : side.pointer;
+  return keywords && Object.hasOwn(keywords, keyword) ? side.pointer + "/" + keyword : side.pointer;
 }
 
 /** The member names of a keyword that holds a map (`properties`, `patternProperties`), or none. */

@@ -42,8 +42,25 @@ export function nextBreakingVersion(version: string): string | undefined {
 const PARSED_KEPT = 256;
 const parsedVersions = new Map<string, SemVer | null>();
 
+/**
+ * The two versions parsed last, looked at before the map: a comparison parses an old and a new
+ * version, and the next comparison of the same module mostly the same two.
+ */
+const recent = { first: "", firstParsed: null as SemVer | null, second: "", secondParsed: null as SemVer | null };
+
 /** `semver.parse`, remembered for a few hundred versions: the held version is parsed at every upgrade. */
 function parsed(version: string): SemVer | null {
+  if (version === recent.first) return recent.firstParsed;
+  if (version === recent.second) return recent.secondParsed;
+  const result = parsedFromMap(version);
+  recent.second = recent.first;
+  recent.secondParsed = recent.firstParsed;
+  recent.first = version;
+  recent.firstParsed = result;
+  return result;
+}
+
+function parsedFromMap(version: string): SemVer | null {
   let result = parsedVersions.get(version);
   if (result === undefined) {
     result = semver.parse(version);

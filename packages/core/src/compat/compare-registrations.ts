@@ -28,7 +28,8 @@ import { declaresBreakingChange } from "./versions.js";
  */
 export function compareRegistrations(old: RegistrationPayload, next: RegistrationPayload): CompatibilityReport {
   const differences: CompatibilityDifference[] = [];
-  const call: CallState = { steps: 0 };
+  // Every member the walks may set is there from the start: one shape for the whole call.
+  const call: CallState = { steps: 0, unequal: undefined, lastUnequal: undefined, lastUnequalNext: undefined };
   // The capabilities are read where they are, without a copy of each.
   const oldCapabilities = capabilitiesOf(old);
   const newCapabilities = capabilitiesOf(next);

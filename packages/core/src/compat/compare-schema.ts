@@ -62,7 +62,7 @@ function compareSubschemas(c: Comparison, old: Side, next: Side, at: Location): 
     // Nothing to follow on either side (the common case): the pair cannot come back.
     c.nesting += 1;
     try {
-      compareResolved(c, old, next, oldGroups, newGroups, at);
+      compareResolved(c, old, next, oldKeywords, newKeywords, oldGroups, newGroups, at);
     } finally {
       c.nesting -= 1;
     }
@@ -150,7 +150,7 @@ function compareFollowed(c: Comparison, before: Resolved, after: Resolved, at: L
     });
     return;
   }
-  compareResolved(c, old, next, oldGroups, newGroups, at);
+  compareResolved(c, old, next, keywordsOf(old), keywordsOf(next), oldGroups, newGroups, at);
 }
 
 /**
@@ -166,12 +166,19 @@ function groupsOfSide(side: Side): number {
 const REFUSES_EVERYTHING = 1 << 30;
 
 /** Two subschemas with nothing left to follow. */
-function compareResolved(c: Comparison, old: Side, next: Side, oldGroups: number, newGroups: number, at: Location) {
+function compareResolved(
+  c: Comparison,
+  old: Side,
+  next: Side,
+  oldKeywords: SchemaObject | undefined,
+  newKeywords: SchemaObject | undefined,
+  oldGroups: number,
+  newGroups: number,
+  at: Location,
+) {
   // Two subschemas that accept everything are the same whatever their dialects (this also ends
   // the comparison of two absent keywords across dialects).
   if (oldGroups === 0 && newGroups === 0) return;
-  const oldKeywords = keywordsOf(old);
-  const newKeywords = keywordsOf(next);
   if (!oldKeywords && !newKeywords) return;
   if (!newKeywords) {
     report(c, {
@@ -215,7 +222,10 @@ function compareKeywords(
   const groups = oldGroups | newGroups;
   const oldKinds = kindsIn(oldGroups);
   const newKinds = kindsIn(newGroups);
-  if (groups & KEYWORDS.type) compareType(c, old, next, oldKeywords, newKeywords, oldKinds, newKinds, at);
+  // Most pairs admit the same kinds: no call to find that `type` did not change what it admits.
+  if (groups & KEYWORDS.type && oldKinds !== newKinds) {
+    compareType(c, old, next, oldKeywords, newKeywords, oldKinds, newKinds, at);
+  }
   if (groups & GROUPS.values) compareValues(c, old, next, oldKeywords, newKeywords, at);
   // The keywords about one kind of value are compared only where both sides admit it: where one
   // side does not, the `type` difference above already reports that kind lost or gained.

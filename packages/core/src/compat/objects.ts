@@ -60,9 +60,11 @@ export function compareObjects(
     for (let index = 0; index < newNames.length; index++) {
       const name = newNames[index] as string;
       // A name at the same place in the old list was listed there (versions mostly keep the
-      // order): only a name elsewhere is looked up.
-      if (oldNames[index] === name || listedIn(oldProperties, name)) continue;
-      const before = oldProperties && entryOf(old, "properties", oldProperties, name);
+      // order): only a name elsewhere is looked up, once for both questions.
+      if (oldNames[index] === name) continue;
+      const own = oldProperties !== undefined && Object.hasOwn(oldProperties, name);
+      if (own && isListed.call(oldProperties, name)) continue;
+      const before = own ? propertyOf(old, oldProperties, name) : undefined;
       compareMember(c, pair, name, before, propertyOf(next, newProperties, name));
     }
   }

@@ -30,7 +30,9 @@ export function requires(names: RequiredNames, name: string): boolean {
 /** True when both hold the same names in the same order (a set is not compared: false). */
 export function sameNames(first: RequiredNames, second: RequiredNames): boolean {
   if (first === second) return true;
-  if (first instanceof Set || second instanceof Set) return false;
+  // Either is a list or a set: `Array.isArray` tells them apart without `instanceof`'s walk up
+  // the prototype chain.
+  if (!Array.isArray(first) || !Array.isArray(second)) return false;
   const a = first as readonly string[];
   const b = second as readonly string[];
   if (a.length !== b.length) return false;
@@ -38,11 +40,12 @@ export function sameNames(first: RequiredNames, second: RequiredNames): boolean 
   return true;
 }
 
-/** True for a list of strings without repeats. */
+/** True for a list of strings without repeats (a short one: each name is compared with those before it, in place). */
 function namesOnce(list: readonly unknown[]): list is readonly string[] {
   for (let i = 0; i < list.length; i++) {
     const name = list[i];
-    if (typeof name !== "string" || list.indexOf(name) !== i) return false;
+    if (typeof name !== "string") return false;
+    for (let j = 0; j < i; j++) if (list[j] === name) return false;
   }
   return true;
 }

@@ -15,11 +15,20 @@ import semver, { type SemVer } from "semver";
  * declaresBreakingChange("1.4.2", "1.5.0") // false
  */
 export function declaresBreakingChange(oldVersion: string, newVersion: string): boolean {
+  // The answer depends on the two texts alone: the pair asked last (an upgrade compared again,
+  // as a registry does for each payload of a module) is answered without SemVer's comparison.
+  if (oldVersion === lastAnswer.oldVersion && newVersion === lastAnswer.newVersion) return lastAnswer.declares;
   const before = parsed(oldVersion);
   const after = parsed(newVersion);
-  if (!before || !after || after.compare(before) <= 0) return false;
-  return !sameCompatibilityRange(before, after);
+  const declares =
+    before !== null && after !== null && after.compare(before) > 0 && !sameCompatibilityRange(before, after);
+  lastAnswer.oldVersion = oldVersion;
+  lastAnswer.newVersion = newVersion;
+  lastAnswer.declares = declares;
+  return declares;
 }
+
+const lastAnswer = { oldVersion: "", newVersion: "", declares: false };
 
 /**
  * The lowest version after `version` that declares breaking changes (C2), for a hint such as

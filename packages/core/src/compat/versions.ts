@@ -15,20 +15,11 @@ import semver, { type SemVer } from "semver";
  * declaresBreakingChange("1.4.2", "1.5.0") // false
  */
 export function declaresBreakingChange(oldVersion: string, newVersion: string): boolean {
-  // The answer depends on the two texts alone: the pair asked last (an upgrade compared again,
-  // as a registry does for each payload of a module) is answered without SemVer's comparison.
-  if (oldVersion === lastAnswer.oldVersion && newVersion === lastAnswer.newVersion) return lastAnswer.declares;
   const before = parsed(oldVersion);
   const after = parsed(newVersion);
-  const declares =
-    before !== null && after !== null && after.compare(before) > 0 && !sameCompatibilityRange(before, after);
-  lastAnswer.oldVersion = oldVersion;
-  lastAnswer.newVersion = newVersion;
-  lastAnswer.declares = declares;
-  return declares;
+  if (!before || !after || after.compare(before) <= 0) return false;
+  return !sameCompatibilityRange(before, after);
 }
-
-const lastAnswer = { oldVersion: "", newVersion: "", declares: false };
 
 /**
  * The lowest version after `version` that declares breaking changes (C2), for a hint such as
@@ -51,25 +42,8 @@ export function nextBreakingVersion(version: string): string | undefined {
 const PARSED_KEPT = 256;
 const parsedVersions = new Map<string, SemVer | null>();
 
-/**
- * The two versions parsed last, looked at before the map: a comparison parses an old and a new
- * version, and the next comparison of the same module mostly the same two.
- */
-const recent = { first: "", firstParsed: null as SemVer | null, second: "", secondParsed: null as SemVer | null };
-
 /** `semver.parse`, remembered for a few hundred versions: the held version is parsed at every upgrade. */
 function parsed(version: string): SemVer | null {
-  if (version === recent.first) return recent.firstParsed;
-  if (version === recent.second) return recent.secondParsed;
-  const result = parsedFromMap(version);
-  recent.second = recent.first;
-  recent.secondParsed = recent.firstParsed;
-  recent.first = version;
-  recent.firstParsed = result;
-  return result;
-}
-
-function parsedFromMap(version: string): SemVer | null {
   let result = parsedVersions.get(version);
   if (result === undefined) {
     result = semver.parse(version);

@@ -36,7 +36,7 @@ export class CatalogIndex {
   /**
    * bare action -> module -> what it declares (S8). Live modules only: an expired one resolves
    * nothing (L3). An address `module/action` is found here too, so there is no map by address: a
-   * session of 10,000 modules spent ~3% of its time filling one (issue #16's profile).
+   * session of 10,000 modules spent ~2% of its time filling one (issue #16's profile).
    */
   private readonly byAction = new Map<string, Map<string, Declared>>();
   /** How many capabilities `byAction` holds, all modules together. */

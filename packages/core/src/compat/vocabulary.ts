@@ -321,13 +321,8 @@ function groupTable(dialect: Dialect): ReadonlyMap<string, number> {
 export function groupsOf(keywords: SchemaObject, dialect: Dialect): number {
   const table = GROUP_IN[dialect];
   let groups = 0;
-  for (const keyword of Object.keys(keywords)) {
-    const group = table.get(keyword);
-    if (group === KEYWORDS.type) groups |= group | (kindsOfType(keywords[keyword]) << KINDS_SHIFT);
-    else if (group !== undefined) groups |= group;
-    else if (!keyword.startsWith("x-")) groups |= KEYWORDS.unmodelled;
-  }
-  return groups;
+  for (const keyword of Object.keys(keywords)) groups |= groupOfName(table, keyword);
+  return withKinds(groups, keywords);
 }
 
 /**

@@ -583,7 +583,20 @@ class RegistryImpl implements Registry {
   }
 
   private stamp() {
-    return { now: () => this.clock().toISOString(), newId: this.newId };
+    // A batch stamps its decisions within the same millisecond, mostly: `toISOString` costs
+    // ~350 ns against ~60 ns for the `Date`, so each millisecond is written once.
+    let written = Number.NaN;
+    let text = "";
+    const now = () => {
+      const date = this.clock();
+      const ms = date.getTime();
+      if (ms !== written) {
+        written = ms;
+        text = date.toISOString();
+      }
+      return text;
+    };
+    return { now, newId: this.newId };
   }
 
   private emit(event: RegistryEvent): void {

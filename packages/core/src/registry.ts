@@ -312,7 +312,8 @@ class RegistryImpl implements Registry {
     try {
       validator = compileSchema(which === "input" ? capability.input_schema : capability.output_schema);
     } catch (error) {
-      // Only a schema that skipped validation (a store written by hand) gets here: answer, don't throw.
+      // A schema that skipped validation (a store written by hand), or one the engine cannot
+      // compile (compiled on first use, I1), gets here: answer, don't throw.
       if (error instanceof MrsFailure) return { valid: false, errors: error.errors };
       throw error;
     }

@@ -1,5 +1,5 @@
 import Schema from "typebox/schema";
-import { escapeSegment } from "../errors.js";
+import { escapeSegment, MrsFailure, mrsError } from "../errors.js";
 import type { Dialect } from "./dialect.js";
 import { isLinearMatcher, LinearRegExp, linearMatcher } from "./linear-regex.js";
 import { child, segmentsOf } from "./pointer.js";
@@ -48,11 +48,37 @@ export function contentKey(value: unknown): string {
 }
 
 /**
- * The validator already compiled for this content, if any. Only schemas that passed every rule
- * are ever compiled, so a hit needs no new check.
+ * Contents that passed every rule at a registration and are not compiled yet (their cache keys),
+ * oldest first. A registration does not compile: TypeBox writes and evaluates code for each new
+ * schema, which was about a third of `lom start` discovering 1,000 manifests of new shapes, and
+ * many capabilities are never called. The first check of one compiles it (I1), without the rules
+ * again.
  */
-export function compiledFor(dialect: Dialect, key: string): EngineValidator | undefined {
-  return compiled.get(cacheKeyOf(dialect, key));
+const acceptedNotCompiled = new Set<string>();
+
+/**
+ * Records that this content passed every rule, so that its first use compiles it without checking
+ * it again ({@link compiledFor}).
+ */
+export function acceptedForLater(dialect: Dialect, key: string): void {
+  const cacheKey = cacheKeyOf(dialect, key);
+  if (compiled.has(cacheKey) || acceptedNotCompiled.has(cacheKey)) return;
+  if (acceptedNotCompiled.size >= SCHEMA_CACHE_LIMIT) {
+    acceptedNotCompiled.delete(acceptedNotCompiled.values().next().value as string);
+  }
+  acceptedNotCompiled.add(cacheKey);
+}
+
+/**
+ * The validator for this content if the rules accepted it before: compiled then, or compiled now
+ * when a registration only recorded it. Only schemas that passed every rule are ever compiled,
+ * so neither needs a new check. Throws as {@link compileAccepted} does.
+ */
+export function compiledFor(schema: SchemaObject, dialect: Dialect, key: string): EngineValidator | undefined {
+  const cacheKey = cacheKeyOf(dialect, key);
+  const hit = compiled.get(cacheKey);
+  if (hit !== undefined || !acceptedNotCompiled.delete(cacheKey)) return hit;
+  return compileAccepted(schema, dialect, key);
 }
 
 /**
@@ -65,8 +91,8 @@ function cacheKeyOf(dialect: Dialect, key: string): string {
 }
 
 /**
- * Compiles a schema that the rules already accepted, once per content (I1). Throws what the
- * engine throws for a schema it cannot compile.
+ * Compiles a schema that the rules already accepted, once per content (I1). A schema the engine
+ * cannot compile all the same throws an {@link MrsFailure} (`INVALID_JSON_SCHEMA`, saying why).
  */
 export function compileAccepted(
   schema: SchemaObject,
@@ -81,8 +107,16 @@ export function compileAccepted(
     compiled.set(cacheKey, hit);
     return hit;
   }
-  const copy = new EngineCopy(schema, dialect, facts ?? walkSchema(schema, ""));
-  const validator = Schema.Compile(copy.root as Parameters<typeof Schema.Compile>[0]);
+  let validator: EngineValidator;
+  try {
+    const copy = new EngineCopy(schema, dialect, facts ?? walkSchema(schema, ""));
+    validator = Schema.Compile(copy.root as Parameters<typeof Schema.Compile>[0]);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new MrsFailure([
+      mrsError("INVALID_JSON_SCHEMA", "", `schema cannot be compiled by the validator: ${reason}`),
+    ]);
+  }
   if (compiled.size >= SCHEMA_CACHE_LIMIT) compiled.delete(compiled.keys().next().value as string);
   compiled.set(cacheKey, validator);
   return validator;

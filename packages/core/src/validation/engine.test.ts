@@ -1,6 +1,18 @@
-import { describe, expect, it } from "vitest";
+import Schema from "typebox/schema";
+import { describe, expect, it, vi } from "vitest";
 import { MrsFailure } from "../errors.js";
-import { compileSchema, knownFormats, schemaWarnings } from "../validate.js";
+import { compileSchema, knownFormats, schemaWarnings, validateRegistration } from "../validate.js";
+
+// TypeBox's compile, counted: a registration must not call it (I1, compiled on first use).
+vi.mock("typebox/schema", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("typebox/schema")>();
+  return { ...actual, default: { ...actual.default, Compile: vi.fn(actual.default.Compile) } };
+});
+
+/** How many times TypeBox compiled a schema titled `title` (the compiled copy keeps the title). */
+function compilesOf(title: string): number {
+  return vi.mocked(Schema.Compile).mock.calls.filter(([root]) => (root as { title?: unknown }).title === title).length;
+}
 
 /**
  * A hang guard, not a speed claim (speed lives in `pnpm bench`): catastrophic backtracking on
@@ -63,6 +75,26 @@ describe("compileSchema and SchemaValidator.check", () => {
     const reordered = Object.fromEntries(Object.entries(ORDER).reverse());
     expect(compileSchema(reordered)).toBe(first);
     expect(compileSchema({ ...ORDER, required: ["id"] })).not.toBe(first);
+  });
+
+  it("MRS-I1 a registration checks its schemas without compiling them; the first check compiles each, once", () => {
+    const title = "compiled on first use";
+    const input = { ...ORDER, title };
+    const payload = {
+      registration_metadata: { module_name: "lazy", module_version: "1.0.0", registered_at: "2026-12-01T00:00:00Z" },
+      capabilities: [{ action: "order", description: "Orders", input_schema: input, output_schema: input }],
+    };
+    expect(validateRegistration(payload).ok).toBe(true);
+    expect(compilesOf(title)).toBe(0);
+    // Another object with the same content: compiled now, without the rules again.
+    const validator = compileSchema(structuredClone(input));
+    expect(compilesOf(title)).toBe(1);
+    expect(validator.check({ id: "nope", count: 1 }, "INPUT_INVALID").valid).toBe(false);
+    expect(compileSchema(input)).toBe(validator);
+    expect(compilesOf(title)).toBe(1);
+    // compileSchema of content never registered compiles at once: its caller asked for a validator.
+    compileSchema({ type: "object", title: "asked for" });
+    expect(compilesOf("asked for")).toBe(1);
   });
 
   it("MRS-I1 compiles many schemas and checks many inputs without a fault", () => {

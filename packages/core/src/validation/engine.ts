@@ -49,7 +49,9 @@ export function compileSchema(schema: object): SchemaValidator {
   const known = byIdentity.get(schema);
   if (known) return known;
   const key = contentKeyOf(schema);
-  const engine = (key && compiledFor(key.dialect, key.key)) || acceptedEngine(schema, key?.key);
+  const engine =
+    (key && compiledFor(schema as Readonly<Record<string, unknown>>, key.dialect, key.key)) ||
+    acceptedEngine(schema, key?.key);
   let validator = byEngineValidator.get(engine);
   if (!validator) {
     validator = wrap(engine);

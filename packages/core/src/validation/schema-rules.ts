@@ -1,6 +1,6 @@
 import { Format } from "typebox/format";
 import { type MrsError, type MrsWarning, mrsError, mrsWarning } from "../errors.js";
-import { compileAccepted, contentKey, patternPropertiesOnEngine } from "./compiler.js";
+import { acceptedForLater, contentKey, patternPropertiesOnEngine } from "./compiler.js";
 import { describeValue } from "./describe.js";
 import { DIALECT_HINT, type Dialect, dialectOf, metaSchemaFaults } from "./dialect.js";
 import { findTooDeep } from "./json-depth.js";
@@ -132,18 +132,8 @@ export function checkSchema(schema: unknown, base: string, options: SchemaCheckO
   if (errors.length > 0 || dialect === undefined) return { errors, warnings };
 
   const key = options.key ?? contentKey(schema);
-  // Compiling here only finds early what the first check would find; past the time bound it is
-  // left to compileSchema, which compiles on first use anyway.
-  if (performance.now() > options.deadline) return { errors: [], warnings, accepted: { dialect, key } };
-  try {
-    compileAccepted(schema, dialect, key, facts);
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    return {
-      errors: [mrsError("INVALID_JSON_SCHEMA", base, `${label} cannot be compiled by the validator: ${reason}`)],
-      warnings,
-    };
-  }
+  // Accepted: compiled on first use (I1), not here (see acceptedForLater).
+  acceptedForLater(dialect, key);
   return { errors: [], warnings, accepted: { dialect, key } };
 }
 

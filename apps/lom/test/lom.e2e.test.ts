@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import module from "node:module";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, lom, type RunningLom, startLom, tempDir, writeConfig } from "./harness.js";
@@ -226,5 +227,18 @@ describe("lom start on the embedded defaults", () => {
         expect(await again.stop("SIGTERM")).toBe(0);
       }
     }
+  });
+});
+
+describe("lom on Node's compile cache", () => {
+  it("keeps its compiled code where NODE_COMPILE_CACHE says on Node 22.1 and later, and nothing on Node 20", () => {
+    const cwd = tempDir();
+    const cache = join(cwd, "compile-cache");
+    const run = lom(["--version"], cwd, { NODE_COMPILE_CACHE: cache });
+    expect(run.code, run.stderr).toBe(0);
+    const cached = existsSync(cache) ? readdirSync(cache, { recursive: true }).length : 0;
+    const hasCache = typeof (module as { enableCompileCache?: unknown }).enableCompileCache === "function";
+    if (hasCache) expect(cached).toBeGreaterThan(0);
+    else expect(cached).toBe(0);
   });
 });

@@ -689,8 +689,11 @@ export function fileStore(options: FileStoreOptions): FileStore {
     return bytes;
   }
 
-  /** After a commit: compacts when the journal has outgrown its share, or the snapshot is missing or old. */
-  async function maybeCompact(lock: FileLock): Promise<void> {
+  /**
+   * After a commit: compacts when the journal has outgrown its share, or the snapshot is missing or
+   * old. `whole`: every change the store holds, when the commit that made it knows them all.
+   */
+  async function maybeCompact(lock: FileLock, whole?: readonly Change[]): Promise<void> {
     const bytes = await bytesSinceSnapshot();
     const due =
       snapshot === null ||
@@ -699,7 +702,7 @@ export function fileStore(options: FileStoreOptions): FileStore {
       bytes > Math.max(compactAfterBytes, snapshot.size * SNAPSHOT_SHARE);
     if (!due || bytes < compactRetryAt) return;
     try {
-      await compact(lock);
+      await compact(lock, whole);
       compactRetryAt = 0;
     } catch {
       // The commit is durable already: a compaction that fails (a full disk) changes nothing of
@@ -714,9 +717,10 @@ export function fileStore(options: FileStoreOptions): FileStore {
   /**
    * Writes the state at the latest revision as a new snapshot (under the lock), the previous one
    * becoming `FILE.bak`; then, once the journal holds enough changes for readers (R3), starts a
-   * new journal segment, the old one becoming `FILE.journal.prev`.
+   * new journal segment, the old one becoming `FILE.journal.prev`. With `whole` (every change the
+   * store holds: a new store's first commit), the state is replayed from them, not read back.
    */
-  async function compact(lock: FileLock): Promise<void> {
+  async function compact(lock: FileLock, whole?: readonly Change[]): Promise<void> {
     const at = head();
     const old = snapshot ?? null;
     let data: CatalogData | null = null;
@@ -728,10 +732,13 @@ export function fileStore(options: FileStoreOptions): FileStore {
       from = read.snapshot.revision;
     }
     const replay = new Replay(data);
-    await forEachRecord(from, (first, changes) => {
-      replay.add(first <= from ? changes.slice(from - first + 1) : changes);
-      return true;
-    });
+    if (old === null && whole !== undefined) replay.add(whole);
+    else {
+      await forEachRecord(from, (first, changes) => {
+        replay.add(first <= from ? changes.slice(from - first + 1) : changes);
+        return true;
+      });
+    }
     data = replay.finish();
     if (data === null) return;
     const temp = tempSibling(file);
@@ -880,7 +887,8 @@ export function fileStore(options: FileStoreOptions): FileStore {
           counts.changes += changes.length;
           // Our own commit is no news to our watchers, unless they had not heard of the one before.
           for (const watcher of watchers) if (watcher.told === expected) watcher.told = revision;
-          await maybeCompact(lock);
+          // A new store's first commit is all it holds: its compaction needs no reading back.
+          await maybeCompact(lock, expected === 0 && snapshot === null ? changes : undefined);
           return { ok: true, revision } as const;
         });
       });

@@ -135,15 +135,16 @@ export function compareCount(
   report(c, {
     kind: boundKind(keyword, verb(before, after)),
     effect: (isMin ? is > was : is < was) ? "narrows" : "widens",
-    // A number read is the keyword's own member: its pointer needs no lookup.
-    old: before === undefined ? keywordPointer(old, keyword) : old.pointer + "/" + keyword,
-    next: after === undefined ? keywordPointer(next, keyword) : next.pointer + "/" + keyword,
+    // A number read is the keyword's own member: its pointer needs no lookup. The keyword is
+    // joined to its texts first: where it is known (compareCount inlined with it), that join is
+    // done once, when the code is compiled.
+    old: before === undefined ? keywordPointer(old, keyword) : old.pointer + ("/" + keyword),
+    next: after === undefined ? keywordPointer(next, keyword) : next.pointer + ("/" + keyword),
     at,
     // `${keyword} ${before ?? "(none)"} became ${after ?? "(none)"}`, joined with `+`: a template
     // converts each part again, a call each.
     what:
-      keyword +
-      (before === undefined ? " (none)" : " " + String(before)) +
+      (before === undefined ? keyword + " (none)" : keyword + " " + String(before)) +
       (after === undefined ? " became (none)" : " became " + String(after)),
   });
 }

@@ -49,23 +49,7 @@ export function compareRegistrations(old: RegistrationPayload, next: Registratio
       });
       continue;
     }
-    const counterpart = fieldsOf(newCapabilities[newAt]);
-    compareSchema(
-      capabilityRoot(inputOf(capability), index, true),
-      capabilityRoot(inputOf(counterpart), newAt, true),
-      "input",
-      action,
-      call,
-      differences,
-    );
-    compareSchema(
-      capabilityRoot(outputOf(capability), index, false),
-      capabilityRoot(outputOf(counterpart), newAt, false),
-      "output",
-      action,
-      call,
-      differences,
-    );
+    compareCapability(capability, index, fieldsOf(newCapabilities[newAt]), newAt, action, call, differences);
   }
   for (let index = 0; index < newCapabilities.length; index++) {
     const action = actionOf(fieldsOf(newCapabilities[index]));
@@ -85,6 +69,39 @@ export function compareRegistrations(old: RegistrationPayload, next: Registratio
     declared: declaresBreakingChange(versionOf(old), versionOf(next)),
     differences,
   };
+}
+
+/**
+ * A capability of the old version with its counterpart (at `newAt` of the new one): the input
+ * schemas, then the output schemas. A function of its own, compiled on its own: inlined into
+ * compareRegistrations, its small helpers were left as calls there (the version check took the
+ * inlining budget first).
+ */
+function compareCapability(
+  capability: SchemaObject,
+  index: number,
+  counterpart: SchemaObject,
+  newAt: number,
+  action: string,
+  call: CallState,
+  differences: CompatibilityDifference[],
+): void {
+  compareSchema(
+    capabilityRoot(inputOf(capability), index, true),
+    capabilityRoot(inputOf(counterpart), newAt, true),
+    "input",
+    action,
+    call,
+    differences,
+  );
+  compareSchema(
+    capabilityRoot(outputOf(capability), index, false),
+    capabilityRoot(outputOf(counterpart), newAt, false),
+    "output",
+    action,
+    call,
+    differences,
+  );
 }
 
 /** Up to this many capabilities, an action is looked up by a scan: cheaper than building a map. */

@@ -220,11 +220,16 @@ export function report(of: Comparison, finding: Finding): void {
  * (printable ASCII without `"` or `\`); any other goes through `JSON.stringify`.
  */
 export function quoted(name: string): string {
+  return isPlain(name) ? '"' + name + '"' : JSON.stringify(name);
+}
+
+/** True for a name `JSON.stringify` only puts quotes around: printable ASCII without `"` or `\`. */
+export function isPlain(name: string): boolean {
   for (let i = 0; i < name.length; i++) {
     const code = name.charCodeAt(i);
-    if (code < 0x20 || code > 0x7e || code === 0x22 || code === 0x5c) return JSON.stringify(name);
+    if (code < 0x20 || code > 0x7e || code === 0x22 || code === 0x5c) return false;
   }
-  return '"' + name + '"';
+  return true;
 }
 
 function pointerOf(location: Side | string): string {

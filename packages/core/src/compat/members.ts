@@ -1,6 +1,6 @@
 // biome-ignore-all lint/style/useTemplate: texts on the hot path of a comparison are joined with `+` on purpose: a template converts each part to a string again, a call per part
 import { compileSchema } from "../validation/engine.js";
-import { type Comparison, type Location, member, quoted, report } from "./comparison.js";
+import { type Comparison, isPlain, type Location, member, report } from "./comparison.js";
 import { combineEffects, type Effect } from "./effect.js";
 import type { DifferenceKind } from "./kinds.js";
 import { type RequiredNames, requires } from "./required.js";
@@ -64,8 +64,13 @@ export function compareListedOnOneSide(
   const note = requirement !== against ? "" : added ? " (no longer required)" : " (and now required)";
   // The texts are joined with `+` rather than templates: each part is a string already, and a
   // template converts every part again, a call each (these run for every property added).
-  const stated =
-    (isRequired ? "required property " : "optional property ") + quoted(name) + (added ? " added" : " removed");
+  // A plain name is quoted by the texts around it: two joins fewer than with quoted(), which
+  // would check it again; any other is written by JSON.stringify, as quoted() does.
+  const stated = isPlain(name)
+    ? (isRequired ? 'required property "' : 'optional property "') + name + (added ? '" added' : '" removed')
+    : (isRequired ? "required property " : "optional property ") +
+      JSON.stringify(name) +
+      (added ? " added" : " removed");
   const subject = note === "" ? stated : stated + note;
   const kind = listedKind(added, isRequired, model.model);
   const old = added ? model.side : listed;

@@ -152,7 +152,8 @@ function asSubschema(value: unknown, parent: Side, keyword: string, key: string 
 export function keywordPointer(side: Side, keyword: string): string {
   const keywords = keywordsOf(side);
   // Keywords the comparison names hold no "~" or "/": no escaping needed.
-  return keywords && Object.hasOwn(keywords, keyword) ? side.pointer + "/" + keyword : side.pointer;
+  // The keyword joined to its slash first: folded into one text where the keyword is known.
+  return keywords && Object.hasOwn(keywords, keyword) ? side.pointer + ("/" + keyword) : side.pointer;
 }
 
 /** The member names of a keyword that holds a map (`properties`, `patternProperties`), or none. */

@@ -1,6 +1,6 @@
 import { Format } from "typebox/format";
 import { type MrsError, type MrsWarning, mrsError, mrsWarning } from "../errors.js";
-import { acceptedForLater, contentKey, patternPropertiesOnEngine } from "./compiler.js";
+import { contentKey, patternPropertiesOnEngine } from "./compiler.js";
 import { describeValue } from "./describe.js";
 import { DIALECT_HINT, type Dialect, dialectOf, metaSchemaFaults } from "./dialect.js";
 import { findTooDeep } from "./json-depth.js";
@@ -131,10 +131,7 @@ export function checkSchema(schema: unknown, base: string, options: SchemaCheckO
   const warnings = formatWarnings(facts);
   if (errors.length > 0 || dialect === undefined) return { errors, warnings };
 
-  const key = options.key ?? contentKey(schema);
-  // Accepted: compiled on first use (I1), not here (see acceptedForLater).
-  acceptedForLater(dialect, key);
-  return { errors: [], warnings, accepted: { dialect, key } };
+  return { errors: [], warnings, accepted: { dialect, key: options.key ?? contentKey(schema) } };
 }
 
 /** The E9b warnings of a schema alone: `format`s the engine does not check. */

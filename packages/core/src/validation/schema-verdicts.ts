@@ -1,4 +1,5 @@
 import type { MrsWarning } from "../errors.js";
+import { acceptedForLater } from "./compiler.js";
 import { jsonKey } from "./json-key.js";
 import { ANALYSIS_BUDGET_MS } from "./limits.js";
 import { checkSchema, type SchemaCheckOptions, type SchemaReport } from "./schema-rules.js";
@@ -48,13 +49,13 @@ export function checkSchemaOnce(
   texts?: Map<unknown, string>,
 ): SchemaReport {
   const text = typeof schema === "object" && schema !== null ? jsonKey(schema) : undefined;
-  if (text === undefined) return checkSchema(schema, "", { ...role, deadline: startBudget(budget) });
+  if (text === undefined) return checkForRegistration(schema, role, budget);
   texts?.set(schema, text);
   const byLabel = role.requireObjectRoot ? verdicts.root : verdicts.any;
   let byText = byLabel.get(role.label);
   const known = byText?.get(text);
   if (known !== undefined) return known;
-  const report = checkSchema(schema, "", { ...role, deadline: startBudget(budget) });
+  const report = checkForRegistration(schema, role, budget);
   if (report.errors.length === 0) {
     if (held >= MAX_VERDICTS) {
       verdicts.root.clear();
@@ -69,6 +70,16 @@ export function checkSchemaOnce(
     byText.set(text, report);
     held += 1;
   }
+  return report;
+}
+
+/**
+ * {@link checkSchema} for a registration: content that passes is recorded to be compiled on its
+ * first check (I1), not compiled now.
+ */
+function checkForRegistration(schema: unknown, role: SchemaRole, budget: AnalysisBudget): SchemaReport {
+  const report = checkSchema(schema, "", { ...role, deadline: startBudget(budget) });
+  if (report.accepted !== undefined) acceptedForLater(report.accepted.dialect, report.accepted.key);
   return report;
 }
 

@@ -31,7 +31,7 @@ import {
   parseRegistration,
   type SchemaValidator,
 } from "./validate.js";
-import { payloadJson } from "./validation/payload-json.js";
+import { payloadJson, SchemaTexts } from "./validation/payload-json.js";
 import { validatePayload } from "./validation/registration.js";
 import type { InstanceCheck, ValidationResult } from "./validation-types.js";
 
@@ -626,7 +626,7 @@ function toChecked(input: RegistrationInput, source: string): CheckedRegistratio
   let digest: string | null;
   if ("payload" in value) {
     // The digest's text reuses the schemas' text that validation writes anyway.
-    const schemaTexts = new Map<unknown, string>();
+    const schemaTexts = new SchemaTexts();
     result = validatePayload(value.payload, schemaTexts);
     digest = registrationDigest(payloadJson(value.payload, schemaTexts));
   } else {

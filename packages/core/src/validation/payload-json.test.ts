@@ -4,12 +4,12 @@
 import { readdirSync, readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { payloadJson } from "./payload-json.js";
+import { payloadJson, SchemaTexts } from "./payload-json.js";
 import { validatePayload } from "./registration.js";
 
 /** What the registry does: validate, keeping the schemas' text, then write the payload. */
 function written(payload: unknown): string | undefined {
-  const texts = new Map<unknown, string>();
+  const texts = new SchemaTexts();
   validatePayload(payload, texts);
   return payloadJson(payload, texts);
 }
@@ -21,9 +21,9 @@ describe("MRS-S10 the payload's JSON text for its digest", () => {
   it("MRS-S10 is JSON.stringify's text for every shipped example, with the schemas' text reused", () => {
     for (const text of shipped) {
       const payload = JSON.parse(text) as { capabilities: unknown[] };
-      const texts = new Map<unknown, string>();
+      const texts = new SchemaTexts();
       validatePayload(payload, texts);
-      expect(texts.size).toBeGreaterThan(0);
+      expect(texts.empty).toBe(false);
       expect(payloadJson(payload, texts)).toBe(JSON.stringify(payload));
     }
   });
@@ -123,5 +123,18 @@ describe("MRS-S10 the payload's JSON text for its digest", () => {
     const cyclic = make();
     cyclic["x-self"] = cyclic;
     expect(written(cyclic)).toBeUndefined();
+  });
+
+  it("MRS-S10 reuses a text only for the schema it was written from, at its capability and role", () => {
+    const payload = JSON.parse(shipped[0] as string) as { capabilities: { input_schema: unknown }[] };
+    const texts = new SchemaTexts();
+    validatePayload(payload, texts);
+    const [first] = payload.capabilities;
+    if (first === undefined) throw new Error("an example without capabilities");
+    // Replaced after validation: the text written for the old schema must not stand for the new one.
+    first.input_schema = { type: "object", title: "replaced" };
+    expect(payloadJson(payload, texts)).toBe(JSON.stringify(payload));
+    expect(texts.get(0, "input_schema", first.input_schema)).toBeUndefined();
+    expect(texts.get(0, "output_schema", first.input_schema)).toBeUndefined();
   });
 });

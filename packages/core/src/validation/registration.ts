@@ -6,6 +6,7 @@ import { envelopeErrors } from "./envelope.js";
 import { findTooDeep } from "./json-depth.js";
 import { MAX_JSON_DEPTH } from "./limits.js";
 import { checkName } from "./names.js";
+import type { SchemaTexts } from "./payload-json.js";
 import { child } from "./pointer.js";
 import { type AnalysisBudget, checkSchemaOnce, rebase, type SchemaRole } from "./schema-verdicts.js";
 import { isSchemaObject, own } from "./schema-walk.js";
@@ -21,10 +22,7 @@ export const INTERNAL_FAULT = "internal error while validating";
  * `INVALID_PAYLOAD` whose message starts with {@link INTERNAL_FAULT}. `schemaTexts`, when given,
  * gets the JSON text of each capability schema written on the way (see `payloadJson`).
  */
-export function validatePayload(
-  payload: unknown,
-  schemaTexts?: Map<unknown, string>,
-): ValidationResult<RegistrationPayload> {
+export function validatePayload(payload: unknown, schemaTexts?: SchemaTexts): ValidationResult<RegistrationPayload> {
   try {
     const { errors, warnings } = collect(payload, schemaTexts);
     return errors.length === 0
@@ -41,7 +39,7 @@ const ROLES: readonly SchemaRole[] = [
   { requireObjectRoot: true, label: "output_schema" },
 ];
 
-function collect(payload: unknown, schemaTexts?: Map<unknown, string>): { errors: MrsError[]; warnings: MrsWarning[] } {
+function collect(payload: unknown, schemaTexts?: SchemaTexts): { errors: MrsError[]; warnings: MrsWarning[] } {
   // Field checks come first: their messages are the precise ones, and they win over the
   // envelope's generic message at the same pointer.
   const precise: MrsError[] = [...depthErrors(payload)];
@@ -78,7 +76,7 @@ function collect(payload: unknown, schemaTexts?: Map<unknown, string>): { errors
         }
         for (const role of ROLES) {
           // Checked where it stands, rebased only when it has something to say.
-          const report = checkSchemaOnce(own(capability, role.label), role, budget, schemaTexts);
+          const report = checkSchemaOnce(own(capability, role.label), role, budget, schemaTexts, index);
           if (report.errors.length === 0 && report.warnings.length === 0) continue;
           const at = rebase(report, `/capabilities/${index}/${role.label}`);
           precise.push(...at.errors);

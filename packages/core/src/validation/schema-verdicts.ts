@@ -2,6 +2,7 @@ import type { MrsWarning } from "../errors.js";
 import { acceptedForLater } from "./compiler.js";
 import { jsonKey } from "./json-key.js";
 import { ANALYSIS_BUDGET_MS } from "./limits.js";
+import type { SchemaTexts } from "./payload-json.js";
 import { checkSchema, type SchemaCheckOptions, type SchemaReport } from "./schema-rules.js";
 
 /** How many schema verdicts are kept; past it the cache starts over (a bound, not an LRU). */
@@ -40,17 +41,19 @@ function startBudget(budget: AnalysisBudget): number {
  * checks once. Only passing verdicts are kept: a rejection may depend on the analysis budget
  * (E11), which depends on the machine's load, and must be decided afresh. The key is the
  * schema's JSON text ({@link jsonKey}): a verdict is only ever returned for the same content.
- * `texts`, when given, gets that text by schema, for a caller that writes the payload next.
+ * `texts`, when given, gets that text as capability `index`'s, for a caller that writes the
+ * payload next.
  */
 export function checkSchemaOnce(
   schema: unknown,
   role: SchemaRole,
   budget: AnalysisBudget,
-  texts?: Map<unknown, string>,
+  texts?: SchemaTexts,
+  index = 0,
 ): SchemaReport {
   const text = typeof schema === "object" && schema !== null ? jsonKey(schema) : undefined;
   if (text === undefined) return checkForRegistration(schema, role, budget);
-  texts?.set(schema, text);
+  texts?.set(index, role.label, schema, text);
   const byLabel = role.requireObjectRoot ? verdicts.root : verdicts.any;
   let byText = byLabel.get(role.label);
   const known = byText?.get(text);

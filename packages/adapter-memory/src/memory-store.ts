@@ -38,7 +38,6 @@ export function memoryStore(options: MemoryStoreOptions = {}): RegistryStore {
   let state: CatalogData | null = options.initial ? structuredClone(options.initial.data) : null;
   let revision = options.initial?.revision ?? 0;
   /** The latest changes, oldest first: `log[i]` has revision `revision - log.length + 1 + i`. */
-  /** The changes kept, oldest first; the last one's revision is `revision`. */
   let log: Change[] = [];
 
   return {

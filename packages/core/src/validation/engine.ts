@@ -76,6 +76,8 @@ function acceptedEngine(schema: object, key: string | undefined): EngineValidato
     requireObjectRoot: false,
     label: "schema",
     deadline: performance.now() + ANALYSIS_BUDGET_MS,
+    // Compiled within the rules, which have walked the schema already; the compile below finds it.
+    compileNow: true,
     ...(key === undefined ? {} : { key }),
   });
   if (!report.accepted) {

@@ -1,6 +1,6 @@
 import { Format } from "typebox/format";
 import { type MrsError, type MrsWarning, mrsError, mrsWarning } from "../errors.js";
-import { contentKey, patternPropertiesOnEngine } from "./compiler.js";
+import { compileAccepted, contentKey, patternPropertiesOnEngine } from "./compiler.js";
 import { describeValue } from "./describe.js";
 import { DIALECT_HINT, type Dialect, dialectOf, metaSchemaFaults } from "./dialect.js";
 import { findTooDeep } from "./json-depth.js";
@@ -31,6 +31,12 @@ export interface SchemaCheckOptions {
   readonly deadline: number;
   /** The schema's content key, when the caller has computed it already (`compileSchema` has). */
   readonly key?: string;
+  /**
+   * Compile an accepted schema now, with the walk the rules made (`compileSchema`, whose caller
+   * asked for a validator). A registration leaves it to the first check (I1). A schema the
+   * engine cannot compile throws an `MrsFailure`.
+   */
+  readonly compileNow?: boolean;
 }
 
 /**
@@ -131,7 +137,9 @@ export function checkSchema(schema: unknown, base: string, options: SchemaCheckO
   const warnings = formatWarnings(facts);
   if (errors.length > 0 || dialect === undefined) return { errors, warnings };
 
-  return { errors: [], warnings, accepted: { dialect, key: options.key ?? contentKey(schema) } };
+  const key = options.key ?? contentKey(schema);
+  if (options.compileNow === true) compileAccepted(schema, dialect, key, facts);
+  return { errors: [], warnings, accepted: { dialect, key } };
 }
 
 /** The E9b warnings of a schema alone: `format`s the engine does not check. */

@@ -19,7 +19,7 @@ const verdicts = {
 let held = 0;
 
 /** What a schema is checked as: the options of {@link checkSchema} but its time bound. */
-export type SchemaRole = Omit<SchemaCheckOptions, "deadline" | "key">;
+export type SchemaRole = Omit<SchemaCheckOptions, "deadline" | "key" | "compileNow">;
 
 /**
  * One time bound for the slow parts (pattern analysis, explaining meta-schema faults) of a whole

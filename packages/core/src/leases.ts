@@ -64,6 +64,11 @@ export class LeaseBook {
     this.leases.delete(module);
   }
 
+  /** Forgets every lease: a new session holds none of the last one's modules. */
+  clear(): void {
+    this.leases.clear();
+  }
+
   /** The lease of `module`: its length, its state and its deadline on the monotonic clock. */
   get(module: string): { readonly seconds: number; readonly deadline: number; readonly expired: boolean } | undefined {
     return this.leases.get(module);

@@ -473,8 +473,9 @@ class RegistryImpl implements Registry {
   private trackLease(change: Change): void {
     switch (change.type) {
       case "session.opened":
-        for (const name of Object.keys(this.state?.modules ?? {})) this.leases.forget(name);
-        this.leasesFromState();
+        // A new session starts from nothing: the leases were the last session's. The state is
+        // already the batch's end, so it is not read here; the batch's own puts grant theirs.
+        this.leases.clear();
         break;
       case "module.put": {
         const name = change.record.payload.registration_metadata.module_name;

@@ -173,6 +173,22 @@ describe("MRS-L4 MRS-L5 deregistration and registering again", () => {
   });
 });
 
+describe("MRS-S10 a new session and the leases", () => {
+  it("forgets the last session's leases: none is held, and no sweep is left running", async () => {
+    const { registry } = await started();
+    await leased(registry, "a", 20);
+    await leased(registry, "b", 30);
+    await registry.refresh();
+    expect(registry.module("a")).toBeUndefined();
+    await pass(2);
+    // The sweep runs only while a lease is held: with the old session's leases kept, it would
+    // go on every second for modules the new session does not hold.
+    expect(vi.getTimerCount()).toBe(0);
+    expect((await leased(registry, "a", 20)).lease?.state).toBe("live");
+    expect(vi.getTimerCount()).toBe(1);
+  });
+});
+
 describe("MRS-L6 guards against expiring everything at once", () => {
   it("a change of the wall clock expires nothing: leases run on the monotonic clock", async () => {
     const { registry } = await started();

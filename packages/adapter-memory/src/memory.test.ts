@@ -65,6 +65,19 @@ describe("memorySource", () => {
     await registry.start();
     expect(registry.module("echo")?.payload).toBe(mine);
   });
+  it("freezes the inside of a value that was frozen only at its top, and a frozen cycle ends", async () => {
+    const mine = samplePayload("echo", "1.0.0");
+    Object.freeze(mine);
+    const cycle: Record<string, unknown> = { mine };
+    cycle.self = Object.freeze({ cycle });
+    Object.freeze(cycle);
+    memorySource([
+      { name: "echo", payload: mine },
+      { name: "cycle", payload: cycle },
+    ]);
+    expect(Object.isFrozen(mine.registration_metadata)).toBe(true);
+    expect(Object.isFrozen(mine.capabilities[0]?.input_schema)).toBe(true);
+  });
 });
 
 describe("memoryStore", () => {

@@ -1,5 +1,4 @@
-import type { Discovery, RegistrationSource } from "@rune/mrs-core";
-import { freezeDeep } from "./frozen.js";
+import { type Discovery, freezeDeep, type RegistrationSource } from "@rune/mrs-core";
 
 /** One registration held by a {@link memorySource}: a value, or raw JSON text, under a name. */
 export type MemoryEntry = { readonly name: string } & ({ readonly payload: unknown } | { readonly text: string });

@@ -4,11 +4,11 @@ import {
   type Change,
   type ChangesPage,
   type CommitResult,
+  freezeDeep,
   MIN_CHANGES_KEPT,
   type RegistryStore,
   type StoreSnapshot,
 } from "@rune/mrs-core";
-import { freezeDeep } from "./frozen.js";
 
 /** Options of {@link memoryStore}. */
 export interface MemoryStoreOptions {

@@ -13,6 +13,7 @@ export {
   WARNING_CODES,
   type WarningCode,
 } from "./errors.js";
+export { freezeDeep } from "./frozen.js";
 export { DEFAULT_LEASE_BOUNDS, type LeaseBounds } from "./leases.js";
 export type * from "./model.js";
 export { MAX_DECISIONS } from "./model.js";

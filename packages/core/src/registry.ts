@@ -5,6 +5,7 @@ import { applyChanges, eventAt } from "./changes.js";
 import { type CheckedRegistration, type CompatibilityPolicy, type Decided, decideRegistrations } from "./decide.js";
 import { registrationDigest } from "./digest.js";
 import { type MrsError, MrsFailure, mrsError } from "./errors.js";
+import { isFrozenWhole } from "./frozen.js";
 import { DEFAULT_LEASE_BOUNDS, LeaseBook } from "./leases.js";
 import { deregistrationChanges, heldModule, revivalChanges, sweepChanges } from "./liveness.js";
 import type { CatalogData, Decision, ModuleRecord } from "./model.js";
@@ -653,12 +654,12 @@ function toChecked(input: RegistrationInput, source: string): CheckedRegistratio
 /**
  * A valid payload handed over as a value, as the registry will hold it: its own copy, so that the
  * caller changing its object later cannot change the catalog behind the rules' back (stores may
- * keep what is committed as it is, and the memory store freezes it). A frozen value is already
- * nobody's to change (what `memorySource` hands out): it is held as it is. Text the registry
- * parsed itself is its own already.
+ * keep what is committed as it is, and the memory store freezes it). A value frozen whole by
+ * {@link freezeDeep} is already nobody's to change (what `memorySource` hands out): it is held as
+ * it is; one frozen only at its top is copied. Text the registry parsed itself is its own already.
  */
 function ownCopy(result: ValidationResult<RegistrationPayload>): ValidationResult<RegistrationPayload> {
-  if (!result.ok || Object.isFrozen(result.value)) return result;
+  if (!result.ok || isFrozenWhole(result.value)) return result;
   try {
     return { ...result, value: structuredClone(result.value) };
   } catch {

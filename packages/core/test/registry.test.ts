@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createRegistry, type RegistrationSource, type RegistryEvent } from "../src/index.js";
+import { createRegistry, freezeDeep, type RegistrationSource, type RegistryEvent } from "../src/index.js";
 import { payload, scratchStore, steppingClock } from "./support.js";
 
 async function started(sources: RegistrationSource[] = []) {
@@ -244,6 +244,36 @@ describe("the session lives in the store", () => {
         .map((m) => `${m.payload.registration_metadata.module_name}@${m.payload.registration_metadata.module_version}`);
     expect(names(a)).toEqual(["x@2.0.0", "y@1.0.0"]);
     expect(names(b)).toEqual(names(a));
+  });
+});
+
+describe("a value handed over", () => {
+  it("is copied unless frozen whole: changing the caller's object later changes nothing held", async () => {
+    const registry = createRegistry({ store: scratchStore() });
+    await registry.start();
+    const mine = payload("a", "1.0.0");
+    await registry.register({ payload: mine }, "t");
+    const shallow = Object.freeze(payload("b", "1.0.0"));
+    await registry.register({ payload: shallow }, "t");
+    expect(registry.module("a")?.payload).not.toBe(mine);
+    expect(registry.module("b")?.payload).not.toBe(shallow);
+    for (const handed of [mine, shallow]) {
+      const [first] = handed.capabilities;
+      if (first) first.description = "changed by the caller";
+      expect(handed.capabilities[0]?.description).toBe("changed by the caller");
+    }
+    expect(registry.module("a")?.payload.capabilities[0]?.description).not.toBe("changed by the caller");
+    expect(registry.module("b")?.payload.capabilities[0]?.description).not.toBe("changed by the caller");
+  });
+
+  it("frozen whole with freezeDeep, is held as it is: no copy, and nothing inside it can change", async () => {
+    const registry = createRegistry({ store: scratchStore() });
+    await registry.start();
+    const handed = freezeDeep(payload("a", "1.0.0"));
+    await registry.register({ payload: handed }, "t");
+    expect(registry.module("a")?.payload).toBe(handed);
+    expect(Object.isFrozen(handed.capabilities[0])).toBe(true);
+    expect(() => freezeDeep({ run: () => 1 })).toThrow(TypeError);
   });
 });
 

@@ -1,10 +1,15 @@
 /**
  * Freezes a JSON-like value and everything in it, in place, and returns it; throws a `TypeError`
- * for what no real backend could store (a function, a `bigint`, a symbol), as `structuredClone`
- * did before. What the memory store keeps, and what a memory source hands out, is frozen rather
- * than copied at every step: nobody can change it behind the store's back (a write throws in
- * strict code), for one walk instead of a copy and its garbage. Iterative: a deep value cannot
- * overflow the stack.
+ * for what no store could keep (a function, a `bigint`, a symbol). A value frozen whole this way
+ * is nobody's to change any more, so the registry holds it as it is: `register({ payload })`
+ * copies any other value it is handed (a caller changing its object later must not change the
+ * catalog behind the rules' back), and an object frozen only at its top (`Object.freeze`) is not
+ * frozen whole. The memory adapter's source and store hand values over this way: one walk
+ * instead of a copy and its garbage. Iterative: a deep value cannot overflow the stack.
+ *
+ * @example
+ * const payload = freezeDeep(JSON.parse(text));
+ * await registry.register({ payload }, "host"); // held as it is, not copied
  */
 export function freezeDeep<T>(value: T): T {
   if (typeof value === "object" && value !== null && frozenWhole.has(value)) return value;
@@ -16,7 +21,7 @@ export function freezeDeep<T>(value: T): T {
     const item = pending.pop();
     const type = typeof item;
     if (type === "function" || type === "bigint" || type === "symbol") {
-      throw new TypeError(`a ${type} cannot be stored: the memory store keeps JSON-like data only`);
+      throw new TypeError(`a ${type} cannot be frozen as data: only JSON-like values are kept`);
     }
     if (type !== "object" || item === null || frozenWhole.has(item as object)) continue;
     if (Object.isFrozen(item)) {
@@ -38,3 +43,8 @@ export function freezeDeep<T>(value: T): T {
  * set grows with the values handed over, not with every object inside them.
  */
 const frozenWhole = new WeakSet<object>();
+
+/** Whether {@link freezeDeep} froze `value` whole: then no one can change anything inside it. */
+export function isFrozenWhole(value: unknown): boolean {
+  return typeof value === "object" && value !== null && frozenWhole.has(value);
+}

@@ -12,7 +12,7 @@
  * await registry.register({ payload }, "host"); // held as it is, not copied
  */
 export function freezeDeep<T>(value: T): T {
-  if (typeof value === "object" && value !== null && frozenWhole.has(value)) return value;
+  if (isFrozenWhole(value)) return value;
   const pending: unknown[] = [value];
   // Objects that were frozen before this walk are still walked (a host may freeze only the top of
   // a payload), each once: `seen` guards against cycles among them, made only when one is met.

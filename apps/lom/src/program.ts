@@ -16,8 +16,14 @@ const version = (JSON.parse(readFileSync(new URL("../package.json", import.meta.
   .version;
 const DEFAULT_URL = "http://127.0.0.1:7420";
 
+/** What the entry that runs `lom` may ask to hear of. */
+export interface MainHooks {
+  /** `lom start` is ready (the API listening, discovery over): the work it starts with is done. */
+  readonly started?: () => void;
+}
+
 /** The `lom` program. Exported for tests; `main` runs it. */
-export function program(): Command {
+export function program(hooks: MainHooks = {}): Command {
   const lom = new Command("lom")
     .description("The RUNE LOM module registry: discover, validate and serve the catalog of modules (RUNE MRS).")
     .version(version)
@@ -57,7 +63,7 @@ Examples:
         "json",
       ]),
     )
-    .action((options) => startCommand(options));
+    .action((options) => startCommand(options, hooks.started));
 
   lom
     .command("validate")
@@ -127,9 +133,9 @@ Examples:
 }
 
 /** Runs `lom` with `argv` and returns the exit code. */
-export async function main(argv: readonly string[]): Promise<number> {
+export async function main(argv: readonly string[], hooks: MainHooks = {}): Promise<number> {
   try {
-    await program().parseAsync(argv, { from: "user" });
+    await program(hooks).parseAsync(argv, { from: "user" });
     return EXIT.ok;
   } catch (error) {
     if (error instanceof Exit) return error.code;

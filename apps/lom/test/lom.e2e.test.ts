@@ -1,5 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import module from "node:module";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, lom, type RunningLom, startLom, tempDir, writeConfig } from "./harness.js";
@@ -230,15 +229,42 @@ describe("lom start on the embedded defaults", () => {
   });
 });
 
-describe("lom on Node's compile cache", () => {
-  it("keeps its compiled code where NODE_COMPILE_CACHE says on Node 22.1 and later, and nothing on Node 20", () => {
+describe("lom's compile cache (README.md, \"Compile cache\")", () => {
+  const cached = (folder: string) => (existsSync(folder) ? readdirSync(folder).sort() : []);
+
+  it("keeps the program's compiled code where NODE_COMPILE_CACHE says, once, and takes it at the next run", () => {
     const cwd = tempDir();
-    const cache = join(cwd, "compile-cache");
-    const run = lom(["--version"], cwd, { NODE_COMPILE_CACHE: cache });
+    const folder = join(cwd, "compile-cache", "lom");
+    const first = lom(["--version"], cwd, { NODE_COMPILE_CACHE: join(cwd, "compile-cache") });
+    expect(first.code, first.stderr).toBe(0);
+    const [file, ...others] = cached(folder);
+    expect(others).toEqual([]);
+    expect(file).toMatch(/^cli-program\.cjs-.*\.cache$/);
+    const written = statSync(join(folder, file as string)).mtimeMs;
+    const second = lom(["--version"], cwd, { NODE_COMPILE_CACHE: join(cwd, "compile-cache") });
+    expect(second.stdout).toBe(first.stdout);
+    // Taken, not written again: a cache V8 refused would be replaced.
+    expect(statSync(join(folder, file as string)).mtimeMs).toBe(written);
+  });
+
+  it("writes nothing with NODE_DISABLE_COMPILE_CACHE=1", () => {
+    const cwd = tempDir();
+    const run = lom(["--version"], cwd, {
+      NODE_COMPILE_CACHE: join(cwd, "compile-cache"),
+      NODE_DISABLE_COMPILE_CACHE: "1",
+    });
     expect(run.code, run.stderr).toBe(0);
-    const cached = existsSync(cache) ? readdirSync(cache, { recursive: true }).length : 0;
-    const hasCache = typeof (module as { enableCompileCache?: unknown }).enableCompileCache === "function";
-    if (hasCache) expect(cached).toBeGreaterThan(0);
-    else expect(cached).toBe(0);
+    expect(existsSync(join(cwd, "compile-cache"))).toBe(false);
+  });
+
+  it("keeps a cache of lom start's own once it is ready", async () => {
+    const cwd = tempDir();
+    const folder = join(cwd, "compile-cache", "lom");
+    const port = await freePort();
+    const running = await startLom(["--listen", `127.0.0.1:${port}`], cwd, port, {
+      NODE_COMPILE_CACHE: join(cwd, "compile-cache"),
+    });
+    expect(await running.stop()).toBe(0);
+    expect(cached(folder).map((name) => name.split("-")[0])).toEqual(["start"]);
   });
 });

@@ -21,9 +21,10 @@ export interface StartOptions {
 /**
  * `lom start`: listen first (`/healthz` answers 503 saying what it waits for), then resume (or
  * open) the store's session and discover; serve the API and the dashboard until SIGINT/SIGTERM,
- * then close cleanly (requests in flight finish, the store stays whole).
+ * then close cleanly (requests in flight finish, the store stays whole). `onReady` is called once
+ * ready.
  */
-export async function startCommand(options: StartOptions): Promise<void> {
+export async function startCommand(options: StartOptions, onReady?: () => void): Promise<void> {
   surviveFileSizeLimit();
   // The shipped examples are looked up only when they are used: with no config file.
   const examples = options.config === undefined ? shippedExamples() : [];
@@ -122,6 +123,7 @@ export async function startCommand(options: StartOptions): Promise<void> {
   pretty(`       API       ${url}/v1/modules  ${dim(`(OpenAPI: ${url}/openapi.json)`)}`);
   pretty(dim("       stop with Ctrl-C"));
   logger.info({ url, session: report.session.id }, "ready");
+  onReady?.();
 
   await shutDown(await stopSignal);
 

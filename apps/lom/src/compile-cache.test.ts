@@ -61,7 +61,11 @@ describe("runCached", () => {
     const folder = join(dir, "cache");
     runCached(writeProgram(dir, 1), "start", folder).save();
     runCached(writeProgram(dir, 1), "cli", folder).save();
-    expect(readdirSync(folder).sort().map((name) => name.split("-")[0])).toEqual(["cli", "start"]);
+    expect(
+      readdirSync(folder)
+        .sort()
+        .map((name) => name.split("-")[0]),
+    ).toEqual(["cli", "start"]);
   });
 
   it("never runs another build's code: a rebuilt program of the same length misses the cache", () => {

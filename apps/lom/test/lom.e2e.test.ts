@@ -229,7 +229,7 @@ describe("lom start on the embedded defaults", () => {
   });
 });
 
-describe("lom's compile cache (README.md, \"Compile cache\")", () => {
+describe('lom\'s compile cache (README.md, "Compile cache")', () => {
   const cached = (folder: string) => (existsSync(folder) ? readdirSync(folder).sort() : []);
 
   it("keeps the program's compiled code where NODE_COMPILE_CACHE says, once, and takes it at the next run", () => {

@@ -27,8 +27,8 @@ import { errorCode } from "./fs-errors.js";
 import {
   decodeJournalHeader,
   decodeRecord,
-  encodeJournalHeader,
   type EncodedValues,
+  encodeJournalHeader,
   encodeRecord,
   type RecordRef,
   type ScanResult,

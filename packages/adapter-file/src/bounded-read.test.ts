@@ -42,6 +42,8 @@ describe.each([
     await fs.writeFile(join(folder, "empty.json"), "");
     const read = await readAfter(join(folder, "m.json"), undefined, undefined, reader);
     expect(read).toEqual({ ok: true, bytes: content });
+    // Its own memory, a byte more than the file at most (the one read of its size plus one), not the limit's.
+    expect(read.ok && read.bytes.buffer.byteLength).toBeLessThanOrEqual(content.length + 1);
     expect(await readAfter(join(folder, "empty.json"), undefined, undefined, reader)).toEqual({
       ok: true,
       bytes: Buffer.alloc(0),

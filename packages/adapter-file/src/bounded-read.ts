@@ -15,7 +15,7 @@ export type BoundedRead =
  * Reads an open file with the payload limit (RULES.md E11), whatever the file is: a regular
  * file larger than `limit` is refused by its size (`stat`, the handle's), unread, and anything
  * else (a file that grew since its `stat`, a pipe, `/dev/zero`) is read to one byte past the
- * limit at the most, never whole. The bytes come in a buffer of exactly their size, not one of
+ * limit at the most, never whole. The bytes come in a buffer of their size (a byte more at most), not one of
  * the limit's (a caller may keep them a long time); a regular file is read in one call of its
  * size plus one byte, unless it grew since its `stat`. What reading throws is thrown.
  *
@@ -83,9 +83,14 @@ class BoundedReads {
   }
 
   result(): BoundedRead {
-    return this.total > this.limit
-      ? { ok: false, size: this.total }
-      : { ok: true, bytes: Buffer.concat(this.chunks, this.total) };
+    if (this.total > this.limit) return { ok: false, size: this.total };
+    // A regular file read in its one call (the usual case): its buffer is one byte longer than
+    // the file at most, so it is kept as it is rather than copied.
+    const [only] = this.chunks;
+    if (this.chunks.length === 1 && only !== undefined && only.buffer.byteLength <= this.total + 1) {
+      return { ok: true, bytes: only };
+    }
+    return { ok: true, bytes: Buffer.concat(this.chunks, this.total) };
   }
 }
 

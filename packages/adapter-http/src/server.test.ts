@@ -224,6 +224,25 @@ describe("createMrsServer", () => {
   });
 });
 
+describe("the request log", () => {
+  it("leaves out probes (/healthz) at the info level, and keeps the other requests", async () => {
+    const lines: { msg?: string; req?: { url?: string } }[] = [];
+    const stream = new Writable({
+      write(chunk, _encoding, done) {
+        for (const line of String(chunk).split("\n").filter(Boolean)) lines.push(JSON.parse(line));
+        done();
+      },
+    });
+    const api = await startApi({ logger: { level: "info", stream } });
+    expect((await call(`${api.url}/healthz`)).status).toBe(200);
+    expect((await call(`${api.url}/v1/modules`)).status).toBe(200);
+    // Closing waits for the answers in flight, and so for their log lines.
+    await api.close();
+    const incoming = lines.filter((line) => line.msg === "incoming request").map((line) => line.req?.url);
+    expect(incoming).toEqual(["/v1/modules"]);
+  });
+});
+
 describe("mrsHttpApi on a host's own fastify", () => {
   it("mounts beside the host's routes without changing the host's body parsing or errors", async () => {
     const registry = createRegistry({ store: memoryStore() });

@@ -10,6 +10,8 @@ export async function metricsRoutes(scope: FastifyInstance, ctx: RouteContext): 
   api.get(
     "/metrics",
     {
+      // Scraped every few seconds: logged only when something goes wrong (as /healthz).
+      logLevel: "warn",
       onRequest: ctx.guard("read"),
       schema: {
         tags: ["operations"],

@@ -13,6 +13,9 @@ export async function operationRoutes(scope: FastifyInstance, ctx: RouteContext)
   api.get(
     "/healthz",
     {
+      // Probes ask every few seconds (and every few milliseconds while a LOM starts): their
+      // requests are logged only when something goes wrong, not as two lines each.
+      logLevel: "warn",
       schema: {
         tags: ["operations"],
         operationId: "health",

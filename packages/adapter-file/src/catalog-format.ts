@@ -1,5 +1,4 @@
 import type { CatalogData, StoreSnapshot } from "@rune/mrs-core";
-import type { EncodedValues } from "./journal-format.js";
 
 /** The `format` member of every snapshot file: says what the file is to a person or a tool. */
 export const CATALOG_FORMAT = "rune-mrs-catalog";
@@ -18,34 +17,8 @@ export const OLDEST_FORMAT_VERSION = 1;
  * The text of a snapshot file: the versioned envelope around the state at a revision. The small
  * members come first, so that `head -c 100` shows the format, version and revision of any snapshot.
  */
-export function encodeSnapshot(revision: number, data: CatalogData, encoded?: EncodedValues): string {
-  const head = JSON.stringify({ format: CATALOG_FORMAT, formatVersion: CATALOG_FORMAT_VERSION, revision });
-  return `${head.slice(0, -1)},"data":${encoded === undefined ? JSON.stringify(data) : encodeData(data, encoded)}}\n`;
-}
-
-/**
- * `JSON.stringify(data)`, taking the text of the session, the module records and the decisions
- * from `encoded` where a journal record has just encoded them (what a new store's first commit
- * holds is its whole state: 12 MB encoded once instead of twice for 1,000 modules).
- */
-function encodeData(data: CatalogData, encoded: EncodedValues): string {
-  const text = (value: unknown): string =>
-    (typeof value === "object" && value !== null ? encoded.get(value) : undefined) ?? JSON.stringify(value);
-  const members: string[] = [];
-  for (const [key, value] of Object.entries(data)) {
-    if (value === undefined) continue;
-    if (key === "modules") {
-      const modules = Object.entries(value as CatalogData["modules"]).map(
-        ([name, record]) => `${JSON.stringify(name)}:${text(record)}`,
-      );
-      members.push(`"modules":{${modules.join(",")}}`);
-    } else if (key === "decisions") {
-      members.push(`"decisions":[${(value as CatalogData["decisions"]).map(text).join(",")}]`);
-    } else {
-      members.push(`${JSON.stringify(key)}:${text(value)}`);
-    }
-  }
-  return `{${members.join(",")}}`;
+export function encodeSnapshot(revision: number, data: CatalogData): string {
+  return `${JSON.stringify({ format: CATALOG_FORMAT, formatVersion: CATALOG_FORMAT_VERSION, revision, data })}\n`;
 }
 
 /** A snapshot file, read and checked. */

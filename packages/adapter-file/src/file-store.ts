@@ -27,7 +27,6 @@ import { errorCode } from "./fs-errors.js";
 import {
   decodeJournalHeader,
   decodeRecord,
-  type EncodedValues,
   encodeJournalHeader,
   encodeRecord,
   type RecordRef,
@@ -128,12 +127,6 @@ interface KnownSnapshot {
   readonly size: number;
   readonly mode: number;
   readonly version: number;
-}
-
-/** A new store's first commit: every change it holds, and their values' JSON text as the record wrote it. */
-interface WholeStore {
-  readonly changes: readonly Change[];
-  readonly encoded: EncodedValues | undefined;
 }
 
 /** Raised when a segment was renamed or removed between two reads without the lock: read again. */
@@ -700,7 +693,7 @@ export function fileStore(options: FileStoreOptions): FileStore {
    * After a commit: compacts when the journal has outgrown its share, or the snapshot is missing or
    * old. `whole`: every change the store holds, when the commit that made it knows them all.
    */
-  async function maybeCompact(lock: FileLock, whole?: WholeStore): Promise<void> {
+  async function maybeCompact(lock: FileLock, whole?: readonly Change[]): Promise<void> {
     const bytes = await bytesSinceSnapshot();
     const due =
       snapshot === null ||
@@ -725,10 +718,9 @@ export function fileStore(options: FileStoreOptions): FileStore {
    * Writes the state at the latest revision as a new snapshot (under the lock), the previous one
    * becoming `FILE.bak`; then, once the journal holds enough changes for readers (R3), starts a
    * new journal segment, the old one becoming `FILE.journal.prev`. With `whole` (every change the
-   * store holds: a new store's first commit), the state is replayed from them, not read back, and
-   * written with the text the journal record gave its values.
+   * store holds: a new store's first commit), the state is replayed from them, not read back.
    */
-  async function compact(lock: FileLock, whole?: WholeStore): Promise<void> {
+  async function compact(lock: FileLock, whole?: readonly Change[]): Promise<void> {
     const at = head();
     const old = snapshot ?? null;
     let data: CatalogData | null = null;
@@ -740,7 +732,7 @@ export function fileStore(options: FileStoreOptions): FileStore {
       from = read.snapshot.revision;
     }
     const replay = new Replay(data);
-    if (old === null && whole !== undefined) replay.add(whole.changes);
+    if (old === null && whole !== undefined) replay.add(whole);
     else {
       await forEachRecord(from, (first, changes) => {
         replay.add(first <= from ? changes.slice(from - first + 1) : changes);
@@ -750,8 +742,7 @@ export function fileStore(options: FileStoreOptions): FileStore {
     data = replay.finish();
     if (data === null) return;
     const temp = tempSibling(file);
-    const text = encodeSnapshot(at, data, old === null ? whole?.encoded : undefined);
-    await writeFlushed(temp, text, old?.mode ?? current?.mode, synced);
+    await writeFlushed(temp, encodeSnapshot(at, data), old?.mode ?? current?.mode, synced);
     try {
       if (old !== null) await replaceBackup(file, backup, synced);
       await lock.verify();
@@ -863,12 +854,9 @@ export function fileStore(options: FileStoreOptions): FileStore {
         }
       }
       let record: Buffer;
-      // A new store's first commit is all it holds, and its compaction follows at once: that
-      // snapshot takes the text of its values from the record instead of encoding them again.
-      const encoded: EncodedValues | undefined = expected === 0 ? new Map() : undefined;
       try {
         // Encoded before anything is touched: a change JSON cannot carry fails the commit whole.
-        record = encodeRecord(expected + 1, changes, encoded);
+        record = encodeRecord(expected + 1, changes);
       } catch (error) {
         return Promise.reject(error);
       }
@@ -900,7 +888,7 @@ export function fileStore(options: FileStoreOptions): FileStore {
           // Our own commit is no news to our watchers, unless they had not heard of the one before.
           for (const watcher of watchers) if (watcher.told === expected) watcher.told = revision;
           // A new store's first commit is all it holds: its compaction needs no reading back.
-          await maybeCompact(lock, expected === 0 && snapshot === null ? { changes, encoded } : undefined);
+          await maybeCompact(lock, expected === 0 && snapshot === null ? changes : undefined);
           return { ok: true, revision } as const;
         });
       });

@@ -23,39 +23,13 @@ export function encodeJournalHeader(first: number): Buffer {
 }
 
 /**
- * The JSON text of the values (sessions, module records, decisions) of the changes a record
- * encoded, by identity: a snapshot written right after from the same values (a new store's first
- * compaction) takes their text from here instead of encoding them a second time.
- */
-export type EncodedValues = Map<object, string>;
-
-/**
  * One commit as one journal record: its changes take revisions `first` to `first + n - 1`. The
  * small members come first so that a reader can tell the revisions without parsing the changes.
- * Throws (before anything is written) on what JSON cannot carry, such as a BigInt. With
- * `encoded`, the text of each change's values is also kept there.
+ * Throws (before anything is written) on what JSON cannot carry, such as a BigInt.
  */
-export function encodeRecord(first: number, changes: readonly Change[], encoded?: EncodedValues): Buffer {
+export function encodeRecord(first: number, changes: readonly Change[]): Buffer {
   const last = first + changes.length - 1;
-  const json = encoded === undefined ? JSON.stringify(changes) : encodeChanges(changes, encoded);
-  return frame(`{"first":${first},"last":${last},"changes":${json}}`);
-}
-
-/** `JSON.stringify(changes)`, one member at a time, keeping the text of the object members. */
-function encodeChanges(changes: readonly Change[], encoded: EncodedValues): string {
-  const parts: string[] = [];
-  for (const change of changes) {
-    const members: string[] = [];
-    for (const [key, value] of Object.entries(change)) {
-      const text = JSON.stringify(value) as string | undefined;
-      // What JSON.stringify leaves out of an object (undefined, a function) is left out here too.
-      if (text === undefined) continue;
-      if (typeof value === "object" && value !== null) encoded.set(value, text);
-      members.push(`${JSON.stringify(key)}:${text}`);
-    }
-    parts.push(`{${members.join(",")}}`);
-  }
-  return `[${parts.join(",")}]`;
+  return frame(`{"first":${first},"last":${last},"changes":${JSON.stringify(changes)}}`);
 }
 
 /** Where a whole, checked record lies in a segment file, and the revisions it holds. */

@@ -7,6 +7,7 @@ import { type MrsError, type MrsWarning, mrsError, toPointer } from "./errors.js
 import type { CatalogData, ModuleRecord, Session } from "./model.js";
 import { resolveRegistration } from "./resolution.js";
 import { MAX_PAYLOAD_BYTES, validateRegistration } from "./validate.js";
+import { utf8Exceeds, utf8Length } from "./validation/utf8.js";
 import type { ValidationResult } from "./validation-types.js";
 
 /** Options of {@link verifyChanges}. */
@@ -609,9 +610,8 @@ function checkPut(
     report(mrsError("INVALID_PAYLOAD", where, "the payload is not JSON data"));
     return null;
   }
-  // At most three UTF-8 bytes per UTF-16 unit: most payloads need no counting.
-  const size = json.length * 3 <= MAX_PAYLOAD_BYTES ? 0 : utf8Length(json);
-  if (size > MAX_PAYLOAD_BYTES) {
+  if (utf8Exceeds(json, MAX_PAYLOAD_BYTES)) {
+    const size = utf8Length(json);
     report(
       mrsError("PAYLOAD_TOO_LARGE", where, `the payload is ${size} bytes of JSON, more than ${MAX_PAYLOAD_BYTES}`),
     );
@@ -665,19 +665,4 @@ function checkPut(
       compatibility,
     },
   };
-}
-
-/** The UTF-8 length of a string, without encoding it. */
-function utf8Length(text: string): number {
-  let bytes = 0;
-  for (let i = 0; i < text.length; i++) {
-    const unit = text.charCodeAt(i);
-    if (unit < 0x80) bytes += 1;
-    else if (unit < 0x800) bytes += 2;
-    else if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length) {
-      bytes += 4;
-      i += 1;
-    } else bytes += 3;
-  }
-  return bytes;
 }

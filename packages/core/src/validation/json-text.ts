@@ -1,5 +1,6 @@
 import { type MrsError, mrsError } from "../errors.js";
 import { MAX_PAYLOAD_BYTES } from "./limits.js";
+import { utf8Exceeds } from "./utf8.js";
 
 /** The outcome of reading raw payload bytes or text. */
 export type ParsedText =
@@ -15,13 +16,12 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
  * column and position.
  */
 export function readJson(text: string | Uint8Array): ParsedText {
-  const size = typeof text === "string" ? utf8Length(text, MAX_PAYLOAD_BYTES) : text.byteLength;
-  if (size > MAX_PAYLOAD_BYTES) {
+  if (typeof text === "string" ? utf8Exceeds(text, MAX_PAYLOAD_BYTES) : text.byteLength > MAX_PAYLOAD_BYTES) {
     const limit = `${MAX_PAYLOAD_BYTES.toLocaleString("en")} bytes (1 MiB)`;
     const message =
       typeof text === "string"
         ? `payload is larger than ${limit} as UTF-8`
-        : `payload is ${size.toLocaleString("en")} bytes, more than the ${limit} allowed`;
+        : `payload is ${text.byteLength.toLocaleString("en")} bytes, more than the ${limit} allowed`;
     return fail(
       mrsError("PAYLOAD_TOO_LARGE", "", message, {
         hint: "a registration describes actions: keep examples and long texts out of it",
@@ -58,29 +58,6 @@ export function parseJsonText(text: string | Uint8Array): ParsedText {
 
 function fail(error: MrsError): ParsedText {
   return { ok: false, error };
-}
-
-/**
- * The UTF-8 size of a string, counted without encoding it; stops at `limit + 1`, since
- * beyond the limit only "too large" matters.
- */
-function utf8Length(text: string, limit: number): number {
-  if (text.length > limit) return limit + 1;
-  let bytes = 0;
-  for (let index = 0; index < text.length; index++) {
-    const unit = text.charCodeAt(index);
-    if (unit < 0x80) bytes += 1;
-    else if (unit < 0x800) bytes += 2;
-    else if (unit >= 0xd800 && unit <= 0xdbff && index + 1 < text.length) {
-      const next = text.charCodeAt(index + 1);
-      if (next >= 0xdc00 && next <= 0xdfff) {
-        bytes += 4;
-        index++;
-      } else bytes += 3;
-    } else bytes += 3;
-    if (bytes > limit) return limit + 1;
-  }
-  return bytes;
 }
 
 function syntaxProblem(source: string, error: unknown): string {

@@ -85,8 +85,8 @@ class BoundedReads {
   result(): BoundedRead {
     if (this.total > this.limit) return { ok: false, size: this.total };
     // A regular file read in its one call (the usual case): its buffer is one byte longer than
-    // the file at most, so it is kept as it is rather than copied. (A slice of Node's shared pool,
-    // as Node 24 gives for files under 32 KiB, is copied: keeping it would keep the whole pool.)
+    // the file at most, so it is kept as it is rather than copied. A slice of Node's shared pool
+    // (Node 24 pools sizes under 32 KiB) goes through Buffer.concat as before.
     const [only] = this.chunks;
     if (this.chunks.length === 1 && only !== undefined && only.buffer.byteLength <= this.total + 1) {
       return { ok: true, bytes: only };

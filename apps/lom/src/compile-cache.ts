@@ -67,12 +67,11 @@ export function runCached(file: string, name: string, folder: string | null): Ca
   const script = new Script(wrap(source), { filename: file, cachedData: cached });
   const fromCache = cached !== undefined && !script.cachedDataRejected;
 
-  const module = { exports: {} as unknown, filename: file, id: file, loaded: false };
+  const module = { exports: {} as unknown, filename: file, id: file };
   const compiled = script.runInThisContext() as (...args: unknown[]) => void;
   compiled.call(module.exports, module.exports, createRequire(file), module, file, dirname(file));
-  module.loaded = true;
 
-  let saved = fromCache || cacheFile === null;
+  let saved = fromCache;
   return {
     exports: module.exports,
     fromCache,

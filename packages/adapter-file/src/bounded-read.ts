@@ -15,9 +15,10 @@ export type BoundedRead =
  * Reads an open file with the payload limit (RULES.md E11), whatever the file is: a regular
  * file larger than `limit` is refused by its size (`stat`, the handle's), unread, and anything
  * else (a file that grew since its `stat`, a pipe, `/dev/zero`) is read to one byte past the
- * limit at the most, never whole. The bytes come in a buffer of their size (a byte more at most), not one of
- * the limit's (a caller may keep them a long time); a regular file is read in one call of its
- * size plus one byte, unless it grew since its `stat`. What reading throws is thrown.
+ * limit at the most, never whole. The bytes come in a buffer of their size (a byte more at
+ * most), never one of the limit's (a caller may keep them a long time); a regular file is read in
+ * one call of its size plus one byte, unless it grew since its `stat`. What reading throws is
+ * thrown.
  *
  * @example
  * const handle = await open("manifest.json");

@@ -2,7 +2,7 @@ import { promises as fs } from "node:fs";
 import { join } from "node:path";
 import { applyChanges, type Change, createRegistry, MrsFailure, type RegistryEvent } from "@rune/mrs-core";
 import { sampleCatalog, sampleChanges, samplePayload, testStore } from "@rune/mrs-testkit";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { removeTempFolders, tempFolder } from "../test/support.js";
 import { CATALOG_FORMAT_VERSION, type FileStore, type FileStoreOptions, fileStore, JOURNAL_FORMAT } from "./index.js";
 import { encodeRecord } from "./journal-format.js";
@@ -64,13 +64,23 @@ describe("fileStore: the files on disk", () => {
     expect(header?.json).toEqual({ format: JOURNAL_FORMAT, formatVersion: CATALOG_FORMAT_VERSION, first: 1 });
     expect(record?.json).toEqual({ first: 1, last: changes.length, changes });
     expect(record?.crc).toMatch(/^[0-9a-f]{8}$/);
-    // A store's first commit also writes its snapshot, so that a release that knows only version
-    // 1 refuses the folder instead of reading an empty catalog.
+    // A store's first commit also writes its snapshot, of the session alone, so that a release
+    // that knows only version 1 refuses the folder instead of reading an empty catalog.
+    const head = `{"format":"rune-mrs-catalog","formatVersion":2,"revision":`;
+    const first = await fs.readFile(path, "utf8");
+    expect(first.startsWith(`${head}1,"data":`)).toBe(true);
+    expect(JSON.parse(first).data).toEqual(sampleCatalog(0));
+  });
+
+  it("MRS-R1 a compaction writes the catalog at the latest revision as the snapshot; the previous one becomes the backup", async () => {
+    const { store, path } = await freshStore({ compactAfterBytes: 0 });
+    const revision = await commitOk(store, 0, sampleChanges(2));
+    await store.flush();
+    expect(store.stats().compactions).toBe(1);
     const text = await fs.readFile(path, "utf8");
-    expect(text.startsWith(`{"format":"rune-mrs-catalog","formatVersion":2,"revision":${changes.length},"data":`)).toBe(
-      true,
-    );
+    expect(text.startsWith(`{"format":"rune-mrs-catalog","formatVersion":2,"revision":${revision},"data":`)).toBe(true);
     expect(JSON.parse(text).data).toEqual(sampleCatalog(2));
+    expect(JSON.parse(await fs.readFile(`${path}.bak`, "utf8"))).toMatchObject({ revision: 1, data: sampleCatalog(0) });
   });
 
   it("MRS-R1 a commit on a large catalog appends only its changes, with one fsync, and leaves the snapshot alone", async () => {
@@ -94,13 +104,15 @@ describe("fileStore: the files on disk", () => {
     const revision = await commitOk(store, 0, sampleChanges(1));
     expect(await store.commit(0, sampleChanges(1))).toEqual({ ok: false, conflict: true });
     await commitOk(store, revision, sampleChanges(1, "session-1", 1));
-    // First commit: the new journal file and its folder, the first snapshot and its folder; second: one append.
+    // First commit: the new journal file and its folder, the session's snapshot and its folder;
+    // second: one append. A journal this small is not worth a compaction (under compactAfterBytes).
+    await store.flush();
     expect(store.stats()).toMatchObject({
       commits: 2,
       changes: 5,
       conflicts: 1,
       fsyncs: 5,
-      compactions: 1,
+      compactions: 0,
       revision: 5,
     });
   });
@@ -129,9 +141,10 @@ describe("fileStore: the files on disk", () => {
     const { store, path } = await freshStore({ compactAfterBytes: 0 });
     const revision = await commitOk(store, 0, sampleChanges(1));
     await fs.chmod(path, 0o600);
-    // Far more than half the snapshot: compacted at once.
+    // Far more than half the snapshot: a compaction is due.
     await commitOk(store, revision, sampleChanges(20, "session-1", 1));
-    expect(store.stats().compactions).toBe(2);
+    await store.flush();
+    expect(store.stats().compactions).toBe(1);
     expect((await fs.stat(path)).mode & 0o777).toBe(0o600);
     expect((await fileStore({ path }).load())?.data).toEqual(sampleCatalog(21));
   });
@@ -224,12 +237,13 @@ describe("MRS-R1 MRS-S11 the journal after a crash, and when damaged", () => {
     expect(await folderBytes(folder)).toEqual(before);
   });
 
-  /** A store whose last commit compacted (its snapshot at the latest revision), as before a journal move. */
+  /** A store compacted after its last commit (its snapshot at the latest revision), as before a journal move. */
   async function compactedStore() {
     const { store, path } = await freshStore({ watch: false, compactAfterBytes: 0 });
     let revision = await commitOk(store, 0, sampleChanges(1));
     revision = await commitOk(store, revision, sampleChanges(20, "session-1", 1));
-    expect(store.stats().compactions).toBe(2);
+    await store.flush();
+    expect(store.stats().compactions).toBe(1);
     return { path, revision, journal: `${path}.journal`, prev: `${path}.journal.prev` };
   }
 
@@ -356,9 +370,10 @@ describe("MRS-S11 a corrupt snapshot is refused and never overwritten", () => {
   it("the error points at the backup, and restoring the backup recovers everything: the journal replays after it", async () => {
     const { store, path } = await freshStore({ compactAfterBytes: 0 });
     let revision = await commitOk(store, 0, sampleChanges(1));
-    revision = await commitOk(store, revision, sampleChanges(20, "session-1", 1)); // compacted: the first snapshot is the backup
+    revision = await commitOk(store, revision, sampleChanges(20, "session-1", 1));
+    await store.flush(); // compacted: the first snapshot (the session's) is the backup
     revision = await commitOk(store, revision, sampleChanges(1, "session-1", 21));
-    expect(store.stats().compactions).toBe(2);
+    expect(store.stats().compactions).toBe(1);
     await fs.writeFile(path, "{ damaged");
     const failure = await failureOf(store.load());
     expect(failure.code).toBe("STORE_CORRUPT");
@@ -374,6 +389,7 @@ describe("MRS-S11 a corrupt snapshot is refused and never overwritten", () => {
     const { store, path } = await freshStore({ compactAfterBytes: 0 });
     const revision = await commitOk(store, 0, sampleChanges(1));
     await commitOk(store, revision, sampleChanges(20, "session-1", 1));
+    await store.flush();
     await fs.rm(path);
     const backup = await fs.readFile(`${path}.bak`);
     const loaded = await failureOf(store.load());
@@ -452,6 +468,54 @@ describe("MRS-R1 migration from format version 1 (one snapshot file)", () => {
   });
 });
 
+describe("MRS-R1 a compaction never holds up a commit", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("MRS-R1 a commit is acknowledged once its record is flushed; the compaction runs after its delay", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const { store, path } = await freshStore({ watch: false, compactAfterBytes: 0, compactDelayMs: 100 });
+    let revision = await commitOk(store, 0, sampleChanges(1));
+    revision = await commitOk(store, revision, sampleChanges(20, "session-1", 1));
+    // Both commits acknowledged, one compaction waiting for its delay: the snapshot is the session's.
+    expect(store.stats().compactions).toBe(0);
+    expect(vi.getTimerCount()).toBe(1);
+    expect(JSON.parse(await fs.readFile(path, "utf8")).revision).toBe(1);
+    vi.advanceTimersByTime(99);
+    expect(vi.getTimerCount()).toBe(1);
+    vi.advanceTimersByTime(1);
+    // The timer has handed the compaction to the handle's queue; flush waits for it.
+    expect(vi.getTimerCount()).toBe(0);
+    await store.flush();
+    expect(store.stats().compactions).toBe(1);
+    expect(JSON.parse(await fs.readFile(path, "utf8"))).toMatchObject({ revision, data: sampleCatalog(21) });
+  });
+
+  it("MRS-R1 close() runs a waiting compaction at once, and leaves no timer", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const { store, path } = await freshStore({ watch: false, compactAfterBytes: 0, compactDelayMs: 60_000 });
+    const revision = await commitOk(store, 0, sampleChanges(3));
+    expect(vi.getTimerCount()).toBe(1);
+    await store.close();
+    expect(vi.getTimerCount()).toBe(0);
+    expect(store.stats().compactions).toBe(1);
+    expect(JSON.parse(await fs.readFile(path, "utf8"))).toMatchObject({ revision, data: sampleCatalog(3) });
+  });
+
+  it("MRS-R1 a new store without its session's snapshot (a crash after the first append) loads, and is compacted after the next commit", async () => {
+    const { store, path } = await freshStore({ watch: false });
+    const revision = await commitOk(store, 0, sampleChanges(2));
+    await fs.rm(path);
+    const reader = fileStore({ path, watch: false });
+    expect(await reader.load()).toEqual({ revision, data: sampleCatalog(2) });
+    await commitOk(reader, revision, sampleChanges(1, "session-1", 2));
+    await reader.flush();
+    expect(reader.stats().compactions).toBe(1);
+    expect(JSON.parse(await fs.readFile(path, "utf8")).data).toEqual(sampleCatalog(3));
+  });
+});
+
 describe("MRS-R3 compaction and retention", () => {
   it("MRS-R3 the journal is compacted into snapshots, and changesSince still answers for the last 10,000 changes", async () => {
     const { store, path } = await freshStore({ watch: false, compactAfterBytes: 256 * 1024 });
@@ -460,6 +524,7 @@ describe("MRS-R3 compaction and retention", () => {
     for (let from = 1; revision < 26_000; from += 250) {
       const changes = sampleChanges(250, "session-1", from);
       revision = await commitOk(store, revision, changes);
+      await store.flush();
       all.push(...changes);
     }
     expect(store.stats().compactions).toBeGreaterThan(3);

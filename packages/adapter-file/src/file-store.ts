@@ -64,6 +64,13 @@ export interface FileStoreOptions {
    * its own append, and a compaction's cost, spread over the commits, stays a small fraction.
    */
   readonly compactAfterBytes?: number;
+  /**
+   * How long after the commit that made it due a compaction runs. Default 100 ms. A compaction
+   * never holds up a commit: the commit is durable once its journal record is flushed, and the
+   * commits of the next moments (a start's discovery, a burst of registrations) are folded into
+   * the same compaction. {@link FileStore.flush} and `close()` run a waiting compaction at once.
+   */
+  readonly compactDelayMs?: number;
 }
 
 /** What one handle did, since it was made: for tests, benchmarks and logs. */
@@ -98,6 +105,11 @@ export interface FileStore extends RegistryStore {
   readonly journalPath: string;
   /** What this handle did: commits, `fsync`s, compactions. See {@link FileStoreStats}. */
   stats(): FileStoreStats;
+  /**
+   * Runs a compaction that waits for its delay now, and resolves once this handle has nothing
+   * in flight: before copying the folder, or to see the files settled in a test.
+   */
+  flush(): Promise<void>;
 }
 
 /** A journal segment as this handle last read it: its records' places, never their changes. */
@@ -174,6 +186,7 @@ export function fileStore(options: FileStoreOptions): FileStore {
   const lockOptions = { timeoutMs: options.lockTimeoutMs ?? 10_000, staleMs: options.staleLockMs ?? 30_000 };
   const debounceMs = options.watchDebounceMs ?? 50;
   const compactAfterBytes = Math.max(0, options.compactAfterBytes ?? 1024 * 1024);
+  const compactDelayMs = Math.max(0, options.compactDelayMs ?? 100);
 
   /** The snapshot as last read; `null`: there is none; `undefined`: not looked at yet. */
   let snapshot: KnownSnapshot | null | undefined;
@@ -183,6 +196,8 @@ export function fileStore(options: FileStoreOptions): FileStore {
   let current: Segment | null = null;
   /** Compaction is not tried again, after a failure, until the journal since the snapshot is this long. */
   let compactRetryAt = 0;
+  /** The timer of a compaction that a commit found due, while it waits for its delay. */
+  let compactTimer: NodeJS.Timeout | null = null;
   let cleaned = false;
   const counts = {
     commits: 0,
@@ -690,19 +705,54 @@ export function fileStore(options: FileStoreOptions): FileStore {
   }
 
   /**
-   * After a commit: compacts when the journal has outgrown its share, or the snapshot is missing or
-   * old. `whole`: every change the store holds, when the commit that made it knows them all.
+   * The journal's bytes since the snapshot when a compaction is due (the journal has outgrown its
+   * share, or the snapshot is missing or of an older version), else `null`.
    */
-  async function maybeCompact(lock: FileLock, whole?: readonly Change[]): Promise<void> {
+  async function dueBytes(): Promise<number | null> {
     const bytes = await bytesSinceSnapshot();
     const due =
       snapshot === null ||
       snapshot === undefined ||
       snapshot.version < CATALOG_FORMAT_VERSION ||
       bytes > Math.max(compactAfterBytes, snapshot.size * SNAPSHOT_SHARE);
-    if (!due || bytes < compactRetryAt) return;
+    return due && bytes >= compactRetryAt ? bytes : null;
+  }
+
+  /** After a commit: a compaction that is due runs after its delay, never in the commit. */
+  async function scheduleCompaction(): Promise<void> {
     try {
-      await compact(lock, whole);
+      if (compactTimer !== null || (await dueBytes()) === null) return;
+    } catch {
+      // The commit stands whatever this read of the journal met; the next commit looks again.
+      return;
+    }
+    compactTimer = setTimeout(() => void runCompaction(), compactDelayMs);
+    // A process that is done with its work may end before it: the journal holds every commit.
+    compactTimer.unref();
+  }
+
+  /** Runs the waiting compaction, if any, as this handle's next operation (under the lock). */
+  function runCompaction(): Promise<void> {
+    if (compactTimer === null) return Promise.resolve();
+    clearTimeout(compactTimer);
+    compactTimer = null;
+    return exclusive(() =>
+      withLock(async (lock) => {
+        await refreshLocked();
+        await maybeCompact(lock);
+      }),
+    ).catch(() => {
+      // A lock that stays busy, or damage: the files are as the last commit left them, the next
+      // commit tries again, and the next load or commit reports damage.
+    });
+  }
+
+  /** Compacts when it is due (under the lock, the handle up to date with the files). */
+  async function maybeCompact(lock: FileLock): Promise<void> {
+    const bytes = await dueBytes();
+    if (bytes === null) return;
+    try {
+      await compact(lock);
       compactRetryAt = 0;
     } catch {
       // The commit is durable already: a compaction that fails (a full disk) changes nothing of
@@ -717,10 +767,9 @@ export function fileStore(options: FileStoreOptions): FileStore {
   /**
    * Writes the state at the latest revision as a new snapshot (under the lock), the previous one
    * becoming `FILE.bak`; then, once the journal holds enough changes for readers (R3), starts a
-   * new journal segment, the old one becoming `FILE.journal.prev`. With `whole` (every change the
-   * store holds: a new store's first commit), the state is replayed from them, not read back.
+   * new journal segment, the old one becoming `FILE.journal.prev`.
    */
-  async function compact(lock: FileLock, whole?: readonly Change[]): Promise<void> {
+  async function compact(lock: FileLock): Promise<void> {
     const at = head();
     const old = snapshot ?? null;
     let data: CatalogData | null = null;
@@ -732,36 +781,13 @@ export function fileStore(options: FileStoreOptions): FileStore {
       from = read.snapshot.revision;
     }
     const replay = new Replay(data);
-    if (old === null && whole !== undefined) replay.add(whole);
-    else {
-      await forEachRecord(from, (first, changes) => {
-        replay.add(first <= from ? changes.slice(from - first + 1) : changes);
-        return true;
-      });
-    }
+    await forEachRecord(from, (first, changes) => {
+      replay.add(first <= from ? changes.slice(from - first + 1) : changes);
+      return true;
+    });
     data = replay.finish();
     if (data === null) return;
-    const temp = tempSibling(file);
-    await writeFlushed(temp, encodeSnapshot(at, data), old?.mode ?? current?.mode, synced);
-    try {
-      if (old !== null) await replaceBackup(file, backup, synced);
-      await lock.verify();
-      await fs.rename(temp, file);
-    } catch (error) {
-      await fs.rm(temp, { force: true });
-      throw error;
-    }
-    // Flushed before the journal moves: a crash can never leave the journal moved on and the
-    // snapshot it relies on undone.
-    await syncFolder(folder, synced);
-    const stat = await fs.stat(file, { bigint: true });
-    snapshot = {
-      id: identity(stat),
-      revision: at,
-      size: Number(stat.size),
-      mode: modeOf(stat),
-      version: CATALOG_FORMAT_VERSION,
-    };
+    await writeSnapshot(lock, at, data, old);
     counts.compactions += 1;
 
     // The new segment starts after the snapshot; the old one is kept as FILE.journal.prev, and the
@@ -801,6 +827,46 @@ export function fileStore(options: FileStoreOptions): FileStore {
       mode: segment.mode,
       scanned: true,
     };
+  }
+
+  /**
+   * Writes `data` as the snapshot at `revision` (temporary file, `fsync`, rename, folder `fsync`),
+   * the snapshot `old` becoming `FILE.bak`.
+   */
+  async function writeSnapshot(lock: FileLock, revision: number, data: CatalogData, old: KnownSnapshot | null) {
+    const temp = tempSibling(file);
+    await writeFlushed(temp, encodeSnapshot(revision, data), old?.mode ?? current?.mode, synced);
+    try {
+      if (old !== null) await replaceBackup(file, backup, synced);
+      await lock.verify();
+      await fs.rename(temp, file);
+    } catch (error) {
+      await fs.rm(temp, { force: true });
+      throw error;
+    }
+    // Flushed before the journal moves: a crash can never leave the journal moved on and the
+    // snapshot it relies on undone.
+    await syncFolder(folder, synced);
+    const stat = await fs.stat(file, { bigint: true });
+    snapshot = {
+      id: identity(stat),
+      revision,
+      size: Number(stat.size),
+      mode: modeOf(stat),
+      version: CATALOG_FORMAT_VERSION,
+    };
+  }
+
+  /** Brings the handle up to date with the files under the lock; throws `STORE_CORRUPT` on damage. */
+  async function refreshLocked(): Promise<void> {
+    await refreshSnapshot(true);
+    await refreshJournal(true).catch((error) => {
+      if (!(error instanceof Moved)) throw error;
+      forgetJournal();
+      return refreshJournal(true);
+    });
+    const problem = checkLayout();
+    if (problem !== null) throw await corrupt(problem);
   }
 
   // ---- the store ----------------------------------------------------------------------------------
@@ -865,14 +931,7 @@ export function fileStore(options: FileStoreOptions): FileStore {
         // A folder we just created is itself only durable once its parent is flushed.
         if (created !== undefined) await syncFolder(dirname(created), synced);
         return withLock(async (lock) => {
-          await refreshSnapshot(true);
-          await refreshJournal(true).catch((error) => {
-            if (!(error instanceof Moved)) throw error;
-            forgetJournal();
-            return refreshJournal(true);
-          });
-          const problem = checkLayout();
-          if (problem !== null) throw await corrupt(problem);
+          await refreshLocked();
           if (head() !== expected) {
             counts.conflicts += 1;
             return { ok: false, conflict: true } as const;
@@ -887,8 +946,17 @@ export function fileStore(options: FileStoreOptions): FileStore {
           counts.changes += changes.length;
           // Our own commit is no news to our watchers, unless they had not heard of the one before.
           for (const watcher of watchers) if (watcher.told === expected) watcher.told = revision;
-          // A new store's first commit is all it holds: its compaction needs no reading back.
-          await maybeCompact(lock, expected === 0 && snapshot === null ? changes : undefined);
+          if (expected === 0 && snapshot === null) {
+            // A new store gets its snapshot at once, of its first change (the session) alone: a
+            // release that knows only format version 1 then refuses the folder instead of reading
+            // it as empty. The catalog itself goes in with the compaction, after its delay.
+            const session = new Replay(null);
+            session.add(changes.slice(0, 1));
+            const data = session.finish();
+            // Should it fail (a full disk), the commit stands and the compaction writes it.
+            if (data !== null) await writeSnapshot(lock, expected + 1, data, null).catch(() => (snapshot = undefined));
+          }
+          await scheduleCompaction();
           return { ok: true, revision } as const;
         });
       });
@@ -922,10 +990,16 @@ export function fileStore(options: FileStoreOptions): FileStore {
 
     stats: () => ({ ...counts, revision: head() }),
 
+    flush: async () => {
+      // The operations in flight first: a commit among them may find a compaction due.
+      await queue;
+      await runCompaction();
+    },
+
     close: async () => {
       for (const unwatch of unwatchers) unwatch();
       unwatchers.clear();
-      await queue;
+      await store.flush();
     },
   };
 

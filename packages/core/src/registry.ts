@@ -629,7 +629,7 @@ function toChecked(input: RegistrationInput, source: string): CheckedRegistratio
   if ("payload" in value) {
     // The digest's text reuses the schemas' text that validation writes anyway.
     const schemaTexts = new SchemaTexts();
-    result = validatePayload(value.payload, schemaTexts);
+    result = validatePayload(value.payload, { schemaTexts, parsed: parsed !== null });
     digest = registrationDigest(payloadJson(value.payload, schemaTexts));
   } else {
     result = checkRegistration(value);

@@ -10,7 +10,7 @@ import { validatePayload } from "./registration.js";
 /** What the registry does: validate, keeping the schemas' text, then write the payload. */
 function written(payload: unknown): string | undefined {
   const texts = new SchemaTexts();
-  validatePayload(payload, texts);
+  validatePayload(payload, { schemaTexts: texts });
   return payloadJson(payload, texts);
 }
 
@@ -22,7 +22,7 @@ describe("MRS-S10 the payload's JSON text for its digest", () => {
     for (const text of shipped) {
       const payload = JSON.parse(text) as { capabilities: unknown[] };
       const texts = new SchemaTexts();
-      validatePayload(payload, texts);
+      validatePayload(payload, { schemaTexts: texts });
       expect(texts.empty).toBe(false);
       expect(payloadJson(payload, texts)).toBe(JSON.stringify(payload));
     }
@@ -128,7 +128,7 @@ describe("MRS-S10 the payload's JSON text for its digest", () => {
   it("MRS-S10 reuses a text only for the schema it was written from, at its capability and role", () => {
     const payload = JSON.parse(shipped[0] as string) as { capabilities: { input_schema: unknown }[] };
     const texts = new SchemaTexts();
-    validatePayload(payload, texts);
+    validatePayload(payload, { schemaTexts: texts });
     const [first] = payload.capabilities;
     if (first === undefined) throw new Error("an example without capabilities");
     // Replaced after validation: the text written for the old schema must not stand for the new one.

@@ -16,15 +16,25 @@ import { checkVersion } from "./version.js";
 /** The message prefix of a fault in the validator itself, never of the payload. */
 export const INTERNAL_FAULT = "internal error while validating";
 
+/** Options of {@link validatePayload}. */
+export interface PayloadCheckOptions {
+  /** Gets the JSON text of each capability schema written on the way (see `payloadJson`). */
+  readonly schemaTexts?: SchemaTexts;
+  /** The payload comes straight from `JSON.parse`: plain JSON data, which need not be proved so. */
+  readonly parsed?: boolean;
+}
+
 /**
  * Validates a registration payload against every envelope rule of RULES.md (E1-E12) and
  * reports every fault at once. Never throws: a fault of the validator itself becomes an
- * `INVALID_PAYLOAD` whose message starts with {@link INTERNAL_FAULT}. `schemaTexts`, when given,
- * gets the JSON text of each capability schema written on the way (see `payloadJson`).
+ * `INVALID_PAYLOAD` whose message starts with {@link INTERNAL_FAULT}.
  */
-export function validatePayload(payload: unknown, schemaTexts?: SchemaTexts): ValidationResult<RegistrationPayload> {
+export function validatePayload(
+  payload: unknown,
+  options: PayloadCheckOptions = {},
+): ValidationResult<RegistrationPayload> {
   try {
-    const { errors, warnings } = collect(payload, schemaTexts);
+    const { errors, warnings } = collect(payload, options);
     return errors.length === 0
       ? { ok: true, value: payload as RegistrationPayload, errors: [], warnings }
       : { ok: false, errors, warnings };
@@ -39,7 +49,10 @@ const ROLES: readonly SchemaRole[] = [
   { requireObjectRoot: true, label: "output_schema" },
 ];
 
-function collect(payload: unknown, schemaTexts?: SchemaTexts): { errors: MrsError[]; warnings: MrsWarning[] } {
+function collect(
+  payload: unknown,
+  { schemaTexts, parsed = false }: PayloadCheckOptions,
+): { errors: MrsError[]; warnings: MrsWarning[] } {
   // Field checks come first: their messages are the precise ones, and they win over the
   // envelope's generic message at the same pointer.
   const precise: MrsError[] = [...depthErrors(payload)];
@@ -76,7 +89,7 @@ function collect(payload: unknown, schemaTexts?: SchemaTexts): { errors: MrsErro
         }
         for (const role of ROLES) {
           // Checked where it stands, rebased only when it has something to say.
-          const report = checkSchemaOnce(own(capability, role.label), role, budget, schemaTexts, index);
+          const report = checkSchemaOnce(own(capability, role.label), role, budget, schemaTexts, index, parsed);
           if (report.errors.length === 0 && report.warnings.length === 0) continue;
           const at = rebase(report, `/capabilities/${index}/${role.label}`);
           precise.push(...at.errors);

@@ -62,4 +62,22 @@ describe("schema verdicts remembered by content", () => {
     expect(JSON.stringify(disguised)).toBe(JSON.stringify(plain));
     expect(checkSchemaOnce(disguised, "").errors.map((e) => e.pointer)).toContain("/properties/a/type");
   });
+
+  it("MRS-E9 a schema straight from JSON.parse is keyed by its text unwalked, and shares its verdict with the same content", () => {
+    const text = '{"type":"object","properties":{"parsed-key":{"type":"string","format":"parsed-one"}}}';
+    const parsed = checkOnce(JSON.parse(text), role, {}, undefined, 0, true);
+    expect(parsed.warnings.map((w) => w.pointer)).toEqual(["/properties/parsed-key/format"]);
+    expect(checkOnce(JSON.parse(text), role, {})).toBe(parsed);
+  });
+
+  it("MRS-E11 a schema from JSON.parse nested deeper than JSON.stringify can write is refused, never a fault", () => {
+    // 20,000 levels: JSON.parse reads them, JSON.stringify runs out of stack (5,000 already does on Node 20).
+    const deep = JSON.parse(
+      `{"type":"object","properties":{"a":${'{"items":'.repeat(20_000)}{}${"}".repeat(20_000)}}}`,
+    );
+    expect(() => JSON.stringify(deep)).toThrow(RangeError);
+    const report = checkOnce(deep, role, {}, undefined, 0, true);
+    expect(report.errors.length).toBeGreaterThan(0);
+    expect(report.errors.every((e) => e.rule === "E11")).toBe(true);
+  });
 });

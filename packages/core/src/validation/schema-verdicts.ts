@@ -1,6 +1,6 @@
 import type { MrsWarning } from "../errors.js";
 import { acceptedForLater } from "./compiler.js";
-import { jsonKey } from "./json-key.js";
+import { jsonKey, parsedJsonKey } from "./json-key.js";
 import { ANALYSIS_BUDGET_MS } from "./limits.js";
 import type { SchemaTexts } from "./payload-json.js";
 import { checkSchema, type SchemaCheckOptions, type SchemaReport } from "./schema-rules.js";
@@ -42,7 +42,7 @@ function startBudget(budget: AnalysisBudget): number {
  * (E11), which depends on the machine's load, and must be decided afresh. The key is the
  * schema's JSON text ({@link jsonKey}): a verdict is only ever returned for the same content.
  * `texts`, when given, gets that text as capability `index`'s, for a caller that writes the
- * payload next.
+ * payload next. `parsed`: the schema comes straight from `JSON.parse` (see {@link parsedJsonKey}).
  */
 export function checkSchemaOnce(
   schema: unknown,
@@ -50,8 +50,10 @@ export function checkSchemaOnce(
   budget: AnalysisBudget,
   texts?: SchemaTexts,
   index = 0,
+  parsed = false,
 ): SchemaReport {
-  const text = typeof schema === "object" && schema !== null ? jsonKey(schema) : undefined;
+  const text =
+    typeof schema !== "object" || schema === null ? undefined : parsed ? parsedJsonKey(schema) : jsonKey(schema);
   if (text === undefined) return checkForRegistration(schema, role, budget);
   texts?.set(index, role.label, schema, text);
   const byLabel = role.requireObjectRoot ? verdicts.root : verdicts.any;

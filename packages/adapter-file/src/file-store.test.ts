@@ -449,10 +449,9 @@ describe("MRS-R1 migration from format version 1 (one snapshot file)", () => {
     const result = await registry.register({ payload: samplePayload("after-migration") }, "test");
     expect(result.ok).toBe(true);
     expect(registry.revision).toBeGreaterThan(7);
-    await registry.close();
 
-    // Written in version 2 now (a version 1 release refuses it rather than lose the journal), the
-    // version 1 file kept as the backup.
+    // Written in version 2 by that commit itself (a version 1 release refuses it rather than lose
+    // the journal), the version 1 file kept as the backup.
     const text = await fs.readFile(path, "utf8");
     expect(JSON.parse(text)).toMatchObject({ formatVersion: 2, revision: registry.revision });
     expect(JSON.parse(text).data.superseded).toBeUndefined();
@@ -465,6 +464,7 @@ describe("MRS-R1 migration from format version 1 (one snapshot file)", () => {
       "module-2",
     ]);
     expect((await fileStore({ path: `${path}.bak` }).load())?.revision).toBe(7); // still a catalog that loads
+    await registry.close();
   });
 });
 

@@ -955,6 +955,11 @@ export function fileStore(options: FileStoreOptions): FileStore {
             const data = session.finish();
             // Should it fail (a full disk), the commit stands and the compaction writes it.
             if (data !== null) await writeSnapshot(lock, expected + 1, data, null).catch(() => (snapshot = undefined));
+          } else if (snapshot !== null && snapshot !== undefined && snapshot.version < CATALOG_FORMAT_VERSION) {
+            // A migrated store is rewritten in the current version by its first commit, at once: from
+            // then on a release that knows only version 1 refuses the folder instead of reading a
+            // snapshot without the journal's changes.
+            await maybeCompact(lock);
           }
           await scheduleCompaction();
           return { ok: true, revision } as const;

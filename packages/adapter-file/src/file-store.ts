@@ -75,7 +75,7 @@ export interface FileStoreOptions {
 
 /** What one handle did, since it was made: for tests, benchmarks and logs. */
 export interface FileStoreStats {
-  /** Commits this handle appended (one journal record and one `fsync` of the journal each, plus those of a compaction). */
+  /** Commits this handle appended (one journal record and one `fsync` of the journal each). */
   readonly commits: number;
   /** The changes in those commits. */
   readonly changes: number;
@@ -160,9 +160,9 @@ const UNLOCKED_ATTEMPTS = 4;
  * - Durable: a commit appends one record (a line with a CRC-32) to the journal and flushes it
  *   before it resolves. A crash in the middle of an append leaves a torn tail, which the next
  *   load or commit cuts off (under the lock); it is never applied.
- * - Compacted: once the journal since the snapshot outgrows half the snapshot, the commit that
- *   saw it writes a new snapshot (temporary file, `fsync`, rename, folder `fsync`; the previous
- *   one becomes `FILE.bak`). The journal moves to `FILE.journal.prev` once it holds 10,000
+ * - Compacted: once the journal since the snapshot outgrows half the snapshot, a new snapshot is
+ *   written `compactDelayMs` after the commit that saw it, never inside a commit (temporary file,
+ *   `fsync`, rename, folder `fsync`; the previous one becomes `FILE.bak`). The journal moves to `FILE.journal.prev` once it holds 10,000
  *   changes, so that `changesSince` always answers for at least the last 10,000 (R3).
  * - Locked across processes (`FILE.lock`): a commit takes the lock, reads the records other
  *   processes appended since its last look, compares revisions, appends, releases.

@@ -1,12 +1,20 @@
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { cacheFolder, runCached } from "./compile-cache.js";
 
+const made: string[] = [];
+
 function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), "lom-compile-cache-test-"));
+  const dir = mkdtempSync(join(tmpdir(), "lom-compile-cache-test-"));
+  made.push(dir);
+  return dir;
 }
+
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
 
 /**
  * A CommonJS program with enough functions that V8 has code worth keeping, in a folder of its own

@@ -110,6 +110,8 @@ export interface FileStore extends RegistryStore {
    * in flight: before copying the folder, or to see the files settled in a test.
    */
   flush(): Promise<void>;
+  /** Stops watching and, like {@link FileStore.flush}, runs a waiting compaction and waits for what is in flight. */
+  close(): Promise<void>;
 }
 
 /** A journal segment as this handle last read it: its records' places, never their changes. */
@@ -641,17 +643,7 @@ export function fileStore(options: FileStoreOptions): FileStore {
     if (current === null) {
       // No journal yet (a new store, a migrated one, or a crash between a compaction's renames).
       const header = encodeJournalHeader(first);
-      const temp = tempSibling(journalPath);
-      await writeFlushed(temp, Buffer.concat([header, record]), snapshot?.mode, synced);
-      try {
-        await lock.verify();
-        await fs.rename(temp, journalPath);
-      } catch (error) {
-        await fs.rm(temp, { force: true });
-        throw error;
-      }
-      await syncFolder(folder, synced);
-      const stat = await fs.stat(journalPath, { bigint: true });
+      const stat = await installFile(lock, journalPath, Buffer.concat([header, record]), snapshot?.mode);
       current = {
         id: segmentId(stat),
         first,
@@ -834,20 +826,15 @@ export function fileStore(options: FileStoreOptions): FileStore {
    * the snapshot `old` becoming `FILE.bak`.
    */
   async function writeSnapshot(lock: FileLock, revision: number, data: CatalogData, old: KnownSnapshot | null) {
-    const temp = tempSibling(file);
-    await writeFlushed(temp, encodeSnapshot(revision, data), old?.mode ?? current?.mode, synced);
-    try {
-      if (old !== null) await replaceBackup(file, backup, synced);
-      await lock.verify();
-      await fs.rename(temp, file);
-    } catch (error) {
-      await fs.rm(temp, { force: true });
-      throw error;
-    }
-    // Flushed before the journal moves: a crash can never leave the journal moved on and the
-    // snapshot it relies on undone.
-    await syncFolder(folder, synced);
-    const stat = await fs.stat(file, { bigint: true });
+    // The folder is flushed before the journal moves: a crash can never leave the journal moved
+    // on and the snapshot it relies on undone.
+    const stat = await installFile(
+      lock,
+      file,
+      encodeSnapshot(revision, data),
+      old?.mode ?? current?.mode,
+      old === null ? undefined : () => replaceBackup(file, backup, synced),
+    );
     snapshot = {
       id: identity(stat),
       revision,
@@ -855,6 +842,31 @@ export function fileStore(options: FileStoreOptions): FileStore {
       mode: modeOf(stat),
       version: CATALOG_FORMAT_VERSION,
     };
+  }
+
+  /**
+   * Puts `bytes` in place as `target`: a flushed temporary sibling, renamed over it once `before`
+   * is done and the lock is still ours, then the folder flushed. On failure nothing of it stays.
+   */
+  async function installFile(
+    lock: FileLock,
+    target: string,
+    bytes: string | Uint8Array,
+    mode: number | undefined,
+    before?: () => Promise<void>,
+  ): Promise<BigIntStats> {
+    const temp = tempSibling(target);
+    await writeFlushed(temp, bytes, mode, synced);
+    try {
+      await before?.();
+      await lock.verify();
+      await fs.rename(temp, target);
+    } catch (error) {
+      await fs.rm(temp, { force: true });
+      throw error;
+    }
+    await syncFolder(folder, synced);
+    return fs.stat(target, { bigint: true });
   }
 
   /** Brings the handle up to date with the files under the lock; throws `STORE_CORRUPT` on damage. */

@@ -50,6 +50,22 @@ const SWEEP_MS = 1_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
+ * The runtime's "after the I/O already read" timer, as it was when this module loaded: a host's
+ * fake timers, installed later, do not hold registrations back. `setTimeout(0)` where there is no
+ * `setImmediate` (a browser).
+ */
+const defer: (run: () => void) => void =
+  typeof setImmediate === "function"
+    ? (run) => {
+        setImmediate(run);
+      }
+    : (run) => {
+        setTimeout(run, 0);
+      };
+/** Resolves on the event loop's next turn. */
+const nextTurn = () => new Promise<void>((resolve) => defer(resolve));
+
+/**
  * Creates a registry on a store (RULES.md S1-S11, R1, I1-I2). Call {@link Registry.start} first:
  * it resumes the store's session (or opens one) and runs discovery on the sources.
  *
@@ -360,11 +376,21 @@ class RegistryImpl implements Registry {
     });
   }
 
-  /** Makes sure one group commit is queued for the registrations pending. */
+  /**
+   * Makes sure one group commit is queued for the registrations pending. It takes its place in
+   * the queue now, so it runs before any task asked for later (a `close()`), and waits there one
+   * turn of the event loop before taking its batch: every request already read in this turn joins
+   * it. A LOM under load then decides, commits and answers its requests in groups, and its
+   * answers leave together (measured: about 1.5x the registrations per second over HTTP on the
+   * memory store, BENCHMARKS.md case 4).
+   */
   private queueFlush(): void {
     if (this.flushQueued) return;
     this.flushQueued = true;
-    void this.serial(() => this.flush());
+    void this.serial(async () => {
+      await nextTurn();
+      await this.flush();
+    });
   }
 
   /**

@@ -9,6 +9,7 @@ import {
   type ChangesPage,
   createRegistry,
   MAX_DECISIONS,
+  type RegisterResult,
   type RegistryEvent,
   type RegistryStore,
 } from "../src/index.js";
@@ -74,6 +75,36 @@ describe("MRS-R1 group commit", () => {
     expect(results.every((r) => r.ok)).toBe(true);
     expect(batches).toHaveLength(2);
     expect(registry.modules()).toHaveLength(200);
+  });
+
+  it("registrations handed over in separate callbacks of one event-loop turn share one commit", async () => {
+    const { store, batches } = recording();
+    const registry = createRegistry({ store, clock: steppingClock() });
+    await registry.start();
+    // As a server reads ten requests in one poll: each in a callback of its own, with the
+    // promises settled between them.
+    const results = await Promise.all(
+      Array.from(
+        { length: 10 },
+        (_, i) =>
+          new Promise<RegisterResult>((resolve) => {
+            setImmediate(() => resolve(registry.register({ payload: payload(`module-${i}`, "1.0.0") }, "t")));
+          }),
+      ),
+    );
+    expect(results.every((r) => r.ok)).toBe(true);
+    expect(batches).toHaveLength(2);
+    expect(batches[1]).toHaveLength(20);
+  });
+
+  it("a close() asked for right after a registration waits for its commit", async () => {
+    const { store, batches } = recording();
+    const registry = createRegistry({ store, clock: steppingClock() });
+    await registry.start();
+    const registered = registry.register({ payload: payload("echo", "1.0.0") }, "t");
+    await registry.close();
+    expect((await registered).ok).toBe(true);
+    expect(batches).toHaveLength(2);
   });
 
   it("MRS-S5 MRS-S7 in one batch, later registrations see earlier ones: same answers as one by one", async () => {

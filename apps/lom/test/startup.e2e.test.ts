@@ -154,3 +154,50 @@ describe("lom start asked to stop while a module URL holds discovery", () => {
     }
   });
 });
+
+describe("lom start logs every decision of its discovery", () => {
+  it("MRS-S9 one JSON line per decision, in the report's order, all before `ready`, however many slices they take", async () => {
+    const dir = tempDir("lom-startup-log-");
+    try {
+      const port = await freePort();
+      mkdirSync(join(dir, "modules"));
+      // More than one slice of lines (250), and a rejection among them.
+      const count = 601;
+      for (let i = 0; i < count; i++) {
+        writeFileSync(join(dir, `modules/m${String(i).padStart(3, "0")}.json`), validPayload(`m${i}`));
+      }
+      writeFileSync(join(dir, "modules/broken.json"), "{ not json");
+      writeConfig(dir, { listen: `127.0.0.1:${port}`, store: "file:state/catalog.json", sources: [{ folder: "modules" }] });
+      const child = spawn(process.execPath, [LOM, "start", "--config", "lom.config.json", "--log", "json"], {
+        cwd: dir,
+        stdio: ["ignore", "pipe", "pipe"],
+        env: { ...process.env, NO_COLOR: "1" },
+      });
+      const seen = { text: "" };
+      child.stdout?.on("data", (d) => {
+        seen.text += d;
+      });
+      const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+      await outputMatching(child, /"msg":"ready"/, seen);
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+
+      const lines = seen.text
+        .split("\n")
+        .filter((line) => line.startsWith("{"))
+        .map((line) => JSON.parse(line) as { msg: string; decision?: { source: string; outcome: string } });
+      const ready = lines.findIndex((line) => line.msg === "ready");
+      const decisions = lines.flatMap((line, index) => (line.decision === undefined ? [] : [{ ...line.decision, index }]));
+      expect(decisions).toHaveLength(count + 1);
+      expect(decisions.every((d) => d.index < ready)).toBe(true);
+      expect(decisions.filter((d) => d.outcome === "rejected").map((d) => d.source)).toEqual([
+        `folder:${join(dir, "modules/broken.json")}`,
+      ]);
+      // In the order of the session's decisions, as GET /v1/decisions keeps them (sources in name order).
+      const sources = decisions.map((d) => d.source);
+      expect(sources).toEqual([...sources].sort());
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,5 +1,5 @@
 import { crc32 } from "node:zlib";
-import type { Change } from "@rune/mrs-core";
+import { type Change, changesJson } from "@rune/mrs-core";
 import { CATALOG_FORMAT_VERSION } from "./catalog-format.js";
 
 /** The `format` member of a journal file's first line. */
@@ -25,11 +25,13 @@ export function encodeJournalHeader(first: number): Buffer {
 /**
  * One commit as one journal record: its changes take revisions `first` to `first + n - 1`. The
  * small members come first so that a reader can tell the revisions without parsing the changes.
- * Throws (before anything is written) on what JSON cannot carry, such as a BigInt.
+ * The changes are `JSON.stringify`'s text, written by core's `changesJson`, which reuses the
+ * payloads' text the registry already wrote. Throws (before anything is written) on what JSON
+ * cannot carry, such as a BigInt.
  */
 export function encodeRecord(first: number, changes: readonly Change[]): Buffer {
   const last = first + changes.length - 1;
-  return frame(`{"first":${first},"last":${last},"changes":${JSON.stringify(changes)}}`);
+  return frame(`{"first":${first},"last":${last},"changes":${changesJson(changes)}}`);
 }
 
 /** Where a whole, checked record lies in a segment file, and the revisions it holds. */

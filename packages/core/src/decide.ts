@@ -1,4 +1,5 @@
 import type { RegistrationPayload } from "@rune/mrs-schema";
+import { holdPayloadJson } from "./change-json.js";
 import type { Change } from "./changes.js";
 import { compareRegistrations } from "./compat/compare-registrations.js";
 import type { CompatibilityReport } from "./compat/types.js";
@@ -18,6 +19,11 @@ export interface CheckedRegistration {
   readonly digest: string | null;
   /** The lease granted with it, in seconds (already clamped, RULES.md L1); absent: it lives for the session. */
   readonly lease?: number;
+  /**
+   * `result.value` as JSON text (the digest's), when that value cannot change: kept for the
+   * store while its record is committed (see `change-json.ts`).
+   */
+  readonly json?: string;
 }
 
 /** How {@link decideRegistrations} stamps what it records. */
@@ -130,6 +136,7 @@ export function decideRegistrations(
       decisionId: id,
       ...(item.lease === undefined ? {} : { lease: { seconds: item.lease } }),
     };
+    if (item.json !== undefined) holdPayloadJson(accepted, item.json);
     put.set(name, accepted);
     const upgrade =
       resolution.kind === "upgraded"

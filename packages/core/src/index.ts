@@ -1,3 +1,4 @@
+export { changesJson } from "./change-json.js";
 export { applyChanges, CHANGE_TYPES, type Change, emptyCatalog, eventOf, type RevisionedChange } from "./changes.js";
 export * from "./compat/index.js";
 export type { CompatibilityPolicy } from "./decide.js";

@@ -1,5 +1,6 @@
 import type { RegistrationPayload } from "@rune/mrs-schema";
 import { CatalogIndex } from "./catalog.js";
+import { releasePayloadJson } from "./change-json.js";
 import type { Change } from "./changes.js";
 import { applyChanges, eventAt } from "./changes.js";
 import { type CheckedRegistration, type CompatibilityPolicy, type Decided, decideRegistrations } from "./decide.js";
@@ -434,7 +435,9 @@ class RegistryImpl implements Registry {
     for (let attempt = 0; attempt < MAX_COMMIT_ATTEMPTS; attempt++) {
       const decided = decide(this.state);
       if (decided.changes.length === 0) return decided;
-      const result = await this.guard(() => this.store.commit(this.held, decided.changes));
+      const result = await this.guard(() => this.store.commit(this.held, decided.changes)).finally(() =>
+        releasePayloadJson(decided.changes),
+      );
       if (result.ok) {
         this.follow(decided.changes, result.revision - decided.changes.length + 1);
         return decided;
@@ -652,11 +655,13 @@ function toChecked(input: RegistrationInput, source: string): CheckedRegistratio
   const value = parsed === null ? input : parsed.ok ? { payload: parsed.value } : { errors: parsed.errors };
   let result: ValidationResult<RegistrationPayload>;
   let digest: string | null;
+  let json: string | undefined;
   if ("payload" in value) {
     // The digest's text reuses the schemas' text that validation writes anyway.
     const schemaTexts = new SchemaTexts();
     result = validatePayload(value.payload, { schemaTexts, parsed: parsed !== null });
-    digest = registrationDigest(payloadJson(value.payload, schemaTexts));
+    json = payloadJson(value.payload, schemaTexts);
+    digest = registrationDigest(json);
   } else {
     result = checkRegistration(value);
     digest = registrationDigest("text" in input ? input.text : null);
@@ -664,7 +669,9 @@ function toChecked(input: RegistrationInput, source: string): CheckedRegistratio
   if (result.ok) {
     const meta = result.value.registration_metadata;
     const owned = parsed === null ? ownCopy(result) : result;
-    return { result: owned, source, module: meta.module_name, version: meta.module_version, digest };
+    // The text describes the value validated; a copy of it would be another object.
+    const text = owned === result && json !== undefined ? { json } : {};
+    return { result: owned, source, module: meta.module_name, version: meta.module_version, digest, ...text };
   }
   const hinted = "errors" in input && input.module !== undefined ? input.module : null;
   const payload = "payload" in value ? value.payload : undefined;

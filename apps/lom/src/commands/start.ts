@@ -116,7 +116,7 @@ export async function startCommand(options: StartOptions, onReady?: () => void):
   progress.started();
   metrics.discovery(report);
   printReport(report, pretty);
-  for (const decision of report.decisions) logger.info({ decision }, `discovery ${decision.outcome}`);
+  await logDecisions(logger, report.decisions);
 
   pretty();
   pretty(`${green("ready")}  dashboard ${bold(`${url}/`)}`);
@@ -135,6 +135,23 @@ export async function startCommand(options: StartOptions, onReady?: () => void):
       .close()
       .then(() => registry.close())
       .catch((error: unknown) => logger.error({ err: error }, "shutdown"));
+  }
+}
+
+/** How many decision lines are logged between two turns of the event loop. */
+const LOG_SLICE = 250;
+
+/**
+ * One log line per decision of the discovery, in order. `/healthz` already answers 200: the
+ * lines go out a slice at a time, so that the API answers between slices rather than after all
+ * of them (~10 µs a line: 10,000 modules would hold the event loop for a tenth of a second).
+ */
+async function logDecisions(logger: pino.Logger, decisions: readonly Decision[]): Promise<void> {
+  for (let start = 0; start < decisions.length; start += LOG_SLICE) {
+    if (start > 0) await new Promise((resolve) => setImmediate(resolve));
+    for (const decision of decisions.slice(start, start + LOG_SLICE)) {
+      logger.info({ decision }, `discovery ${decision.outcome}`);
+    }
   }
 }
 

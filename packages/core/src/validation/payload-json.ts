@@ -47,7 +47,7 @@ export function payloadJson(payload: unknown, known: SchemaTexts): string | unde
   try {
     if (!known.empty && isPlainRecord(payload)) {
       try {
-        return record(payload, (key, value) => (key === "capabilities" ? capabilities(value, known) : undefined));
+        return recordJson(payload, (key, value) => (key === "capabilities" ? capabilities(value, known) : undefined));
       } catch (error) {
         if (error !== WHOLE) throw error;
       }
@@ -58,10 +58,11 @@ export function payloadJson(payload: unknown, known: SchemaTexts): string | unde
   }
 }
 
-/** Thrown where only `JSON.stringify` of the whole payload writes a member as it would. */
-const WHOLE = Symbol("write the payload whole");
+/** Thrown where only `JSON.stringify` of the whole value (a payload, a change) writes a member as it would. */
+export const WHOLE = Symbol("write the payload whole");
 
-type Writer = (key: string, value: unknown) => string | undefined;
+/** Writes one member of an object as JSON text, or `undefined` to leave it to `JSON.stringify`. */
+export type Writer = (key: string, value: unknown) => string | undefined;
 
 /**
  * The payload's own member names (the spec's), as JSON text: every payload repeats them, and
@@ -76,8 +77,11 @@ const QUOTED: ReadonlyMap<string, string> = new Map(
   ]),
 );
 
-/** A plain object's JSON; `special` may write a member itself (else `JSON.stringify` does). */
-function record(value: Readonly<Record<string, unknown>>, special: Writer): string {
+/**
+ * A plain object's JSON; `special` may write a member itself (else `JSON.stringify` does).
+ * Throws {@link WHOLE} where only `JSON.stringify` of the whole value would write it right.
+ */
+export function recordJson(value: Readonly<Record<string, unknown>>, special: Writer): string {
   let text = "";
   for (const key of Object.keys(value)) {
     const member = value[key];
@@ -95,7 +99,7 @@ function capabilities(value: unknown, known: SchemaTexts): string | undefined {
     const capability: unknown = value[index];
     const schemaText: Writer = (key, member) =>
       key === "input_schema" || key === "output_schema" ? known.get(index, key, member) : undefined;
-    const written = isPlainRecord(capability) ? record(capability, schemaText) : alone(capability);
+    const written = isPlainRecord(capability) ? recordJson(capability, schemaText) : alone(capability);
     text += `${index === 0 ? "" : ","}${written ?? "null"}`;
   }
   return `[${text}]`;
@@ -108,7 +112,7 @@ function alone(member: unknown): string | undefined {
   return JSON.stringify(member);
 }
 
-function isPlainRecord(value: unknown): value is Readonly<Record<string, unknown>> {
+export function isPlainRecord(value: unknown): value is Readonly<Record<string, unknown>> {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
   const prototype = Object.getPrototypeOf(value);
   return (prototype === Object.prototype || prototype === null) && !hasToJson(value);

@@ -167,7 +167,11 @@ describe("lom start logs every decision of its discovery", () => {
         writeFileSync(join(dir, `modules/m${String(i).padStart(3, "0")}.json`), validPayload(`m${i}`));
       }
       writeFileSync(join(dir, "modules/broken.json"), "{ not json");
-      writeConfig(dir, { listen: `127.0.0.1:${port}`, store: "file:state/catalog.json", sources: [{ folder: "modules" }] });
+      writeConfig(dir, {
+        listen: `127.0.0.1:${port}`,
+        store: "file:state/catalog.json",
+        sources: [{ folder: "modules" }],
+      });
       const child = spawn(process.execPath, [LOM, "start", "--config", "lom.config.json", "--log", "json"], {
         cwd: dir,
         stdio: ["ignore", "pipe", "pipe"],
@@ -187,7 +191,9 @@ describe("lom start logs every decision of its discovery", () => {
         .filter((line) => line.startsWith("{"))
         .map((line) => JSON.parse(line) as { msg: string; decision?: { source: string; outcome: string } });
       const ready = lines.findIndex((line) => line.msg === "ready");
-      const decisions = lines.flatMap((line, index) => (line.decision === undefined ? [] : [{ ...line.decision, index }]));
+      const decisions = lines.flatMap((line, index) =>
+        line.decision === undefined ? [] : [{ ...line.decision, index }],
+      );
       expect(decisions).toHaveLength(count + 1);
       expect(decisions.every((d) => d.index < ready)).toBe(true);
       expect(decisions.filter((d) => d.outcome === "rejected").map((d) => d.source)).toEqual([

@@ -26,6 +26,13 @@ function record(name: string, extra: Partial<ModuleRecord> = {}): ModuleRecord {
   };
 }
 
+/** The last item of a list that must not be empty. */
+function lastOf<T>(items: readonly T[]): T {
+  const item = items.at(-1);
+  if (item === undefined) throw new Error("expected at least one item");
+  return item;
+}
+
 function sample(): Change[] {
   return [
     { type: "session.opened", session },
@@ -49,7 +56,7 @@ describe("MRS-R1 changesJson writes a commit as JSON.stringify does", () => {
     for (const put of puts) holdPayloadJson(put.record, JSON.stringify(put.record.payload));
     expect(changesJson(changes)).toBe(JSON.stringify(changes));
     // Proof that the held text is what is written: a marker in its place shows up in the output.
-    holdPayloadJson(puts[0]!.record, '"held"');
+    holdPayloadJson(lastOf(puts.slice(0, 1)).record, '"held"');
     expect(changesJson(changes)).toContain('{"type":"module.put","record":{"payload":"held","source":"test:echo"');
     releasePayloadJson(changes);
     expect(puts.map((put) => heldPayloadJson(put.record))).toEqual([undefined, undefined]);
@@ -118,7 +125,7 @@ describe("MRS-R1 the registry keeps a payload's text for its commit only", () =>
     await registry.start();
     const result = await registry.register({ text: JSON.stringify(payload("echo", "1.0.0")) }, "t");
     expect(result.outcome).toBe("accepted");
-    const commit = written.at(-1)!;
+    const commit = lastOf(written);
     expect(commit.held).toEqual([true]);
     expect(commit.text).toBe(commit.expected);
     expect(commit.records.map((r) => heldPayloadJson(r))).toEqual([undefined]);
@@ -130,7 +137,7 @@ describe("MRS-R1 the registry keeps a payload's text for its commit only", () =>
     const registry = createRegistry({ store, clock: steppingClock() });
     await registry.start();
     await registry.register({ payload: payload("echo", "1.0.0") }, "t");
-    const commit = written.at(-1)!;
+    const commit = lastOf(written);
     expect(commit.held).toEqual([false]);
     expect(commit.text).toBe(commit.expected);
     await registry.close();
@@ -144,7 +151,7 @@ describe("MRS-R1 the registry keeps a payload's text for its commit only", () =>
     inner.fail = true;
     const result = await registry.register({ text: JSON.stringify(payload("echo", "1.0.0")) }, "t");
     expect(result.ok).toBe(false);
-    const commit = written.at(-1)!;
+    const commit = lastOf(written);
     expect(commit.held).toEqual([true]);
     expect(commit.records.map((r) => heldPayloadJson(r))).toEqual([undefined]);
     await registry.close();

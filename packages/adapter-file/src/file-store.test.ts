@@ -72,6 +72,22 @@ describe("fileStore: the files on disk", () => {
     expect(JSON.parse(first).data).toEqual(sampleCatalog(0));
   });
 
+  it("MRS-R1 a registry on the file store writes each payload registered as text once: the journal holds it member for member", async () => {
+    const { store, path } = await freshStore();
+    // Declared, so that the registry keeps each payload's text for the journal record.
+    expect(store.writesJson).toBe(true);
+    const registry = createRegistry({ store });
+    await registry.start();
+    const payload = samplePayload("texted");
+    expect((await registry.register({ text: JSON.stringify(payload) }, "test")).outcome).toBe("accepted");
+    await registry.close();
+    const records = (await journalLines(`${path}.journal`)).slice(1).map((line) => JSON.parse(line.slice(9)));
+    const puts = records.flatMap((r: { changes: Change[] }) => r.changes).filter((c) => c.type === "module.put");
+    expect(puts.map((c) => JSON.stringify(c.type === "module.put" ? c.record.payload : null))).toEqual([
+      JSON.stringify(payload),
+    ]);
+  });
+
   it("MRS-R1 a compaction writes the catalog at the latest revision as the snapshot; the previous one becomes the backup", async () => {
     const { store, path } = await freshStore({ compactAfterBytes: 0 });
     const revision = await commitOk(store, 0, sampleChanges(2));

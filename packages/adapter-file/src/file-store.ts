@@ -885,6 +885,8 @@ export function fileStore(options: FileStoreOptions): FileStore {
 
   const store: FileStore = {
     name: "file",
+    // Each commit is a journal record of JSON text, written by core's changesJson.
+    writesJson: true,
     path: file,
     journalPath,
 

@@ -463,3 +463,23 @@ describe("the store routes: GET /v1/store, GET /v1/store/changes, POST /v1/store
     }
   });
 });
+
+describe("MRS-R1 a registry on an HTTP store sends each payload as the text it already wrote", () => {
+  it("declares it writes JSON, and the LOM behind it holds the payload registered as text, member for member", async () => {
+    const api = await startApi({ start: false });
+    const store = httpStore({ url: api.url, token: ALL });
+    const registry = createRegistry({ store });
+    try {
+      expect(store.writesJson).toBe(true);
+      await registry.start();
+      const payload = samplePayload("texted");
+      const result = await registry.register({ text: JSON.stringify(payload) }, "test");
+      expect(result.outcome).toBe("accepted");
+      const snapshot = await api.store.load();
+      expect(JSON.stringify(snapshot?.data.modules.texted?.payload)).toBe(JSON.stringify(payload));
+    } finally {
+      await registry.close();
+      await api.close();
+    }
+  });
+});

@@ -2,6 +2,7 @@ import {
   type Change,
   type ChangesPage,
   type CommitResult,
+  changesJson,
   MrsFailure,
   type RegistryStore,
   type RevisionedChange,
@@ -73,6 +74,8 @@ export function httpStore(options: HttpStoreOptions): RegistryStore {
 
   return {
     name: "http",
+    // Each commit is a request body of JSON text, written by core's changesJson.
+    writesJson: true,
     async load(): Promise<StoreSnapshot | null> {
       const answer = await exchange(endpoint, "GET", "/v1/store");
       if (!answer.ok) throw new MrsFailure(answer.errors);
@@ -81,8 +84,9 @@ export function httpStore(options: HttpStoreOptions): RegistryStore {
       return snapshot;
     },
     async commit(expected: number, changes: readonly Change[]): Promise<CommitResult> {
-      // A change that JSON cannot carry throws here, before anything is sent: all or nothing.
-      const body = JSON.stringify({ expected, changes });
+      // A change that JSON cannot carry throws here, before anything is sent: all or nothing. The
+      // text is JSON.stringify's, with the payloads taken from the text the registry wrote.
+      const body = `{"expected":${JSON.stringify(expected)},"changes":${changesJson(changes)}}`;
       const answer = await exchange(endpoint, "POST", "/v1/store/commit", body);
       if (answer.ok) {
         const revision = (answer.body as { revision?: unknown } | null)?.revision;

@@ -121,6 +121,8 @@ class RegistryImpl implements Registry {
   private lastSweep: number | null = null;
   private closed = false;
   private readonly compatibility: CompatibilityPolicy;
+  /** Whether a payload's JSON text is kept for its commit: only for a store that writes JSON. */
+  private readonly keepsJson: boolean;
   /**
    * The validator of the last action checked. Calls come in runs to one action (a host checking
    * each call it dispatches), and there the lookups by reference would cost more than the check
@@ -135,6 +137,7 @@ class RegistryImpl implements Registry {
     this.newId = options.newId ?? (() => globalThis.crypto.randomUUID());
     this.monotonic = options.monotonic ?? (() => performance.now());
     this.compatibility = options.compatibility ?? "warn";
+    this.keepsJson = options.store.writesJson === true;
     this.leases = new LeaseBook({ ...DEFAULT_LEASE_BOUNDS, ...options.leases }, this.monotonic);
   }
 
@@ -170,10 +173,10 @@ class RegistryImpl implements Registry {
     // Validation is pure CPU work: done before joining the queue.
     const lease = options.lease;
     if (lease !== undefined && !(Number.isSafeInteger(lease) && lease > 0)) {
-      return Promise.resolve(invalidLease(toChecked(input, source), lease));
+      return Promise.resolve(invalidLease(toChecked(input, source, this.keepsJson), lease));
     }
     const checked: CheckedRegistration = {
-      ...toChecked(input, source),
+      ...toChecked(input, source, this.keepsJson),
       ...(lease === undefined ? {} : { lease: this.leases.clamp(lease) }),
     };
     return new Promise((settle) => {
@@ -342,7 +345,7 @@ class RegistryImpl implements Registry {
   /** Resume (or open) the session and run discovery into it; `fresh` builds a new session aside (S10). */
   private async discover(fresh: boolean): Promise<DiscoveryReport> {
     const found = await this.collect();
-    const checked = found.map((d) => toChecked(d, d.origin));
+    const checked = found.map((d) => toChecked(d, d.origin, this.keepsJson));
     let resumed = false;
     const decided = await this.commitDecided((held) => {
       resumed = held !== null && !fresh;
@@ -648,7 +651,8 @@ class RegistryImpl implements Registry {
   }
 }
 
-function toChecked(input: RegistrationInput, source: string): CheckedRegistration {
+/** `keepJson`: hand on the payload's JSON text for the commit (the store writes JSON, see `writesJson`). */
+function toChecked(input: RegistrationInput, source: string, keepJson: boolean): CheckedRegistration {
   // Text is parsed here rather than in checkRegistration so that a rejected payload's name
   // stays at hand: `lom why NAME` must find the rejection of NAME's broken manifest.
   const parsed = "text" in input ? parseRegistration(input.text) : null;
@@ -670,7 +674,7 @@ function toChecked(input: RegistrationInput, source: string): CheckedRegistratio
     const meta = result.value.registration_metadata;
     const owned = parsed === null ? ownCopy(result) : result;
     // The text describes the value validated; a copy of it would be another object.
-    const text = owned === result && json !== undefined ? { json } : {};
+    const text = keepJson && owned === result && json !== undefined ? { json } : {};
     return { result: owned, source, module: meta.module_name, version: meta.module_version, digest, ...text };
   }
   const hinted = "errors" in input && input.module !== undefined ? input.module : null;

@@ -69,6 +69,15 @@ export interface RegistryStore {
    */
   changesSince(since: number, limit?: number): Promise<ChangesPage>;
   /**
+   * Optional: `true` when the store writes each commit as JSON text with `changesJson` (a journal
+   * record, a request body). The registry then keeps the text it already wrote of each payload it
+   * commits, from the decision to the end of the commit, so that the store does not write it
+   * again. A store that keeps values (memory) leaves it unset: nothing is kept, since holding
+   * 10,000 payloads' text through one commit costs the garbage collector more than it saves
+   * (measured: a 10,000-module session on the memory store, 2.09x against 1.72x its validation).
+   */
+  readonly writesJson?: boolean;
+  /**
    * Optional: calls `onChange` with the store's new revision when another writer (another handle
    * or process on the same backing) committed. Returns an unsubscribe function.
    */

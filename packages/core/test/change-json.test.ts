@@ -103,6 +103,7 @@ describe("MRS-R1 the registry keeps a payload's text for its commit only", () =>
     const written: { text: string; expected: string; held: boolean[]; records: ModuleRecord[] }[] = [];
     const store: RegistryStore = {
       name: "writing",
+      writesJson: true,
       load: () => inner.load(),
       changesSince: (since, limit) => inner.changesSince(since, limit),
       commit(expected, changes) {
@@ -137,6 +138,18 @@ describe("MRS-R1 the registry keeps a payload's text for its commit only", () =>
     const registry = createRegistry({ store, clock: steppingClock() });
     await registry.start();
     await registry.register({ payload: payload("echo", "1.0.0") }, "t");
+    const commit = lastOf(written);
+    expect(commit.held).toEqual([false]);
+    expect(commit.text).toBe(commit.expected);
+    await registry.close();
+  });
+
+  it("a store that does not write JSON gets no text kept: the payload is only its value", async () => {
+    const { store, written } = writing();
+    const registry = createRegistry({ store: { ...store, writesJson: false }, clock: steppingClock() });
+    await registry.start();
+    const result = await registry.register({ text: JSON.stringify(payload("echo", "1.0.0")) }, "t");
+    expect(result.outcome).toBe("accepted");
     const commit = lastOf(written);
     expect(commit.held).toEqual([false]);
     expect(commit.text).toBe(commit.expected);

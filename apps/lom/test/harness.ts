@@ -94,6 +94,32 @@ export async function whenReady(child: ChildProcess, port: number): Promise<Runn
   };
 }
 
+/** A `lom start` child spawned by {@link spawnJsonLom}: its output so far, and its exit. */
+export interface SpawnedLom {
+  readonly child: ChildProcess;
+  /** stdout and stderr as they arrive (for {@link outputMatching}). */
+  readonly seen: { text: string };
+  /** The exit code, once it has exited (`null` when a signal ended it). */
+  readonly exited: Promise<number | null>;
+}
+
+/** Spawns `lom start --config lom.config.json --log json` in `dir`, collecting its output as it comes. */
+export function spawnJsonLom(dir: string): SpawnedLom {
+  const child = spawn(process.execPath, [LOM, "start", "--config", "lom.config.json", "--log", "json"], {
+    cwd: dir,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, NO_COLOR: "1" },
+  });
+  const seen = { text: "" };
+  const collect = (data: Buffer) => {
+    seen.text += data;
+  };
+  child.stdout?.on("data", collect);
+  child.stderr?.on("data", collect);
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return { child, seen, exited };
+}
+
 /** Writes a `lom.config.json` in `dir` and returns its path. */
 export function writeConfig(dir: string, config: Record<string, unknown>): string {
   const file = join(dir, "lom.config.json");

@@ -1,12 +1,12 @@
 // GET /metrics through the real `lom start`: the answer parses as the Prometheus text format, the
 // discovery and every registration over HTTP move the registration counters, the file store's
 // commits are timed, and the process's own series are there for operators.
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parsePrometheus, type Scrape } from "@rune/test-services";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, LOM, outputMatching, tempDir, writeConfig } from "./harness.js";
+import { freePort, outputMatching, spawnJsonLom, tempDir, writeConfig } from "./harness.js";
 import { ALL, call, validPayload } from "./hostile/http.js";
 
 describe("lom start serves GET /metrics", () => {
@@ -33,19 +33,9 @@ describe("lom start serves GET /metrics", () => {
       sources: [{ folder: "modules" }],
       tokens: [{ token: ALL, modules: ["*"] }],
     });
-    child = spawn(process.execPath, [LOM, "start", "--config", "lom.config.json", "--log", "json"], {
-      cwd: dir,
-      stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, NO_COLOR: "1" },
-    });
-    const seen = { text: "" };
-    child.stdout?.on("data", (d) => {
-      seen.text += d;
-    });
-    child.stderr?.on("data", (d) => {
-      seen.text += d;
-    });
-    await outputMatching(child, /"msg":"ready"/, seen);
+    const started = spawnJsonLom(dir);
+    child = started.child;
+    await outputMatching(child, /"msg":"ready"/, started.seen);
   });
 
   afterAll(async () => {

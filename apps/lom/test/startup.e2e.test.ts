@@ -2,13 +2,13 @@
 // 503 saying what it waits for and writes answer 503, then 200 once discovery is over. Driven
 // through the real binary; the URL source's request is held by the test and released on cue,
 // so nothing here waits on a clock.
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, LOM, outputMatching, tempDir, writeConfig } from "./harness.js";
+import { freePort, outputMatching, spawnJsonLom, tempDir, writeConfig } from "./harness.js";
 import { ALL, call, validPayload } from "./hostile/http.js";
 
 describe("lom start listens first, and says what it waits for", () => {
@@ -19,7 +19,7 @@ describe("lom start listens first, and says what it waits for", () => {
   let pending: ServerResponse | undefined;
   let asked: Promise<void>;
   let child: ChildProcess;
-  const seen = { text: "" };
+  let seen = { text: "" };
   let url = "";
 
   beforeAll(async () => {
@@ -44,17 +44,7 @@ describe("lom start listens first, and says what it waits for", () => {
       sources: [{ folder: "modules" }, { url: heldUrl }],
       tokens: [{ token: ALL, modules: ["*"] }],
     });
-    child = spawn(process.execPath, [LOM, "start", "--config", "lom.config.json", "--log", "json"], {
-      cwd: dir,
-      stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, NO_COLOR: "1" },
-    });
-    child.stdout?.on("data", (d) => {
-      seen.text += d;
-    });
-    child.stderr?.on("data", (d) => {
-      seen.text += d;
-    });
+    ({ child, seen } = spawnJsonLom(dir));
   });
 
   afterAll(async () => {
@@ -128,19 +118,7 @@ describe("lom start asked to stop while a module URL holds discovery", () => {
         store: "file:state/catalog.json",
         sources: [{ url: `http://127.0.0.1:${(held.address() as AddressInfo).port}/never` }],
       });
-      const child = spawn(process.execPath, [LOM, "start", "--config", "lom.config.json", "--log", "json"], {
-        cwd: dir,
-        stdio: ["ignore", "pipe", "pipe"],
-        env: { ...process.env, NO_COLOR: "1" },
-      });
-      const seen = { text: "" };
-      child.stdout?.on("data", (d) => {
-        seen.text += d;
-      });
-      child.stderr?.on("data", (d) => {
-        seen.text += d;
-      });
-      const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+      const { child, seen, exited } = spawnJsonLom(dir);
       await asked;
       expect((await call(`http://127.0.0.1:${port}/healthz`)).status).toBe(503);
       child.kill("SIGTERM");
@@ -172,16 +150,7 @@ describe("lom start logs every decision of its discovery", () => {
         store: "file:state/catalog.json",
         sources: [{ folder: "modules" }],
       });
-      const child = spawn(process.execPath, [LOM, "start", "--config", "lom.config.json", "--log", "json"], {
-        cwd: dir,
-        stdio: ["ignore", "pipe", "pipe"],
-        env: { ...process.env, NO_COLOR: "1" },
-      });
-      const seen = { text: "" };
-      child.stdout?.on("data", (d) => {
-        seen.text += d;
-      });
-      const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+      const { child, seen, exited } = spawnJsonLom(dir);
       await outputMatching(child, /"msg":"ready"/, seen);
       child.kill("SIGTERM");
       expect(await exited).toBe(0);

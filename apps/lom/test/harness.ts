@@ -51,27 +51,36 @@ export function startLom(
   port: number,
   env: Record<string, string> = {},
 ): Promise<RunningLom> {
-  const child = spawn(process.execPath, [LOM, "start", ...args], {
+  return whenReady(spawnStart(args, cwd, env), port);
+}
+
+/** `lom start ARGS` in `cwd`, with its stdout and stderr piped. */
+function spawnStart(args: readonly string[], cwd: string, env: Record<string, string> = {}): ChildProcess {
+  return spawn(process.execPath, [LOM, "start", ...args], {
     cwd,
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, NO_COLOR: "1", ...env },
   });
-  return whenReady(child, port);
+}
+
+/** Collects a child's stdout and stderr as they arrive, and its exit code. */
+function follow(child: ChildProcess): Omit<SpawnedLom, "child"> {
+  const seen = { text: "" };
+  const collect = (data: Buffer) => {
+    seen.text += data;
+  };
+  child.stdout?.on("data", collect);
+  child.stderr?.on("data", collect);
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return { seen, exited };
 }
 
 /** Follows a `lom start` child (spawned however the test needs) until `/healthz` answers 200 on `port`. */
 export async function whenReady(child: ChildProcess, port: number): Promise<RunningLom> {
-  let output = "";
-  child.stdout?.on("data", (d) => {
-    output += d;
-  });
-  child.stderr?.on("data", (d) => {
-    output += d;
-  });
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const { seen, exited } = follow(child);
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
-    if (child.exitCode !== null) throw new Error(`lom start exited with ${child.exitCode}: ${output}`);
+    if (child.exitCode !== null) throw new Error(`lom start exited with ${child.exitCode}: ${seen.text}`);
     const ok = await fetch(`${url}/healthz`).then(
       (r) => r.status === 200,
       () => false,
@@ -79,14 +88,14 @@ export async function whenReady(child: ChildProcess, port: number): Promise<Runn
     if (ok) break;
     if (i === 150) {
       child.kill("SIGKILL");
-      throw new Error(`lom start never became ready: ${output}`);
+      throw new Error(`lom start never became ready: ${seen.text}`);
     }
     await new Promise((r) => setTimeout(r, 200));
   }
   return {
     child,
     url,
-    output: () => output,
+    output: () => seen.text,
     async stop(signal = "SIGTERM") {
       if (child.exitCode === null) child.kill(signal);
       return exited;
@@ -105,19 +114,8 @@ export interface SpawnedLom {
 
 /** Spawns `lom start --config lom.config.json --log json` in `dir`, collecting its output as it comes. */
 export function spawnJsonLom(dir: string): SpawnedLom {
-  const child = spawn(process.execPath, [LOM, "start", "--config", "lom.config.json", "--log", "json"], {
-    cwd: dir,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, NO_COLOR: "1" },
-  });
-  const seen = { text: "" };
-  const collect = (data: Buffer) => {
-    seen.text += data;
-  };
-  child.stdout?.on("data", collect);
-  child.stderr?.on("data", collect);
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  return { child, seen, exited };
+  const child = spawnStart(["--config", "lom.config.json", "--log", "json"], dir);
+  return { child, ...follow(child) };
 }
 
 /** Writes a `lom.config.json` in `dir` and returns its path. */

@@ -6,42 +6,39 @@ import type { CapabilityEntry } from "./registry-types.js";
 import type { ValidationResult } from "./validation-types.js";
 
 /**
- * A capability as the index holds it. Its shortest name depends on the other modules (S8), so
- * both entries are made once, when the module is put: resolving allocates nothing.
+ * The entries of one capability, made on the first read that needs each: its shortest name
+ * depends on the other modules (S8). A session of many modules indexes far more than it reads.
  */
-interface Declared {
-  readonly address: string;
-  readonly module: string;
-  readonly version: string;
-  readonly capability: Capability;
-  /**
-   * Named by its bare action (while it is the only module declaring the action), made on the
-   * first read that needs it: a session of many modules indexes far more than it reads.
-   */
+interface Entries {
+  /** Named by its bare action (while it is the only module declaring the action). */
   bare?: CapabilityEntry;
-  /** Named by its address (while other modules declare the action too), made on first read. */
+  /** Named by its address (while other modules declare the action too). */
   addressed?: CapabilityEntry;
 }
 
 const byKey = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
+const nameOf = (record: ModuleRecord) => record.payload.registration_metadata.module_name;
+
 /**
- * The modules declaring one action: the only one as itself, a map by module once a second one
- * declares it. Most actions have one module, and a session of 10,000 modules made 50,000 maps of
- * one entry (about 4% of its time, issue #16's profile).
+ * The modules declaring one action: the only one's record as itself, a map by module once a
+ * second one declares it. The index holds the records it is given and nothing made per
+ * capability: a session of 10,000 modules made 50,000 maps of one entry, then 50,000 objects
+ * naming each capability, about a fifth of its time with the garbage collector's share (issue #16's
+ * profile).
  */
-type Declaring = Declared | Map<string, Declared>;
+type Declaring = ModuleRecord | Map<string, ModuleRecord>;
 
 function countOf(declaring: Declaring | undefined): number {
   return declaring === undefined ? 0 : declaring instanceof Map ? declaring.size : 1;
 }
 
-function declaredBy(declaring: Declaring | undefined, module: string): Declared | undefined {
+function declaredBy(declaring: Declaring | undefined, module: string): ModuleRecord | undefined {
   if (declaring instanceof Map) return declaring.get(module);
-  return declaring?.module === module ? declaring : undefined;
+  return declaring !== undefined && nameOf(declaring) === module ? declaring : undefined;
 }
 
-function eachOf(declaring: Declaring): Iterable<Declared> {
+function eachOf(declaring: Declaring): Iterable<ModuleRecord> {
   return declaring instanceof Map ? declaring.values() : [declaring];
 }
 
@@ -72,6 +69,11 @@ export class CatalogIndex {
    * Successes only, so that unknown references sent by a client cannot grow it.
    */
   private readonly resolved = new Map<string, ValidationResult<CapabilityEntry>>();
+  /**
+   * record -> action -> its entries, made on first read. Keyed by the record: a record is put
+   * once and replaced, never changed, so its entries hold for as long as it is held.
+   */
+  private readonly entries = new WeakMap<ModuleRecord, Map<string, Entries>>();
   private changes = 0;
 
   constructor(data: CatalogData | null) {
@@ -101,9 +103,11 @@ export class CatalogIndex {
   /** Every capability of the live modules with its address and shortest name, sorted by address. */
   get capabilities(): readonly CapabilityEntry[] {
     if (this.sortedCapabilities === null) {
-      const all: Declared[] = [];
-      for (const declaring of this.byAction.values()) for (const declared of eachOf(declaring)) all.push(declared);
-      this.sortedCapabilities = all.sort((a, b) => byKey(a.address, b.address)).map((declared) => this.entry(declared));
+      const all: CapabilityEntry[] = [];
+      for (const [action, declaring] of this.byAction) {
+        for (const record of eachOf(declaring)) all.push(this.entry(record, action));
+      }
+      this.sortedCapabilities = all.sort((a, b) => byKey(a.address, b.address));
     }
     return this.sortedCapabilities;
   }
@@ -147,8 +151,9 @@ export class CatalogIndex {
     const slash = ref.indexOf("/");
     if (slash >= 0) {
       const module = ref.slice(0, slash);
-      const declared = declaredBy(this.byAction.get(ref.slice(slash + 1)), module);
-      if (declared) return { ok: true, value: this.entry(declared), errors: [], warnings: [] };
+      const action = ref.slice(slash + 1);
+      const declared = declaredBy(this.byAction.get(action), module);
+      if (declared) return { ok: true, value: this.entry(declared, action), errors: [], warnings: [] };
       const held = this.byModule.get(module);
       if (held?.state === "expired" && held.payload.capabilities.some((c) => c.action === ref.slice(slash + 1))) {
         return expired(ref, [module]);
@@ -166,8 +171,8 @@ export class CatalogIndex {
       if (gone !== undefined && gone.size > 0) return expired(ref, [...gone].sort(byKey));
       return unknown(ref, "list the catalog's actions with `lom capabilities`");
     }
-    if (!(declaring instanceof Map)) return { ok: true, value: this.entry(declaring), errors: [], warnings: [] };
-    const candidates = [...declaring.values()].map((d) => d.address).sort(byKey);
+    if (!(declaring instanceof Map)) return { ok: true, value: this.entry(declaring, ref), errors: [], warnings: [] };
+    const candidates = [...declaring.keys()].map((module) => `${module}/${ref}`).sort(byKey);
     return {
       ok: false,
       errors: [
@@ -182,20 +187,33 @@ export class CatalogIndex {
     };
   }
 
-  /** The entry of a declared capability: bare name where one module declares the action (S8). */
-  private entry(declared: Declared): CapabilityEntry {
-    const { address, module, version, capability } = declared;
-    // Each made once and kept: an entry is the same object for as long as what it says holds.
-    if (countOf(this.byAction.get(capability.action)) === 1) {
-      declared.bare ??= { address, module, version, capability, name: capability.action };
-      return declared.bare;
+  /** The entry of `action` as `record` declares it: bare name where one module declares the action (S8). */
+  private entry(record: ModuleRecord, action: string): CapabilityEntry {
+    let byAction = this.entries.get(record);
+    if (byAction === undefined) {
+      byAction = new Map();
+      this.entries.set(record, byAction);
     }
-    declared.addressed ??= { address, module, version, capability, name: address };
-    return declared.addressed;
+    let made = byAction.get(action);
+    if (made === undefined) {
+      made = {};
+      byAction.set(action, made);
+    }
+    // Each made once and kept: an entry is the same object for as long as what it says holds.
+    const bare = countOf(this.byAction.get(action)) === 1;
+    const kept = bare ? made.bare : made.addressed;
+    if (kept !== undefined) return kept;
+    const { module_name: module, module_version: version } = record.payload.registration_metadata;
+    const capability = record.payload.capabilities.find((c) => c.action === action) as Capability;
+    const address = `${module}/${action}`;
+    const entry = { address, module, version, capability, name: bare ? action : address };
+    if (bare) made.bare = entry;
+    else made.addressed = entry;
+    return entry;
   }
 
   private put(record: ModuleRecord): void {
-    const { module_name: module, module_version: version } = record.payload.registration_metadata;
+    const module = nameOf(record);
     this.remove(module);
     this.byModule.set(module, record);
     if (record.state === "expired") {
@@ -211,14 +229,12 @@ export class CatalogIndex {
       this.changed();
       return;
     }
-    for (const capability of record.payload.capabilities) {
-      const { action } = capability;
-      const declared: Declared = { address: `${module}/${action}`, module, version, capability };
+    for (const { action } of record.payload.capabilities) {
       const declaring = this.byAction.get(action);
       const before = countOf(declaring);
-      if (declaring instanceof Map) declaring.set(module, declared);
-      else if (declaring === undefined || declaring.module === module) this.byAction.set(action, declared);
-      else this.byAction.set(action, new Map([[declaring.module, declaring]]).set(module, declared));
+      if (declaring instanceof Map) declaring.set(module, record);
+      else if (declaring === undefined || nameOf(declaring) === module) this.byAction.set(action, record);
+      else this.byAction.set(action, new Map([[nameOf(declaring), declaring]]).set(module, record));
       this.declaredCount += countOf(this.byAction.get(action)) - before;
     }
     this.changed();
@@ -239,7 +255,7 @@ export class CatalogIndex {
       if (!(declaring instanceof Map)) this.byAction.delete(action);
       else if (declaring.delete(module) && declaring.size === 1) {
         // Back to one module: held as itself again, as if it had always been alone.
-        this.byAction.set(action, declaring.values().next().value as Declared);
+        this.byAction.set(action, declaring.values().next().value as ModuleRecord);
       }
     }
     this.changed();
@@ -258,7 +274,8 @@ export class CatalogIndex {
     this.changes += 1;
     this.sortedModules = null;
     this.sortedCapabilities = null;
-    this.resolved.clear();
+    // Not an unconditional clear(): V8 gives a cleared Map a new table, on every module put.
+    if (this.resolved.size > 0) this.resolved.clear();
   }
 }
 

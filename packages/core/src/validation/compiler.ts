@@ -48,37 +48,14 @@ export function contentKey(value: unknown): string {
 }
 
 /**
- * Contents that passed every rule at a registration and are not compiled yet (their cache keys),
- * oldest first. A registration does not compile: TypeBox writes and evaluates code for each new
- * schema, which was about a third of `lom start` discovering 1,000 manifests of new shapes, and
- * many capabilities are never called. The first check of one compiles it (I1), without the rules
- * again.
+ * The validator compiled before for this content, if any. A registration does not compile
+ * (TypeBox writes and evaluates code for each new schema, which was about a third of `lom start`
+ * discovering 1,000 manifests of new shapes, and many capabilities are never called): the first
+ * check of a schema compiles it (I1), and `compileSchema` finds there whether the rules passed it
+ * already (`passedRegistration`).
  */
-const acceptedNotCompiled = new Set<string>();
-
-/**
- * Records that this content passed every rule, so that its first use compiles it without checking
- * it again ({@link compiledFor}).
- */
-export function acceptedForLater(dialect: Dialect, key: string): void {
-  const cacheKey = cacheKeyOf(dialect, key);
-  if (compiled.has(cacheKey) || acceptedNotCompiled.has(cacheKey)) return;
-  if (acceptedNotCompiled.size >= SCHEMA_CACHE_LIMIT) {
-    acceptedNotCompiled.delete(acceptedNotCompiled.values().next().value as string);
-  }
-  acceptedNotCompiled.add(cacheKey);
-}
-
-/**
- * The validator for this content if the rules accepted it before: compiled then, or compiled now
- * when a registration only recorded it. Only schemas that passed every rule are ever compiled,
- * so neither needs a new check. Throws as {@link compileAccepted} does.
- */
-export function compiledFor(schema: SchemaObject, dialect: Dialect, key: string): EngineValidator | undefined {
-  const cacheKey = cacheKeyOf(dialect, key);
-  const hit = compiled.get(cacheKey);
-  if (hit !== undefined || !acceptedNotCompiled.delete(cacheKey)) return hit;
-  return compileAccepted(schema, dialect, key);
+export function compiledFor(dialect: Dialect, key: string): EngineValidator | undefined {
+  return compiled.get(cacheKeyOf(dialect, key));
 }
 
 /**

@@ -14,6 +14,8 @@ import { findTooDeep } from "./json-depth.js";
 import { ANALYSIS_BUDGET_MS, MAX_JSON_DEPTH } from "./limits.js";
 import { child } from "./pointer.js";
 import { checkSchema } from "./schema-rules.js";
+import { passedRegistration } from "./schema-verdicts.js";
+import type { SchemaObject } from "./schema-walk.js";
 
 /** The code an instance check reports (RULES.md I1). */
 export type InstanceCode = "INPUT_INVALID" | "OUTPUT_INVALID";
@@ -50,7 +52,9 @@ export function compileSchema(schema: object): SchemaValidator {
   if (known) return known;
   const key = contentKeyOf(schema);
   const engine =
-    (key && compiledFor(schema as Readonly<Record<string, unknown>>, key.dialect, key.key)) ||
+    (key && compiledFor(key.dialect, key.key)) ||
+    // Content a registration checked (I1): compiled now, without the rules again.
+    (key && passedRegistration(schema) && compileAccepted(schema as SchemaObject, key.dialect, key.key)) ||
     acceptedEngine(schema, key?.key);
   let validator = byEngineValidator.get(engine);
   if (!validator) {
@@ -87,7 +91,7 @@ function acceptedEngine(schema: object, key: string | undefined): EngineValidato
         : [mrsError("INVALID_JSON_SCHEMA", "", "schema must be a JSON Schema object")],
     );
   }
-  return compileAccepted(schema as Readonly<Record<string, unknown>>, report.accepted.dialect, report.accepted.key);
+  return compileAccepted(schema as SchemaObject, report.accepted.dialect, key);
 }
 
 function wrap(engine: EngineValidator): SchemaValidator {

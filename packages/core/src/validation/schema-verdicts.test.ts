@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkSchemaOnce as checkOnce, rebase } from "./schema-verdicts.js";
+import { checkSchemaOnce as checkOnce, passedRegistration, rebase } from "./schema-verdicts.js";
 
 const role = { requireObjectRoot: true, label: "input_schema" } as const;
 /** The report of a schema checked (or remembered) as an input schema, with pointers under `base`. */
@@ -79,5 +79,18 @@ describe("schema verdicts remembered by content", () => {
     const report = checkOnce(deep, role, {}, undefined, 0, true);
     expect(report.errors.length).toBeGreaterThan(0);
     expect(report.errors.every((e) => e.rule === "E11")).toBe(true);
+  });
+});
+
+describe("content a registration passed, found again at its first check (I1)", () => {
+  it("MRS-I1 the same text is found, another member order or a refused schema is not", () => {
+    const schema = { type: "object", title: "passed at registration", properties: { n: { minimum: 1 } } };
+    expect(passedRegistration(schema)).toBe(false);
+    expect(checkOnce(schema, role, {}).errors).toEqual([]);
+    expect(passedRegistration(structuredClone(schema))).toBe(true);
+    expect(passedRegistration(Object.fromEntries(Object.entries(schema).reverse()))).toBe(false);
+    const refused = { type: "object", title: "refused at registration", properties: { n: { type: "strnig" } } };
+    expect(checkOnce(refused, role, {}).errors).not.toEqual([]);
+    expect(passedRegistration(refused)).toBe(false);
   });
 });

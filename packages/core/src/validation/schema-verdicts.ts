@@ -1,5 +1,4 @@
 import type { MrsWarning } from "../errors.js";
-import { acceptedForLater } from "./compiler.js";
 import { jsonKey, parsedJsonKey } from "./json-key.js";
 import { ANALYSIS_BUDGET_MS } from "./limits.js";
 import type { SchemaTexts } from "./payload-json.js";
@@ -78,14 +77,25 @@ export function checkSchemaOnce(
   return report;
 }
 
-/**
- * {@link checkSchema} for a registration: content that passes is recorded to be compiled on its
- * first check (I1), not compiled now.
- */
+/** {@link checkSchema} for a registration, within the payload's time bound; never compiles (I1). */
 function checkForRegistration(schema: unknown, role: SchemaRole, budget: AnalysisBudget): SchemaReport {
-  const report = checkSchema(schema, "", { ...role, deadline: startBudget(budget) });
-  if (report.accepted !== undefined) acceptedForLater(report.accepted.dialect, report.accepted.key);
-  return report;
+  return checkSchema(schema, "", { ...role, deadline: startBudget(budget) });
+}
+
+/**
+ * Whether a registration found this very content (its JSON text, member order included) to pass
+ * every rule: a verdict still remembered. The first check of a registered capability then
+ * compiles it without the rules again (I1): every role's rules include the engine's (an input or
+ * output schema's add E9's object root), and a passing verdict depends on the content alone. Content not found (another member order, a verdict the bound let go) is
+ * only checked again.
+ */
+export function passedRegistration(schema: unknown): boolean {
+  const text = jsonKey(schema);
+  if (text === undefined) return false;
+  for (const byLabel of [verdicts.root, verdicts.any]) {
+    for (const byText of byLabel.values()) if (byText.has(text)) return true;
+  }
+  return false;
 }
 
 /** The same report with its pointers under `base` (they were computed relative to the schema). */

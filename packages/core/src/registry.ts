@@ -344,7 +344,10 @@ class RegistryImpl implements Registry {
 
   /** Resume (or open) the session and run discovery into it; `fresh` builds a new session aside (S10). */
   private async discover(fresh: boolean): Promise<DiscoveryReport> {
-    const found = await this.collect();
+    // The store is read while the sources are: neither waits for the other (a resumed catalog of
+    // 100,000 modules takes seconds to load, a folder of manifests as long to read). A store that
+    // fails fails the discovery at once.
+    const [found] = await Promise.all([this.collect(), this.loaded ? undefined : this.load()]);
     const checked = found.map((d) => toChecked(d, d.origin, this.keepsJson));
     let resumed = false;
     const decided = await this.commitDecided((held) => {

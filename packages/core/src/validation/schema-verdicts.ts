@@ -90,6 +90,8 @@ function checkForRegistration(schema: unknown, role: SchemaRole, budget: Analysi
  * only checked again.
  */
 export function passedRegistration(schema: unknown): boolean {
+  // No verdict held (a process that only compiles): no text to write.
+  if (held === 0) return false;
   const text = jsonKey(schema);
   if (text === undefined) return false;
   for (const byLabel of [verdicts.root, verdicts.any]) {

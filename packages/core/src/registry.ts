@@ -26,13 +26,8 @@ import type {
 } from "./registry-types.js";
 import type { Discovery, RegistrationInput } from "./source.js";
 import type { ChangesPage } from "./store.js";
-import {
-  checkRegistration,
-  compileSchema,
-  declaredMetadata,
-  parseRegistration,
-  type SchemaValidator,
-} from "./validate.js";
+import { checkRegistration, declaredMetadata, parseRegistration, type SchemaValidator } from "./validate.js";
+import { compileRegisteredSchema } from "./validation/engine.js";
 import { payloadJson, SchemaTexts } from "./validation/payload-json.js";
 import { validatePayload } from "./validation/registration.js";
 import type { InstanceCheck, ValidationResult } from "./validation-types.js";
@@ -325,13 +320,13 @@ class RegistryImpl implements Registry {
       return last.validator.check(value, code);
     }
     // Both steps are remembered where they live: the resolution by the catalog index until its
-    // next change, the compiled validator by compileSchema for the schema object itself.
+    // next change, the compiled validator by the engine for the schema object itself.
     const resolved = index.resolveAction(ref);
     if (!resolved.ok) return { valid: false, errors: resolved.errors };
     const { capability } = resolved.value;
     let validator: SchemaValidator;
     try {
-      validator = compileSchema(which === "input" ? capability.input_schema : capability.output_schema);
+      validator = compileRegisteredSchema(which === "input" ? capability.input_schema : capability.output_schema);
     } catch (error) {
       // A schema that skipped validation (a store written by hand), or one the engine cannot
       // compile (compiled on first use, I1), gets here: answer, don't throw.

@@ -2,12 +2,25 @@ import Schema from "typebox/schema";
 import { describe, expect, it, vi } from "vitest";
 import { MrsFailure } from "../errors.js";
 import { compileSchema, knownFormats, schemaWarnings, validateRegistration } from "../validate.js";
+import { compileRegisteredSchema } from "./engine.js";
+import { checkSchema } from "./schema-rules.js";
 
 // TypeBox's compile, counted: a registration must not call it (I1, compiled on first use).
 vi.mock("typebox/schema", async (importOriginal) => {
   const actual = await importOriginal<typeof import("typebox/schema")>();
   return { ...actual, default: { ...actual.default, Compile: vi.fn(actual.default.Compile) } };
 });
+
+// The schema rules, counted: content a registration passed is not checked again at its first use.
+vi.mock("./schema-rules.js", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("./schema-rules.js")>();
+  return { ...actual, checkSchema: vi.fn(actual.checkSchema) };
+});
+
+/** How many times the rules checked a schema titled `title`. */
+function checksOf(title: string): number {
+  return vi.mocked(checkSchema).mock.calls.filter(([root]) => (root as { title?: unknown }).title === title).length;
+}
 
 /** How many times TypeBox compiled a schema titled `title` (the compiled copy keeps the title). */
 function compilesOf(title: string): number {
@@ -86,12 +99,25 @@ describe("compileSchema and SchemaValidator.check", () => {
     };
     expect(validateRegistration(payload).ok).toBe(true);
     expect(compilesOf(title)).toBe(0);
-    // Another object with the same content: compiled now, without the rules again.
-    const validator = compileSchema(structuredClone(input));
+    const checked = checksOf(title);
+    // The catalog's first check, on another object of the same text: compiled now, without the rules again.
+    const validator = compileRegisteredSchema(structuredClone(input));
     expect(compilesOf(title)).toBe(1);
+    expect(checksOf(title)).toBe(checked);
     expect(validator.check({ id: "nope", count: 1 }, "INPUT_INVALID").valid).toBe(false);
     expect(compileSchema(input)).toBe(validator);
     expect(compilesOf(title)).toBe(1);
+    // Found compiled by content from then on, in any member order: no rules, no compile.
+    expect(compileRegisteredSchema(Object.fromEntries(Object.entries(input).reverse()))).toBe(validator);
+    expect([checksOf(title), compilesOf(title)]).toEqual([checked, 1]);
+    // Members in another order before any compile are not the text a registration passed: checked again.
+    const other = { ...ORDER, title: "registered in one order, used in another" };
+    expect(
+      validateRegistration({ ...payload, capabilities: [{ ...payload.capabilities[0], input_schema: other }] }).ok,
+    ).toBe(true);
+    const before = checksOf(other.title);
+    compileRegisteredSchema(Object.fromEntries(Object.entries(other).reverse()));
+    expect(checksOf(other.title)).toBe(before + 1);
     // compileSchema of content never registered compiles at once: its caller asked for a validator.
     compileSchema({ type: "object", title: "asked for" });
     expect(compilesOf("asked for")).toBe(1);

@@ -51,8 +51,8 @@ export function contentKey(value: unknown): string {
  * The validator compiled before for this content, if any. A registration does not compile
  * (TypeBox writes and evaluates code for each new schema, which was about a third of `lom start`
  * discovering 1,000 manifests of new shapes, and many capabilities are never called): the first
- * check of a schema compiles it (I1), and `compileSchema` finds there whether the rules passed it
- * already (`passedRegistration`).
+ * check of a capability compiles its schema (I1), without the rules again when a registration
+ * passed that content (`compileRegisteredSchema`, `passedRegistration`).
  */
 export function compiledFor(dialect: Dialect, key: string): EngineValidator | undefined {
   return compiled.get(cacheKeyOf(dialect, key));

@@ -86,8 +86,8 @@ function checkForRegistration(schema: unknown, role: SchemaRole, budget: Analysi
  * Whether a registration found this very content (its JSON text, member order included) to pass
  * every rule: a verdict still remembered. The first check of a registered capability then
  * compiles it without the rules again (I1): every role's rules include the engine's (an input or
- * output schema's add E9's object root), and a passing verdict depends on the content alone. Content not found (another member order, a verdict the bound let go) is
- * only checked again.
+ * output schema's add E9's object root), and a passing verdict depends on the content alone.
+ * Content not found (another member order, a verdict the bound let go) is only checked again.
  */
 export function passedRegistration(schema: unknown): boolean {
   // No verdict held (a process that only compiles): no text to write.
